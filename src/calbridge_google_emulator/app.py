@@ -1,0 +1,205 @@
+"""The emulator as one ASGI app, and `GoogleEmulator`, the handle tests hold.
+
+    emulator = GoogleEmulator(EmulatorConfig(access_token_ttl=60))
+    transport = httpx.ASGITransport(app=emulator.app)
+    emulator.add_fault("rate_limit_429", count=2, path_prefix="/calendar/v3/")
+
+The handle's methods change state without awaiting, so under asyncio each one is atomic
+with respect to requests (which do all their changes while holding `state.lock`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from calbridge_google_emulator import (
+    calendar_api,
+    calendar_list,
+    consent,
+    control,
+    freebusy,
+    grants,
+    oauth,
+)
+from calbridge_google_emulator.config import FULL_SCOPES, EmulatorConfig
+from calbridge_google_emulator.errors import (
+    ApiError,
+    OAuthError,
+    api_error_response,
+    handle_api_error,
+    handle_oauth_error,
+    not_found,
+)
+from calbridge_google_emulator.event_model import render
+from calbridge_google_emulator.faults import Fault, FaultMiddleware, FaultRegistry, ResponseDropped
+from calbridge_google_emulator.ids import new_token
+from calbridge_google_emulator.state import Calendar, EmulatorState
+from calbridge_google_emulator.times import format_timestamp
+
+
+class GoogleEmulator:
+    """One emulator: its configuration, state, fault registry and ASGI `app`."""
+
+    def __init__(self, config: EmulatorConfig | None = None, **overrides: Any) -> None:
+        self.config = dataclasses.replace(config or EmulatorConfig(), **overrides)
+        self.state = EmulatorState(self.config)
+        self.faults = FaultRegistry()
+        self.app = _build_app(self)
+
+    def add_fault(
+        self,
+        kind: str,
+        count: int = 1,
+        method: str | None = None,
+        path_prefix: str | None = None,
+        seconds: float = 0.0,
+        retry_after: int | None = None,
+    ) -> Fault:
+        """Make the next `count` matching requests fail; see `faults` for the kinds."""
+        return self.faults.add(kind, count, method, path_prefix, seconds, retry_after)
+
+    def issue_access_token(
+        self,
+        token: str | None = None,
+        email: str | None = None,
+        scopes: tuple[str, ...] | None = None,
+        expires_in: float | None = None,
+    ) -> str:
+        """Register an access token (default: random, the test user, all scopes, no expiry)."""
+        value = token or new_token("ya29.")
+        expires_at = None if expires_in is None else self.state.clock.time() + expires_in
+        self.state.add_access_token(
+            value, email or self.config.user_email, scopes or FULL_SCOPES, expires_at, None
+        )
+        return value
+
+    def revoke(self, token: str | None = None, email: str | None = None) -> int:
+        """Revoke the grant behind a token, or every grant of a user; returns how many."""
+        if token is not None:
+            return int(grants.revoke_token(self.state, token))
+        return grants.revoke_user(self.state, email or self.config.user_email)
+
+    def reset(self) -> None:
+        """Back to a fresh start: no events, grants, faults; configured tokens stay."""
+        self.state.clear()
+        self.faults.clear()
+        self.state.clock.offset_seconds = 0.0
+
+    def advance_clock(self, seconds: float) -> None:
+        self.state.clock.advance(seconds)
+
+    def invalidate_sync_tokens(self) -> None:
+        """Every sync token issued so far now answers 410 `fullSyncRequired`."""
+        self.state.sync_tokens.clear()
+
+    def add_calendar(
+        self,
+        calendar_id: str,
+        summary: str | None = None,
+        time_zone: str | None = None,
+        email: str | None = None,
+    ) -> Calendar:
+        """Give a user (default: the test user) a secondary calendar."""
+        owner = email or self.config.user_email
+        self.state.ensure_user(owner)
+        return self.state.add_calendar(
+            calendar_id, summary or calendar_id, time_zone or self.config.time_zone, owner, False
+        )
+
+    def events(self, calendar_id: str | None = None) -> list[dict[str, Any]]:
+        """Every event as Google would render it, cancelled ones included."""
+        result = []
+        for calendar in self.state.calendars.values():
+            if calendar_id in (None, calendar.id):
+                for event in self.state.events[calendar.id].values():
+                    result.append({"calendarId": calendar.id, **render(event, calendar)})
+        return result
+
+    def snapshot(self) -> dict[str, Any]:
+        state = self.state
+        return {
+            "now": format_timestamp(state.clock.now()),
+            "users": [{"email": e, "id": i} for e, i in state.user_ids.items()],
+            "calendars": [
+                calendar_list.list_entry(c) | {"owner": c.owner_email}
+                for c in state.calendars.values()
+            ],
+            "events": self.events(),
+            "grants": [
+                {
+                    "id": g.id,
+                    "email": g.email,
+                    "clientId": g.client_id,
+                    "scopes": list(g.scopes),
+                    "refreshToken": g.refresh_token,
+                    "revoked": g.revoked,
+                }
+                for g in state.grants.values()
+            ],
+            "faults": [f.to_json() for f in self.faults.faults],
+        }
+
+
+def emulator_of(app: Starlette) -> GoogleEmulator:
+    """The handle behind an app made by `create_app`."""
+    emulator = app.state.emulator
+    assert isinstance(emulator, GoogleEmulator)
+    return emulator
+
+
+def create_app(config: EmulatorConfig | None = None, **overrides: Any) -> Starlette:
+    """A fresh emulator's ASGI app; `emulator_of(app)` reaches its state and controls."""
+    return GoogleEmulator(config, **overrides).app
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        return api_error_response(ApiError(405, "httpMethodNotAllowed", "Method Not Allowed"))
+    return api_error_response(not_found())
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    return api_error_response(ApiError(500, "backendError", "Backend Error"))
+
+
+class _HideDroppedResponses(logging.Filter):
+    """Uvicorn logs every exception escaping the app; a dropped response is on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], ResponseDropped))
+
+
+_uvicorn_filter = _HideDroppedResponses()
+
+
+def _build_app(emulator: GoogleEmulator) -> Starlette:
+    logging.getLogger("uvicorn.error").addFilter(_uvicorn_filter)
+    app = Starlette(
+        routes=[
+            *consent.routes,
+            *oauth.routes,
+            *calendar_list.routes,
+            *calendar_api.routes,
+            *freebusy.routes,
+            *control.routes,
+        ],
+        middleware=[Middleware(FaultMiddleware, registry=emulator.faults)],
+        exception_handlers={
+            ApiError: handle_api_error,
+            OAuthError: handle_oauth_error,
+            HTTPException: _http_error,
+            Exception: _server_error,
+        },
+    )
+    app.state.emulator = emulator
+    app.state.emulator_state = emulator.state
+    return app

@@ -1,0 +1,42 @@
+"""Small helpers shared by the route modules."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from calbridge_google_emulator import errors
+from calbridge_google_emulator.state import EmulatorState
+
+
+def state_of(request: Request) -> EmulatorState:
+    state = request.app.state.emulator_state
+    assert isinstance(state, EmulatorState)
+    return state
+
+
+async def read_json(request: Request) -> Any:
+    """The request's JSON body; 400 `parseError` when it is not JSON (as Google answers)."""
+    raw = await request.body()
+    try:
+        return json.loads(raw) if raw else {}
+    except ValueError:
+        raise errors.ApiError(400, "parseError", "Parse Error") from None
+
+
+def parse_bool(value: str | None, name: str, default: bool) -> bool:
+    if value is None:
+        return default
+    if value.lower() in ("true", "1"):
+        return True
+    if value.lower() in ("false", "0"):
+        return False
+    raise errors.invalid("Invalid Value", name)
+
+
+def json_response(body: Any, status_code: int = 200, etag: str | None = None) -> JSONResponse:
+    headers = {"ETag": etag} if etag else None
+    return JSONResponse(body, status_code=status_code, headers=headers)

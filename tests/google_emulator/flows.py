@@ -1,0 +1,83 @@
+"""Helpers the emulator tests share: the OAuth dance, event bodies, error reasons."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+BASE_URL = "http://emulator.test"
+REDIRECT_URI = "http://app.test/callback"
+CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar"
+EVENTS = "/calendar/v3/calendars/primary/events"
+
+
+def s256(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def query_of(location: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+async def authorize(
+    client: httpx.AsyncClient,
+    verifier: str | None = "v" * 50,
+    scope: str = f"openid email {CALENDAR_SCOPE}",
+    **extra: str,
+) -> dict[str, str]:
+    """Run the authorization endpoint in auto-approve mode; the redirect's query."""
+    params = {
+        "client_id": "calbridge-dev",
+        "redirect_uri": REDIRECT_URI,
+        "response_type": "code",
+        "scope": scope,
+        "state": "xyz",
+        "access_type": "offline",
+        "auto_approve": "true",
+        **extra,
+    }
+    if verifier is not None:
+        params |= {"code_challenge": s256(verifier), "code_challenge_method": "S256"}
+    response = await client.get("/o/oauth2/v2/auth", params=params)
+    assert response.status_code == 302, response.text
+    assert response.headers["location"].startswith(REDIRECT_URI + "?")
+    return query_of(response.headers["location"])
+
+
+async def exchange(
+    client: httpx.AsyncClient, code: str, verifier: str | None = "v" * 50, **extra: str
+) -> httpx.Response:
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT_URI,
+        "client_id": "calbridge-dev",
+        "client_secret": "calbridge-dev-secret",
+        **extra,
+    }
+    if verifier is not None:
+        form["code_verifier"] = verifier
+    return await client.post("/token", data=form)
+
+
+async def connect(client: httpx.AsyncClient, **extra: str) -> dict[str, Any]:
+    """The whole authorization-code flow; the token endpoint's JSON."""
+    redirect = await authorize(client, **extra)
+    response = await exchange(client, redirect["code"])
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def timed_event(start: str, end: str, **fields: Any) -> dict[str, Any]:
+    return {"summary": "Meeting", "start": {"dateTime": start}, "end": {"dateTime": end}, **fields}
+
+
+def error_reason(response: httpx.Response) -> str:
+    reason: str = response.json()["error"]["errors"][0]["reason"]
+    return reason
