@@ -1,0 +1,11 @@
+"""The Workspace API v2 router: every domain's routes under /api/v2/w/{workspace_uuid}."""
+
+from fastapi import APIRouter
+
+from calbridge.calendar.endpoints import router as calendars
+from calbridge.event.endpoints import router as events
+from calbridge.workspace.endpoints import router as members
+
+workspace_api = APIRouter(prefix="/api/v2/w/{workspace_uuid}")
+for router in (calendars, members, events):
+    workspace_api.include_router(router)

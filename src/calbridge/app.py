@@ -1,0 +1,64 @@
+"""The ASGI application: the API, its error handling, and (optionally) the in-process worker."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from calbridge import __version__
+from calbridge.api import workspace_api
+from calbridge.db import Database
+from calbridge.http import BodySizeLimit, install_error_handlers
+from calbridge.idempotency.middleware import IdempotencyMiddleware
+from calbridge.settings import Settings, get_settings
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    run_worker: bool = False,
+) -> FastAPI:
+    """Build the app. ``database`` lets tests share an engine; ``run_worker`` starts the outbox
+    worker inside this process (the embedded SQLite default)."""
+    settings = settings or get_settings()
+    owns_database = database is None
+    db = database or Database(settings.database_url, schema=settings.database_schema)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker_task = None
+        if run_worker:
+            from calbridge.outbox.worker import Worker
+
+            worker = Worker(db, settings)
+            worker_task = worker.start()
+        try:
+            yield
+        finally:
+            if worker_task is not None:
+                await worker.stop()
+            if owns_database:
+                await db.dispose()
+
+    app = FastAPI(
+        title="calbridge",
+        version=__version__,
+        description="Calendars, bookings, Google Calendar sync and event rules.",
+        lifespan=lifespan,
+    )
+    app.state.database = db
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(workspace_api)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    # Added last = outermost: the size limit wraps the idempotency layer that buffers bodies.
+    app.add_middleware(IdempotencyMiddleware, database=db, settings=settings)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from calbridge.calendar.availability import parse_clock
+from calbridge.schemas import InputModel, OutputModel
+from calbridge.timezones import InvalidTimezone, load_timezone
+
+Day = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+Clock = Annotated[str, Field(pattern=r"^\d{2}:\d{2}$", examples=["09:00"])]
+
+
+def check_timezone(value: str) -> str:
+    try:
+        load_timezone(value)
+    except InvalidTimezone:
+        raise ValueError(
+            f"unknown time zone {value!r}; use an IANA name such as Europe/Amsterdam"
+        ) from None
+    return value
+
+
+class WindowIn(InputModel):
+    start: Clock
+    end: Clock = Field(description='Local end time; "24:00" means the end of the day')
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WindowIn:
+        start = parse_clock(self.start, allow_24=False)
+        end = parse_clock(self.end, allow_24=True)
+        if start is None or (end is not None and end <= start):
+            raise ValueError("end must be after start")
+        return self
+
+
+class WeeklyWindowIn(WindowIn):
+    day: Day
+
+
+class ExceptionIn(InputModel):
+    date: dt.date
+    windows: list[WindowIn] = Field(max_length=48)
+
+
+class AvailabilityIn(InputModel):
+    weekly: list[WeeklyWindowIn] = Field(default_factory=list, max_length=200)
+    exceptions: list[ExceptionIn] = Field(default_factory=list, max_length=1000)
+
+    @field_validator("exceptions")
+    @classmethod
+    def _unique_dates(cls, value: list[ExceptionIn]) -> list[ExceptionIn]:
+        if len({exception.date for exception in value}) != len(value):
+            raise ValueError("each date may have one exception")
+        return value
+
+
+Timezone = Annotated[str, Field(min_length=1, max_length=64, examples=["Europe/Amsterdam"])]
+
+
+class CalendarCreate(InputModel):
+    name: Annotated[str, Field(min_length=1, max_length=255)]
+    timezone: Timezone
+    description: Annotated[str, Field(max_length=10_000)] | None = None
+    max_attendees: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    allow_overlap: bool = False
+    availability: AvailabilityIn | None = None
+    google_account_id: int | None = None
+    google_calendar_id: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
+    google_conflict_check: bool = False
+
+    _timezone = field_validator("timezone")(check_timezone)
+
+
+class CalendarUpdate(InputModel):
+    """PATCH: only the fields present change; ``null`` clears the nullable ones."""
+
+    name: Annotated[str, Field(min_length=1, max_length=255)] | None = None
+    timezone: Timezone | None = None
+    description: Annotated[str, Field(max_length=10_000)] | None = None
+    max_attendees: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    allow_overlap: bool | None = None
+    availability: AvailabilityIn | None = None
+    google_account_id: int | None = None
+    google_calendar_id: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
+    google_conflict_check: bool | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        if value is None:
+            raise ValueError("timezone cannot be null")
+        return check_timezone(value)
+
+    @field_validator("name", "allow_overlap", "google_conflict_check")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
+
+
+class CalendarResponse(OutputModel):
+    id: int
+    name: str
+    timezone: str
+    description: str | None
+    max_attendees: int | None
+    allow_overlap: bool
+    availability: dict[str, Any] | None
+    google_account_id: int | None
+    google_calendar_id: str | None
+    google_conflict_check: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime

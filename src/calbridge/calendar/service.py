@@ -1,0 +1,124 @@
+"""Calendars: their time zone, availability, attendee limit, overlap policy and Google link."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from calbridge.account.models import Account
+from calbridge.calendar import repository
+from calbridge.calendar.models import Calendar
+from calbridge.calendar.schemas import CalendarCreate, CalendarUpdate
+from calbridge.errors import Conflict, NotFound, ValidationProblem
+from calbridge.event.models import Event
+from calbridge.workspace.models import Workspace
+
+
+async def get_calendar(session: AsyncSession, workspace: Workspace, calendar_id: int) -> Calendar:
+    calendar = await repository.get_calendar(session, workspace.id, calendar_id)
+    if calendar is None:
+        raise NotFound("Calendar")
+    return calendar
+
+
+async def create_calendar(
+    session: AsyncSession, workspace: Workspace, data: CalendarCreate
+) -> Calendar:
+    calendar = Calendar(workspace_id=workspace.id)
+    _apply(calendar, data, data.model_fields_set | {"name", "timezone", "allow_overlap"})
+    await _check_google_link(session, workspace, calendar)
+    session.add(calendar)
+    await session.flush()
+    return calendar
+
+
+async def update_calendar(
+    session: AsyncSession, workspace: Workspace, calendar_id: int, data: CalendarUpdate
+) -> Calendar:
+    """Changes apply to future bookings; existing events are not re-validated, except that
+    forbidding overlap is refused while overlapping events exist (409 slot_conflict)."""
+    calendar = await repository.get_calendar(session, workspace.id, calendar_id, lock=True)
+    if calendar is None:
+        raise NotFound("Calendar")
+    was_exclusive = not calendar.allow_overlap
+    _apply(calendar, data, data.model_fields_set)
+    await _check_google_link(session, workspace, calendar)
+    forbids_now = not calendar.allow_overlap and not was_exclusive
+    if forbids_now and await _has_overlaps(session, calendar.id):
+        raise Conflict(
+            "Events of this calendar overlap; overlap cannot be forbidden until they move.",
+            code="slot_conflict",
+        )
+    if calendar.allow_overlap == was_exclusive:
+        await session.execute(
+            update(Event)
+            .where(Event.calendar_id == calendar.id)
+            .values(exclusive=not calendar.allow_overlap)
+        )
+    await session.flush()
+    return calendar
+
+
+async def delete_calendar(session: AsyncSession, workspace: Workspace, calendar_id: int) -> None:
+    calendar = await get_calendar(session, workspace, calendar_id)
+    if await session.scalar(select(exists().where(Event.calendar_id == calendar.id))):
+        raise Conflict(
+            "This calendar still has events; delete them first.", code="calendar_not_empty"
+        )
+    await session.delete(calendar)
+    await session.flush()
+
+
+def _apply(calendar: Calendar, data: CalendarCreate | CalendarUpdate, fields: set[str]) -> None:
+    for field in fields:
+        value = getattr(data, field)
+        if field == "availability":
+            value = None if value is None else value.model_dump(mode="json")
+        setattr(calendar, field, value)
+
+
+async def _check_google_link(
+    session: AsyncSession, workspace: Workspace, calendar: Calendar
+) -> None:
+    if calendar.google_account_id is not None:
+        account = await session.scalar(
+            select(Account.id).where(
+                Account.id == calendar.google_account_id, Account.workspace_id == workspace.id
+            )
+        )
+        if account is None:
+            raise ValidationProblem(
+                "No such account in this workspace.",
+                field="googleAccountId",
+                code="account_not_found",
+            )
+    elif calendar.google_calendar_id is not None:
+        raise ValidationProblem(
+            "googleCalendarId needs a googleAccountId.", field="googleCalendarId"
+        )
+    if calendar.google_conflict_check and calendar.google_calendar_id is None:
+        raise ValidationProblem(
+            "googleConflictCheck needs a linked Google calendar.", field="googleConflictCheck"
+        )
+
+
+async def _has_overlaps(session: AsyncSession, calendar_id: int) -> bool:
+    other = aliased(Event)
+    query = (
+        select(Event.id)
+        .join(
+            other,
+            (other.calendar_id == Event.calendar_id)
+            & (other.id > Event.id)
+            & (other.start_at < Event.end_at)
+            & (other.end_at > Event.start_at),
+        )
+        .where(
+            Event.calendar_id == calendar_id,
+            Event.status != "cancelled",
+            other.status != "cancelled",
+        )
+        .limit(1)
+    )
+    return (await session.scalar(query)) is not None

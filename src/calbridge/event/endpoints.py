@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Header, Query, Response
+
+from calbridge.calendar import repository as calendar_repository
+from calbridge.deps import AdminSubject, ReadSubject, SessionDep, WriteSubject
+from calbridge.errors import ValidationProblem, problem_responses
+from calbridge.event import presenter, repository, service
+from calbridge.event.schemas import (
+    AttendeeResponse,
+    CancelRequest,
+    EventCreate,
+    EventResponse,
+    EventStatus,
+    EventUpdate,
+    RsvpRequest,
+    SortBy,
+    SortOrder,
+    check_instant,
+)
+from calbridge.schemas import Deleted, Page, PageParams, page_params
+from calbridge.timezones import NonexistentLocalTime, load_timezone, to_utc
+
+router = APIRouter(prefix="/calendar-events", tags=["calendar events"])
+AUTH = (401, 403, 404)
+BOOKING_ERRORS = (409, 413, 422)
+
+
+def _respond(response: Response, view: service.EventView) -> EventResponse:
+    response.headers["ETag"] = presenter.etag(view.event)
+    result: EventResponse = view.response()
+    return result
+
+
+@router.get("", responses=problem_responses(*AUTH, 422))
+async def list_calendar_events(
+    subject: ReadSubject,
+    session: SessionDep,
+    paging: Annotated[PageParams, Depends(page_params)],
+    calendar_id: Annotated[int | None, Query(alias="calendarId")] = None,
+    start_date: Annotated[datetime | None, Query(alias="startDate")] = None,
+    end_date: Annotated[datetime | None, Query(alias="endDate")] = None,
+    status: EventStatus | None = None,
+    sort_by: Annotated[SortBy, Query(alias="sortBy")] = "startTime",
+    sort_order: Annotated[SortOrder, Query(alias="sortOrder")] = "asc",
+) -> Page[EventResponse]:
+    """Events overlapping [startDate, endDate), filtered, sorted (ties by id) and paged. Dates
+    without an offset are local to the calendar (with calendarId) or to the workspace."""
+    zone_name = subject.workspace.timezone
+    if calendar_id is not None:
+        calendar = await calendar_repository.get_calendar(
+            session, subject.workspace.id, calendar_id
+        )
+        zone_name = calendar.timezone if calendar is not None else zone_name
+    start_at = _bound(start_date, zone_name, "startDate")
+    end_at = _bound(end_date, zone_name, "endDate")
+    events, total = await repository.page_events(
+        session,
+        subject.workspace.id,
+        calendar_id=calendar_id,
+        start_at=start_at,
+        end_at=end_at,
+        status=status,
+        sort_by=sort_by,
+        descending=sort_order == "desc",
+        offset=paging.offset,
+        limit=paging.page_size,
+    )
+    return paging.build(await presenter.present_many(session, subject.workspace.id, events), total)
+
+
+@router.post("", status_code=201, responses=problem_responses(*AUTH, *BOOKING_ERRORS, 503))
+async def create_calendar_event(
+    body: EventCreate, subject: WriteSubject, session: SessionDep, response: Response
+) -> EventResponse:
+    """Book an event. The booking rules are checked in order: body (422), attendee limit
+    (409 attendee_limit_exceeded), availability (409 outside_availability), overlap
+    (409 slot_conflict). Accepts Idempotency-Key."""
+    view = await service.create_event(session, subject.workspace, body)
+    response.headers["Location"] = (
+        f"/api/v2/w/{subject.workspace.uuid}/calendar-events/{view.event.id}"
+    )
+    return _respond(response, view)
+
+
+@router.get("/{event_id}", responses=problem_responses(*AUTH, 422))
+async def get_calendar_event(
+    event_id: int, subject: ReadSubject, session: SessionDep, response: Response
+) -> EventResponse:
+    """One event, with its ETag."""
+    event = await service.get_event(session, subject.workspace, event_id)
+    return _respond(response, await service.view(session, subject.workspace, event))
+
+
+@router.put("/{event_id}", responses=problem_responses(*AUTH, *BOOKING_ERRORS, 412, 503))
+async def update_calendar_event(
+    event_id: int,
+    body: EventUpdate,
+    subject: WriteSubject,
+    session: SessionDep,
+    response: Response,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> EventResponse:
+    """Change any subset of the create fields; the booking rules are checked again when time,
+    calendar or attendees change. A stale If-Match → 412; a cancelled event → 409
+    event_cancelled."""
+    view = await service.update_event(session, subject.workspace, event_id, body, if_match=if_match)
+    return _respond(response, view)
+
+
+@router.delete("/{event_id}", responses=problem_responses(*AUTH, 422))
+async def delete_calendar_event(
+    event_id: int, subject: AdminSubject, session: SessionDep
+) -> Deleted:
+    """Delete the event for good (also from Google, when its calendar is linked)."""
+    await service.delete_event(session, subject.workspace, event_id)
+    return Deleted(id=event_id)
+
+
+@router.post("/{event_id}/cancel", responses=problem_responses(*AUTH, 413, 422))
+async def cancel_calendar_event(
+    event_id: int,
+    subject: WriteSubject,
+    session: SessionDep,
+    response: Response,
+    body: Annotated[CancelRequest | None, Body()] = None,
+) -> EventResponse:
+    """Cancel the event and free its slot; cancelling twice returns it unchanged."""
+    view = await service.cancel_event(session, subject.workspace, event_id, body or CancelRequest())
+    return _respond(response, view)
+
+
+@router.get("/{event_id}/attendees", responses=problem_responses(*AUTH, 422))
+async def list_event_attendees(
+    event_id: int, subject: ReadSubject, session: SessionDep
+) -> list[AttendeeResponse]:
+    """The event's attendees, in the order they were given."""
+    event = await service.get_event(session, subject.workspace, event_id)
+    return (await service.view(session, subject.workspace, event)).response().attendees
+
+
+@router.put("/{event_id}/attendees/{member_id}", responses=problem_responses(*AUTH, 409, 413, 422))
+async def respond_to_event(
+    event_id: int, member_id: int, body: RsvpRequest, subject: WriteSubject, session: SessionDep
+) -> AttendeeResponse:
+    """Record an attendee's response (RSVP). 404 if the member does not attend the event."""
+    view, attendee = await service.respond(session, subject.workspace, event_id, member_id, body)
+    tz = load_timezone(view.calendar.timezone)
+    return presenter.present_attendee(attendee, view.members[member_id], tz)
+
+
+def _bound(value: datetime | None, zone_name: str, field: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        check_instant(value)
+        return to_utc(value, load_timezone(zone_name))
+    except NonexistentLocalTime:
+        raise ValidationProblem(
+            f"{value.isoformat()} does not exist in {zone_name}.",
+            field=field,
+            code="nonexistent_local_time",
+        ) from None
+    except ValueError as error:
+        raise ValidationProblem(str(error), field=field) from None

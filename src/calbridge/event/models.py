@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from calbridge.db import Base, UTCDateTime, utcnow
+from calbridge.types import JSONType
+
+
+class Event(Base):
+    """A booking. Times are UTC instants; the calendar's time zone is applied at the edges."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_calendar_start", "calendar_id", "start_at", "id"),
+        Index("ix_events_workspace_start", "workspace_id", "start_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    calendar_id: Mapped[int] = mapped_column(ForeignKey("calendars.id", ondelete="RESTRICT"))
+    title: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(1024))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="confirmed")
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
+    # A copy of "not calendar.allow_overlap", so PostgreSQL's exclusion constraint can see it.
+    exclusive: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1)
+    google_event_id: Mapped[str | None] = mapped_column(String(1024))
+    google_sync_status: Mapped[str] = mapped_column(String(16), default="not_linked")
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    attendees: Mapped[list[Attendee]] = relationship(
+        lazy="raise",
+        order_by="Attendee.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class Attendee(Base):
+    __tablename__ = "attendees"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    response_status: Mapped[str] = mapped_column(String(16), default="needsAction")
+    comment: Mapped[str | None] = mapped_column(Text)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

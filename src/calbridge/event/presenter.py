@@ -1,0 +1,76 @@
+"""Events as the wire shows them: instants in the calendar's time zone, attendees with names."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calbridge.calendar import repository as calendar_repository
+from calbridge.calendar.models import Calendar
+from calbridge.event.models import Attendee, Event
+from calbridge.event.schemas import AttendeeResponse, EventResponse
+from calbridge.timezones import load_timezone, to_local
+from calbridge.workspace import repository as workspace_repository
+from calbridge.workspace.models import Member
+
+
+def etag(event: Event) -> str:
+    return f'"{event.id}-{event.version}"'
+
+
+def present_attendee(attendee: Attendee, member: Member, tz: ZoneInfo) -> AttendeeResponse:
+    return AttendeeResponse(
+        member_id=attendee.member_id,
+        name=member.name,
+        email=member.email,
+        response_status=attendee.response_status,
+        comment=attendee.comment,
+        responded_at=_local(attendee.responded_at, tz),
+    )
+
+
+def present(event: Event, calendar: Calendar, members: dict[int, Member]) -> EventResponse:
+    tz = load_timezone(calendar.timezone)
+    return EventResponse(
+        id=event.id,
+        calendar_id=event.calendar_id,
+        title=event.title,
+        description=event.description,
+        location=event.location,
+        start_time=to_local(event.start_at, tz),
+        end_time=to_local(event.end_at, tz),
+        timezone=calendar.timezone,
+        status=event.status,
+        attendees=[present_attendee(a, members[a.member_id], tz) for a in event.attendees],
+        metadata=event.meta,
+        google_event_id=event.google_event_id,
+        google_sync_status=event.google_sync_status,
+        cancelled_at=_local(event.cancelled_at, tz),
+        cancellation_reason=event.cancellation_reason,
+        created_at=to_local(event.created_at, tz),
+        updated_at=to_local(event.updated_at, tz),
+    )
+
+
+def snapshot(event: Event, calendar: Calendar, members: dict[int, Member]) -> dict[str, Any]:
+    """The event as JSON, for outbox payloads (rules see the event before and after a change)."""
+    return present(event, calendar, members).model_dump(mode="json", by_alias=True)
+
+
+async def present_many(
+    session: AsyncSession, workspace_id: int, events: list[Event]
+) -> list[EventResponse]:
+    calendars = await calendar_repository.calendars_by_id(
+        session, workspace_id, {event.calendar_id for event in events}
+    )
+    members = await workspace_repository.members_by_id(
+        session, workspace_id, {a.member_id for event in events for a in event.attendees}
+    )
+    return [present(event, calendars[event.calendar_id], members) for event in events]
+
+
+def _local(value: datetime | None, tz: ZoneInfo) -> datetime | None:
+    return None if value is None else to_local(value, tz)

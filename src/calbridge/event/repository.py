@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from calbridge.event.models import Event
+
+SORT_COLUMNS: dict[str, Any] = {
+    "startTime": Event.start_at,
+    "endTime": Event.end_at,
+    "createdAt": Event.created_at,
+    "updatedAt": Event.updated_at,
+    "title": Event.title,
+}
+
+
+async def get_event(session: AsyncSession, workspace_id: int, event_id: int) -> Event | None:
+    return await session.scalar(
+        select(Event)
+        .where(Event.workspace_id == workspace_id, Event.id == event_id)
+        .options(selectinload(Event.attendees))
+        .execution_options(populate_existing=True)
+    )
+
+
+async def find_overlap(
+    session: AsyncSession,
+    calendar_id: int,
+    start_at: datetime,
+    end_at: datetime,
+    *,
+    exclude_id: int | None,
+) -> int | None:
+    """The id of a non-cancelled event of the calendar that shares an instant with [start, end)."""
+    query = select(Event.id).where(
+        Event.calendar_id == calendar_id,
+        Event.status != "cancelled",
+        Event.start_at < end_at,
+        Event.end_at > start_at,
+    )
+    if exclude_id is not None:
+        query = query.where(Event.id != exclude_id)
+    return await session.scalar(query.limit(1))
+
+
+async def page_events(
+    session: AsyncSession,
+    workspace_id: int,
+    *,
+    calendar_id: int | None,
+    start_at: datetime | None,
+    end_at: datetime | None,
+    status: str | None,
+    sort_by: str,
+    descending: bool,
+    offset: int,
+    limit: int,
+) -> tuple[list[Event], int]:
+    """One page of events overlapping [start_at, end_at), sorted, ties broken by id."""
+    query: Select[Event] = select(Event).where(Event.workspace_id == workspace_id)
+    if calendar_id is not None:
+        query = query.where(Event.calendar_id == calendar_id)
+    if start_at is not None:
+        query = query.where(Event.end_at > start_at)
+    if end_at is not None:
+        query = query.where(Event.start_at < end_at)
+    if status is not None:
+        query = query.where(Event.status == status)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    column = SORT_COLUMNS[sort_by]
+    order = (column.desc(), Event.id.desc()) if descending else (column.asc(), Event.id.asc())
+    rows = await session.scalars(
+        query.order_by(*order).offset(offset).limit(limit).options(selectinload(Event.attendees))
+    )
+    return list(rows), total

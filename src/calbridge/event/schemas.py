@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, field_validator
+
+from calbridge.schemas import InputModel, OutputModel
+
+EventStatus = Literal["confirmed", "tentative", "cancelled"]
+BookableStatus = Literal["confirmed", "tentative"]
+ResponseStatus = Literal["needsAction", "accepted", "declined", "tentative"]
+SyncStatus = Literal["not_linked", "pending", "synced", "failed"]
+SortBy = Literal["startTime", "endTime", "createdAt", "updatedAt", "title"]
+SortOrder = Literal["asc", "desc"]
+
+Title = Annotated[str, Field(min_length=1, max_length=255)]
+Description = Annotated[str, Field(max_length=10_000)]
+Location = Annotated[str, Field(max_length=1024)]
+MAX_METADATA_BYTES = 8 * 1024
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
+
+
+def check_instant(value: dt.datetime) -> dt.datetime:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"must be between the years {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return value
+
+
+def _check_attendees(value: list[int]) -> list[int]:
+    if len(set(value)) != len(value):
+        raise ValueError("attendeeIds must not repeat a member")
+    return value
+
+
+def _check_metadata(value: dict[str, Any]) -> dict[str, Any]:
+    if len(json.dumps(value, separators=(",", ":")).encode()) > MAX_METADATA_BYTES:
+        raise ValueError(f"metadata must be at most {MAX_METADATA_BYTES} bytes of JSON")
+    return value
+
+
+Instant = Annotated[dt.datetime, AfterValidator(check_instant)]
+AttendeeIds = Annotated[list[int], Field(max_length=1000), AfterValidator(_check_attendees)]
+Metadata = Annotated[dict[str, Any], AfterValidator(_check_metadata)]
+
+
+class EventCreate(InputModel):
+    """Times without an offset are local to the calendar's time zone."""
+
+    calendar_id: int
+    title: Title
+    start_time: Instant
+    end_time: Instant
+    description: Description | None = None
+    location: Location | None = None
+    attendee_ids: AttendeeIds = Field(default_factory=list)
+    status: BookableStatus = "confirmed"
+    metadata: Metadata = Field(default_factory=dict)
+
+
+class EventUpdate(InputModel):
+    """Any subset of the create fields; omitted fields keep their value."""
+
+    calendar_id: int | None = None
+    title: Title | None = None
+    start_time: Instant | None = None
+    end_time: Instant | None = None
+    description: Description | None = None
+    location: Location | None = None
+    attendee_ids: AttendeeIds | None = None
+    status: BookableStatus | None = None
+    metadata: Metadata | None = None
+
+    @field_validator(
+        "calendar_id",
+        "title",
+        "start_time",
+        "end_time",
+        "attendee_ids",
+        "status",
+        "metadata",
+        mode="before",
+    )
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null; omit the field to keep its value")
+        return value
+
+
+class CancelRequest(InputModel):
+    reason: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class RsvpRequest(InputModel):
+    response_status: ResponseStatus
+    comment: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class AttendeeResponse(OutputModel):
+    member_id: int
+    name: str
+    email: str
+    response_status: ResponseStatus
+    comment: str | None
+    responded_at: dt.datetime | None
+
+
+class EventResponse(OutputModel):
+    id: int
+    calendar_id: int
+    title: str
+    description: str | None
+    location: str | None
+    start_time: dt.datetime
+    end_time: dt.datetime
+    timezone: str
+    status: EventStatus
+    attendees: list[AttendeeResponse]
+    metadata: dict[str, Any]
+    google_event_id: str | None
+    google_sync_status: SyncStatus
+    cancelled_at: dt.datetime | None
+    cancellation_reason: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime

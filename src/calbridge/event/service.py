@@ -1,0 +1,270 @@
+"""Bookings: create, update, cancel, delete, RSVP. Every change enqueues one ``event.changed``
+job in the same transaction; Google sync and event rules subscribe to it and run after commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calbridge.calendar import repository as calendar_repository
+from calbridge.calendar.models import Calendar
+from calbridge.db import utcnow
+from calbridge.errors import Conflict, NotFound, PreconditionFailed
+from calbridge.event import booking, presenter, repository
+from calbridge.event.models import Attendee, Event
+from calbridge.event.schemas import (
+    CancelRequest,
+    EventCreate,
+    EventResponse,
+    EventUpdate,
+    RsvpRequest,
+)
+from calbridge.outbox.service import enqueue
+from calbridge.workspace import repository as workspace_repository
+from calbridge.workspace.models import Member, Workspace
+
+EVENT_CHANGED = "event.changed"
+
+
+@dataclass(frozen=True)
+class EventView:
+    """An event with what it takes to show it."""
+
+    event: Event
+    calendar: Calendar
+    members: dict[int, Member]
+
+    def response(self) -> EventResponse:
+        return presenter.present(self.event, self.calendar, self.members)
+
+    def snapshot(self) -> dict[str, Any]:
+        return presenter.snapshot(self.event, self.calendar, self.members)
+
+
+async def get_event(session: AsyncSession, workspace: Workspace, event_id: int) -> Event:
+    event = await repository.get_event(session, workspace.id, event_id)
+    if event is None:
+        raise NotFound("Event")
+    return event
+
+
+async def view(session: AsyncSession, workspace: Workspace, event: Event) -> EventView:
+    calendar = await calendar_repository.get_calendar(session, workspace.id, event.calendar_id)
+    assert calendar is not None
+    members = await workspace_repository.members_by_id(
+        session, workspace.id, [a.member_id for a in event.attendees]
+    )
+    return EventView(event, calendar, members)
+
+
+async def create_event(session: AsyncSession, workspace: Workspace, data: EventCreate) -> EventView:
+    checked = await booking.check(
+        session,
+        workspace,
+        booking.Booking(data.calendar_id, data.start_time, data.end_time, data.attendee_ids),
+    )
+    now = utcnow()
+    event = Event(
+        workspace_id=workspace.id,
+        calendar_id=checked.calendar.id,
+        title=data.title,
+        description=data.description,
+        location=data.location,
+        start_at=checked.start_at,
+        end_at=checked.end_at,
+        status=data.status,
+        meta=data.metadata,
+        exclusive=not checked.calendar.allow_overlap,
+        google_sync_status=_sync_status(checked.calendar),
+        created_at=now,
+        updated_at=now,
+    )
+    event.attendees = [
+        Attendee(member_id=member_id, position=position)
+        for position, member_id in enumerate(data.attendee_ids)
+    ]
+    session.add(event)
+    await _flush(session)
+    result = EventView(event, checked.calendar, checked.members)
+    await _changed(session, result, "created", before=None)
+    return result
+
+
+async def update_event(
+    session: AsyncSession,
+    workspace: Workspace,
+    event_id: int,
+    data: EventUpdate,
+    *,
+    if_match: str | None = None,
+) -> EventView:
+    event = await get_event(session, workspace, event_id)
+    check_if_match(event, if_match)
+    if event.status == "cancelled":
+        raise Conflict("A cancelled event cannot be changed.", code="event_cancelled")
+    before = await view(session, workspace, event)
+    before_snapshot = before.snapshot()
+    fields = data.model_fields_set
+    calendar, members = before.calendar, before.members
+    if fields & {"calendar_id", "start_time", "end_time", "attendee_ids"}:
+        # Unchanged times are given as instants, so they need no calendar-local resolution.
+        checked = await booking.check(
+            session,
+            workspace,
+            booking.Booking(
+                calendar_id=data.calendar_id if data.calendar_id is not None else event.calendar_id,
+                start_time=data.start_time if data.start_time is not None else event.start_at,
+                end_time=data.end_time if data.end_time is not None else event.end_at,
+                attendee_ids=(
+                    data.attendee_ids
+                    if data.attendee_ids is not None
+                    else [a.member_id for a in event.attendees]
+                ),
+            ),
+            event_id=event.id,
+        )
+        calendar, members = checked.calendar, checked.members
+        event.calendar_id = calendar.id
+        event.start_at, event.end_at = checked.start_at, checked.end_at
+        event.exclusive = not calendar.allow_overlap
+        if data.attendee_ids is not None:
+            _replace_attendees(event, data.attendee_ids)
+    for field, attribute in (
+        ("title", "title"),
+        ("description", "description"),
+        ("location", "location"),
+        ("status", "status"),
+        ("metadata", "meta"),
+    ):
+        if field in fields:
+            setattr(event, attribute, getattr(data, field))
+    event.google_sync_status = _sync_status(calendar, event.google_sync_status)
+    _touch(event)
+    await _flush(session)
+    after = EventView(event, calendar, members)
+    await _changed(session, after, "updated", before=before_snapshot)
+    return after
+
+
+async def cancel_event(
+    session: AsyncSession, workspace: Workspace, event_id: int, data: CancelRequest
+) -> EventView:
+    """Cancelling frees the slot; cancelling a cancelled event changes and enqueues nothing."""
+    event = await get_event(session, workspace, event_id)
+    if event.status == "cancelled":
+        return await view(session, workspace, event)
+    before = await view(session, workspace, event)
+    before_snapshot = before.snapshot()
+    event.status = "cancelled"
+    event.cancelled_at = utcnow()
+    event.cancellation_reason = data.reason
+    event.google_sync_status = _sync_status(before.calendar, event.google_sync_status)
+    _touch(event)
+    await _flush(session)
+    after = EventView(event, before.calendar, before.members)
+    await _changed(session, after, "cancelled", before=before_snapshot)
+    return after
+
+
+async def delete_event(session: AsyncSession, workspace: Workspace, event_id: int) -> None:
+    event = await get_event(session, workspace, event_id)
+    before = await view(session, workspace, event)
+    await session.delete(event)
+    await session.flush()
+    await enqueue(
+        session,
+        EVENT_CHANGED,
+        ordering_key=f"event:{event_id}",
+        event_id=event_id,
+        workspace_id=workspace.id,
+        change="deleted",
+        before=before.snapshot(),
+        after=None,
+    )
+
+
+async def respond(
+    session: AsyncSession, workspace: Workspace, event_id: int, member_id: int, data: RsvpRequest
+) -> tuple[EventView, Attendee]:
+    event = await get_event(session, workspace, event_id)
+    attendee = next((a for a in event.attendees if a.member_id == member_id), None)
+    if attendee is None:
+        raise NotFound("Attendee")
+    if event.status == "cancelled":
+        raise Conflict("A cancelled event takes no responses.", code="event_cancelled")
+    before = await view(session, workspace, event)
+    before_snapshot = before.snapshot()
+    attendee.response_status = data.response_status
+    attendee.comment = data.comment
+    attendee.responded_at = utcnow()
+    _touch(event)
+    await _flush(session)
+    after = EventView(event, before.calendar, before.members)
+    await _changed(
+        session, after, "attendee.responded", before=before_snapshot, member_id=member_id
+    )
+    return after, attendee
+
+
+def check_if_match(event: Event, if_match: str | None) -> None:
+    if if_match is None:
+        return
+    wanted = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
+    if "*" not in wanted and presenter.etag(event) not in wanted:
+        raise PreconditionFailed("The event has changed since that ETag was issued.")
+
+
+def _replace_attendees(event: Event, member_ids: list[int]) -> None:
+    """Keeps the response of members who stay; newcomers start at needsAction."""
+    current = {attendee.member_id: attendee for attendee in event.attendees}
+    attendees = []
+    for position, member_id in enumerate(member_ids):
+        attendee = current.get(member_id) or Attendee(member_id=member_id)
+        attendee.position = position
+        attendees.append(attendee)
+    event.attendees = attendees
+
+
+def _touch(event: Event) -> None:
+    event.version += 1
+    event.updated_at = utcnow()
+
+
+def _sync_status(calendar: Calendar, current: str = "not_linked") -> str:
+    if calendar.google_calendar_id is None:
+        return "not_linked" if current in {"not_linked", "pending"} else current
+    return "pending"
+
+
+async def _flush(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        # PostgreSQL's exclusion constraint: the last word on overlap, should a check be raced.
+        if "events_no_overlap" in str(error.orig):
+            raise Conflict("The slot is already booked.", code="slot_conflict") from None
+        raise
+
+
+async def _changed(
+    session: AsyncSession,
+    view_: EventView,
+    change: str,
+    *,
+    before: dict[str, Any] | None,
+    **extra: Any,
+) -> None:
+    await enqueue(
+        session,
+        EVENT_CHANGED,
+        ordering_key=f"event:{view_.event.id}",
+        event_id=view_.event.id,
+        workspace_id=view_.event.workspace_id,
+        change=change,
+        before=before,
+        after=view_.snapshot(),
+        **extra,
+    )

@@ -1,0 +1,25 @@
+"""Imports every model so that ``Base.metadata`` knows all tables (Alembic, tests)."""
+
+from calbridge.account.models import Account
+from calbridge.admin.models import AdminUser
+from calbridge.auth.models import ApiToken
+from calbridge.calendar.models import Calendar
+from calbridge.db import Base
+from calbridge.event.models import Attendee, Event
+from calbridge.idempotency.models import IdempotencyKey
+from calbridge.outbox.models import OutboxJob
+from calbridge.workspace.models import Member, Workspace
+
+__all__ = [
+    "Account",
+    "AdminUser",
+    "ApiToken",
+    "Attendee",
+    "Base",
+    "Calendar",
+    "Event",
+    "IdempotencyKey",
+    "Member",
+    "OutboxJob",
+    "Workspace",
+]

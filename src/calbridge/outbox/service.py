@@ -1,0 +1,81 @@
+"""Adding work to the outbox, inside the caller's transaction.
+
+The job row commits or rolls back with the change that caused it, so work is never lost and never
+done for a change that did not happen. Handlers are registered by kind and run by the worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from calbridge.outbox.models import OutboxJob
+
+NOTIFY_CHANNEL = "calbridge_outbox"
+_ENQUEUED = "calbridge_outbox_enqueued"
+
+Handler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
+_handlers: dict[str, Handler] = {}
+_after_commit_listeners: list[Callable[[], None]] = []
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that runs jobs of ``kind``. It gets a session whose transaction
+    commits when it returns (and rolls back when it raises), and the job's payload."""
+
+    def register(function: Handler) -> Handler:
+        _handlers[kind] = function
+        return function
+
+    return register
+
+
+def handler_for(kind: str) -> Handler | None:
+    return _handlers.get(kind)
+
+
+async def enqueue(
+    session: AsyncSession,
+    kind: str,
+    *,
+    ordering_key: str | None = None,
+    max_attempts: int | None = None,
+    **payload: Any,
+) -> OutboxJob:
+    """Add a job to the session's transaction. Jobs with the same ``ordering_key`` run in order."""
+    job = OutboxJob(kind=kind, payload=payload, ordering_key=ordering_key)
+    if max_attempts is not None:
+        job.max_attempts = max_attempts
+    session.add(job)
+    await session.flush()
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        # Delivered at commit only, so a worker never wakes for a job it cannot see yet.
+        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+    session.sync_session.info[_ENQUEUED] = True
+    return job
+
+
+def on_jobs_committed(listener: Callable[[], None]) -> None:
+    """Call ``listener`` after any commit that added jobs (wakes an in-process worker)."""
+    _after_commit_listeners.append(listener)
+
+
+def remove_jobs_committed_listener(listener: Callable[[], None]) -> None:
+    if listener in _after_commit_listeners:
+        _after_commit_listeners.remove(listener)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.pop(_ENQUEUED, False):
+        for listener in list(_after_commit_listeners):
+            listener()
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_ENQUEUED, None)

@@ -1,0 +1,68 @@
+"""Workspaces and their members."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calbridge.errors import Conflict, NotFound
+from calbridge.event.models import Attendee
+from calbridge.timezones import load_timezone
+from calbridge.workspace import repository
+from calbridge.workspace.models import Member, Workspace
+from calbridge.workspace.schemas import MemberCreate, MemberUpdate
+
+
+async def create_workspace(session: AsyncSession, *, name: str, timezone: str = "UTC") -> Workspace:
+    load_timezone(timezone)
+    workspace = Workspace(name=name, timezone=timezone)
+    session.add(workspace)
+    await session.flush()
+    return workspace
+
+
+async def get_member(session: AsyncSession, workspace: Workspace, member_id: int) -> Member:
+    member = await repository.get_member(session, workspace.id, member_id)
+    if member is None:
+        raise NotFound("Member")
+    return member
+
+
+async def create_member(session: AsyncSession, workspace: Workspace, data: MemberCreate) -> Member:
+    if await repository.email_taken(session, workspace.id, data.email):
+        raise Conflict("A member with this email already exists.", code="member_exists")
+    member = Member(workspace_id=workspace.id, name=data.name, email=data.email)
+    session.add(member)
+    await session.flush()
+    return member
+
+
+async def update_member(
+    session: AsyncSession, workspace: Workspace, member_id: int, data: MemberUpdate
+) -> Member:
+    member = await get_member(session, workspace, member_id)
+    if data.email is not None and await repository.email_taken(
+        session, workspace.id, data.email, except_id=member.id
+    ):
+        raise Conflict("A member with this email already exists.", code="member_exists")
+    if data.name is not None:
+        member.name = data.name
+    if data.email is not None:
+        member.email = data.email
+    await session.flush()
+    return member
+
+
+async def delete_member(session: AsyncSession, workspace: Workspace, member_id: int) -> None:
+    """A member who attends events stays: removing them would rewrite those events' history
+    without their own change record. Remove them from the events first."""
+    member = await get_member(session, workspace, member_id)
+    attending = await session.scalar(
+        select(Attendee.event_id).where(Attendee.member_id == member.id)
+    )
+    if attending is not None:
+        raise Conflict(
+            "This member attends events; remove them from those events first.", code="member_in_use"
+        )
+    await session.delete(member)
+    await session.flush()

@@ -1,0 +1,86 @@
+"""The real databases the tests run on: a SQLite file always, and PostgreSQL when
+CALBRIDGE_TEST_DATABASE_URL names one. With CI=true an unreachable PostgreSQL fails the run."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy import text
+
+from calbridge.db import Base, Database
+from calbridge.migrate import upgrade
+
+POSTGRES_URL = os.environ.get("CALBRIDGE_TEST_DATABASE_URL")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@dataclass
+class TestDatabase:
+    """A migrated database for one test session, wiped between tests."""
+
+    kind: str  # "sqlite" or "postgresql"
+    url: str
+    schema: str | None
+    database: Database
+
+    async def wipe(self) -> None:
+        tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+        async with self.database.transaction() as session:
+            if self.kind == "postgresql":
+                await session.execute(
+                    text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+                )
+            else:
+                for table in tables:
+                    await session.execute(text(f"DELETE FROM {table}"))
+
+
+def postgres_available() -> bool:
+    if POSTGRES_URL is None:
+        return False
+    plain = POSTGRES_URL.replace("postgresql+asyncpg://", "postgresql://")
+
+    async def probe() -> None:
+        connection = await asyncpg.connect(plain, timeout=5)
+        await connection.close()
+
+    try:
+        asyncio.run(probe())
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return False
+    return True
+
+
+def create_sqlite(directory: Path) -> TestDatabase:
+    url = f"sqlite+aiosqlite:///{directory / 'calbridge-test.db'}"
+    upgrade(url)
+    return TestDatabase("sqlite", url, None, Database(url))
+
+
+def create_postgres() -> TestDatabase:
+    assert POSTGRES_URL is not None
+    schema = f"t_{os.getpid()}_{secrets.token_hex(3)}"
+    plain = POSTGRES_URL.replace("postgresql+asyncpg://", "postgresql://")
+
+    async def create_schema() -> None:
+        connection = await asyncpg.connect(plain)
+        await connection.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
+        await connection.execute(f"CREATE SCHEMA {schema}")
+        await connection.close()
+
+    asyncio.run(create_schema())
+    upgrade(POSTGRES_URL, schema)
+    return TestDatabase("postgresql", POSTGRES_URL, schema, Database(POSTGRES_URL, schema=schema))
+
+
+async def drop_postgres_schema(test_database: TestDatabase) -> None:
+    await test_database.database.dispose()
+    plain = test_database.url.replace("postgresql+asyncpg://", "postgresql://")
+    connection = await asyncpg.connect(plain)
+    await connection.execute(f"DROP SCHEMA IF EXISTS {test_database.schema} CASCADE")
+    await connection.close()
