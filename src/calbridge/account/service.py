@@ -1,0 +1,52 @@
+"""Accounts and their Google Calendar flags (CONTRACT §4)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calbridge.account.models import Account
+from calbridge.errors import NotFound
+from calbridge.workspace.models import Workspace
+
+
+async def create_account(session: AsyncSession, workspace: Workspace, *, name: str) -> Account:
+    account = Account(workspace_id=workspace.id, name=name)
+    session.add(account)
+    await session.flush()
+    return account
+
+
+async def get_account(session: AsyncSession, workspace: Workspace, account_id: int) -> Account:
+    account = await session.scalar(
+        select(Account).where(Account.workspace_id == workspace.id, Account.id == account_id)
+    )
+    if account is None:
+        raise NotFound("Account")
+    return account
+
+
+async def list_accounts(session: AsyncSession, workspace: Workspace) -> list[Account]:
+    rows = await session.scalars(
+        select(Account).where(Account.workspace_id == workspace.id).order_by(Account.id)
+    )
+    return list(rows)
+
+
+async def set_google_flags(
+    session: AsyncSession,
+    account: Account,
+    *,
+    used: bool | None = None,
+    read: bool | None = None,
+    write: bool | None = None,
+) -> Account:
+    """Turn the account's Google Calendar use and its read/write permissions on or off."""
+    if used is not None:
+        account.google_calendar_used = used
+    if read is not None:
+        account.google_read_enabled = read
+    if write is not None:
+        account.google_write_enabled = write
+    await session.flush()
+    return account

@@ -1,0 +1,42 @@
+"""Admin-panel users: argon2 password hashes."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calbridge.admin.models import AdminUser
+from calbridge.errors import Conflict, ValidationProblem
+
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so a wrong email costs the same time as a wrong
+# password and reveals nothing.
+_DUMMY_HASH = _hasher.hash("calbridge-no-such-user")
+MIN_PASSWORD_LENGTH = 8
+
+
+async def create_admin_user(session: AsyncSession, *, email: str, password: str) -> AdminUser:
+    email = email.strip().lower()
+    if "@" not in email:
+        raise ValidationProblem("A valid email is required.", field="email")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationProblem(
+            f"The password needs at least {MIN_PASSWORD_LENGTH} characters.", field="password"
+        )
+    if await session.scalar(select(AdminUser.id).where(AdminUser.email == email)) is not None:
+        raise Conflict("An admin user with this email exists.", code="admin_user_exists")
+    user = AdminUser(email=email, password_hash=_hasher.hash(password))
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def authenticate(session: AsyncSession, *, email: str, password: str) -> AdminUser | None:
+    user = await session.scalar(select(AdminUser).where(AdminUser.email == email.strip().lower()))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    return user
