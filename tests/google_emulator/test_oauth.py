@@ -125,8 +125,9 @@ async def test_s256_is_computed_over_the_verifier_not_compared_plainly(
     client: httpx.AsyncClient,
 ) -> None:
     verifier = "z" * 43
-    redirect = await authorize(client, verifier=None, code_challenge=s256(verifier),
-                               code_challenge_method="S256")  # fmt: skip
+    redirect = await authorize(
+        client, verifier=None, code_challenge=s256(verifier), code_challenge_method="S256"
+    )
     plain_attempt = await exchange(client, redirect["code"], verifier=s256(verifier))
     assert plain_attempt.status_code == 400
 
@@ -153,8 +154,12 @@ async def test_wrong_client_credentials_are_invalid_client(client: httpx.AsyncCl
 async def test_client_credentials_may_come_as_http_basic(client: httpx.AsyncClient) -> None:
     redirect = await authorize(client)
     basic = base64.b64encode(b"calbridge-dev:calbridge-dev-secret").decode()
-    form = {"grant_type": "authorization_code", "code": redirect["code"],
-            "redirect_uri": REDIRECT_URI, "code_verifier": "v" * 50}  # fmt: skip
+    form = {
+        "grant_type": "authorization_code",
+        "code": redirect["code"],
+        "redirect_uri": REDIRECT_URI,
+        "code_verifier": "v" * 50,
+    }
     response = await client.post("/token", data=form, headers={"Authorization": f"Basic {basic}"})
     assert response.status_code == 200
 
