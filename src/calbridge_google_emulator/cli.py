@@ -46,9 +46,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_args(argv)
-    config = EmulatorConfig(
+def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
+    return EmulatorConfig(
         client_id=args.client_id,
         client_secret=args.client_secret,
         user_email=args.user_email,
@@ -58,7 +57,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         auto_approve=args.auto_approve,
         static_access_tokens=tuple(args.access_token),
     )
-    emulator = GoogleEmulator(config)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    emulator = GoogleEmulator(config_from_args(args))
     uvicorn.run(emulator.app, host=args.host, port=args.port, log_level="info")
 
 
