@@ -221,3 +221,37 @@ async def test_change_made_while_paging_reaches_the_next_sync(
     sync_token = rest.json()["nextSyncToken"]
     changes, _ = await list_all(client, auth, syncToken=sync_token)
     assert [c["summary"] for c in changes] == ["late edit"]
+
+
+async def test_order_by_updated_puts_the_last_change_last(
+    client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    first = await add(client, auth, "2026-04-11T10:00:00Z", "2026-04-11T11:00:00Z", summary="a")
+    await add(client, auth, "2026-04-11T12:00:00Z", "2026-04-11T13:00:00Z", summary="b")
+    await client.patch(f"{EVENTS}/{first['id']}", json={"summary": "a2"}, headers=auth)
+    items, _ = await list_all(client, auth, orderBy="updated")
+    assert [i["summary"] for i in items] == ["b", "a2"]
+
+
+async def test_free_text_query_matches_summary_and_attendees(
+    client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    await add(client, auth, "2026-04-11T10:00:00Z", "2026-04-11T11:00:00Z", summary="Dentist")
+    await add(
+        client,
+        auth,
+        "2026-04-11T12:00:00Z",
+        "2026-04-11T13:00:00Z",
+        summary="Lunch",
+        attendees=[{"email": "bob@example.com"}],
+    )
+    assert [i["summary"] for i in (await list_all(client, auth, q="dentist"))[0]] == ["Dentist"]
+    assert [i["summary"] for i in (await list_all(client, auth, q="bob@"))[0]] == ["Lunch"]
+
+
+async def test_time_zone_parameter_sets_how_times_are_written(
+    client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    await add(client, auth, "2026-04-11T10:00:00Z", "2026-04-11T11:00:00Z")
+    items, _ = await list_all(client, auth, timeZone="America/New_York")
+    assert items[0]["start"] == {"dateTime": "2026-04-11T06:00:00-04:00"}
