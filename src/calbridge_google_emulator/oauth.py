@@ -1,4 +1,4 @@
-"""OAuth 2.0 token, revoke and userinfo endpoints (oauth2.googleapis.com, googleapis.com).
+"""OAuth 2.0 token, revoke, tokeninfo and userinfo endpoints (oauth2.googleapis.com).
 
 Client credentials come in the form body (`client_id`, `client_secret`) or as HTTP Basic;
 a wrong id or secret is 401 `invalid_client`. Every other failure is a 400 in RFC 6749 form.
@@ -123,6 +123,32 @@ async def userinfo_v2(request: Request) -> Response:
     return JSONResponse(body)
 
 
+async def tokeninfo(request: Request) -> Response:
+    """GET /tokeninfo?access_token=…: what Google knows about a live access token."""
+    state = state_of(request)
+    value = request.query_params.get("access_token")
+    async with state.lock:
+        record = state.live_access_token(value) if value else None
+        if record is None:
+            raise OAuthError(400, "invalid_token", "Invalid Value")
+        client_id = state.config.client_id
+        if record.grant_id is not None:
+            client_id = state.grants[record.grant_id].client_id
+        now = state.clock.time()
+        expires_at = record.expires_at if record.expires_at is not None else now + 10**9
+        body: dict[str, str] = {
+            "azp": client_id,
+            "aud": client_id,
+            "sub": state.user_ids[record.email],
+            "scope": " ".join(record.scopes),
+            "exp": str(int(expires_at)),
+            "expires_in": str(int(expires_at - now)),
+        }
+        if _has(record, "email", EMAIL_SCOPE):
+            body.update(email=record.email, email_verified="true")
+    return JSONResponse(body)
+
+
 def _name(state: EmulatorState, email: str) -> str:
     return state.config.user_name if email == state.config.user_email else email.split("@")[0]
 
@@ -130,6 +156,7 @@ def _name(state: EmulatorState, email: str) -> str:
 routes = [
     Route("/token", token, methods=["POST"]),
     Route("/revoke", revoke, methods=["POST"]),
+    Route("/tokeninfo", tokeninfo, methods=["GET", "POST"]),
     Route("/oauth2/v3/userinfo", userinfo_v3, methods=["GET", "POST"]),
     Route("/oauth2/v2/userinfo", userinfo_v2, methods=["GET"]),
 ]

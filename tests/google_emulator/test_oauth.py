@@ -285,3 +285,18 @@ async def test_login_hint_signs_in_another_user_with_their_own_calendar(
     )
     events = (await client.get(EVENTS, headers=auth)).json()
     assert events["summary"] == "second@example.com"
+
+
+async def test_tokeninfo_describes_a_live_token(client: httpx.AsyncClient) -> None:
+    tokens = await connect(client)
+    response = await client.get("/tokeninfo", params={"access_token": tokens["access_token"]})
+    assert response.status_code == 200
+    info = response.json()
+    assert info["aud"] == "calbridge-dev"
+    assert info["email"] == "testuser@example.com"
+    assert CALENDAR_SCOPE in info["scope"].split()
+    assert 3590 <= int(info["expires_in"]) <= 3600
+    await client.post("/revoke", params={"token": tokens["access_token"]})
+    gone = await client.get("/tokeninfo", params={"access_token": tokens["access_token"]})
+    assert gone.status_code == 400
+    assert gone.json()["error"] == "invalid_token"
