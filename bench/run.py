@@ -1,0 +1,253 @@
+"""``python -m bench.run``: booking creates/s and list latency, app against floor, per database.
+
+For each database the real app and the floor are each served (uvicorn, one process) on a fresh
+database seeded the same way, one after the other, and put under the same load: first lists of
+random one-week windows of the busy calendar, then bookings of distinct free slots of the empty
+one. The figures go to bench/results/<name>.json and .md, and the table is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import databases, report
+from bench.databases import BenchDatabase
+from bench.load import Phase, Send, measure
+from bench.seed import LIST_SPAN, LIST_SPAN_START, Seeded, seed
+from bench.server import APP, FLOOR, serve
+
+RESULTS = Path(__file__).resolve().parent / "results"
+CREATE_SPAN_START = datetime(2031, 1, 6, tzinfo=UTC)  # far from the listed events
+SLOT = timedelta(minutes=30)
+WINDOW = timedelta(days=7)
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--events", type=int, help="events on the listed calendar (100,000)")
+    parser.add_argument("--quick", action="store_true", help="a short smoke run (5,000 events)")
+    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight (8)")
+    parser.add_argument("--seconds", type=float, help="measured seconds per phase (15; quick 3)")
+    parser.add_argument("--warmup", type=float, help="warm-up seconds per phase (3; quick 1)")
+    parser.add_argument("--name", help="results file name (latest; quick runs: quick)")
+    options = parser.parse_args(argv)
+    options.events = options.events or (5_000 if options.quick else 100_000)
+    options.seconds = options.seconds or (3.0 if options.quick else 15.0)
+    if options.warmup is None:
+        options.warmup = 1.0 if options.quick else 3.0
+    options.name = options.name or ("quick" if options.quick else "latest")
+    return options
+
+
+async def main(options: argparse.Namespace) -> dict[str, Any]:
+    kinds = ["sqlite", "postgresql"] if options.db == "both" else [options.db]
+    results: dict[str, Any] = {
+        "started_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "options": {
+            "events": options.events,
+            "concurrency": options.concurrency,
+            "seconds": options.seconds,
+            "warmup_seconds": options.warmup,
+            "attendees_per_booking": 1,
+        },
+        "databases": {},
+    }
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="calbridge-bench-") as directory:
+        for kind in kinds:
+            results["databases"][kind] = await bench_database(kind, Path(directory), options)
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    return results
+
+
+async def bench_database(kind: str, directory: Path, options: argparse.Namespace) -> dict[str, Any]:
+    if kind == "postgresql":
+        problem = await databases.postgres_problem()
+        if problem is not None:
+            _say(f"postgresql: skipped, unreachable at {databases.POSTGRES_URL} ({problem})")
+            return {"status": "skipped", "reason": f"PostgreSQL unreachable ({problem})"}
+    app = await measure_server(kind, directory, options, floor=False)
+    floor = await measure_server(kind, directory, options, floor=True)
+    return {
+        "status": "ok",
+        "app": {"list": app["list"], "create": app["create"]},
+        "floor": {"select": floor["list"], "insert": floor["create"]},
+        "seed_seconds": {"app": app["seed_seconds"], "floor": floor["seed_seconds"]},
+        "targets": report.judge(
+            {"list": app["list"], "create": app["create"]},
+            {"select": floor["list"], "insert": floor["create"]},
+        ),
+    }
+
+
+async def measure_server(
+    kind: str, directory: Path, options: argparse.Namespace, *, floor: bool
+) -> dict[str, Any]:
+    label = "floor" if floor else "app"
+    database = await databases.create(kind, directory, label)
+    try:
+        seeded, seed_seconds = await _seed(database, options.events)
+        _say(f"{kind} {label}: seeded {options.events:,} events in {seed_seconds:.1f}s")
+        requests = FloorRequests(seeded) if floor else AppRequests(seeded)
+        load = {
+            "concurrency": options.concurrency,
+            "warmup_seconds": options.warmup,
+            "seconds": options.seconds,
+        }
+        async with serve(FLOOR if floor else APP, database.env()) as server:
+            lists = await measure(server, requests.list(), expect=200, **load)
+            _report(kind, label, "list", lists)
+            creates = await measure(server, requests.create(), expect=201, **load)
+            _report(kind, label, "create", creates)
+    finally:
+        await databases.drop(database)
+    return {"list": lists.summary(), "create": creates.summary(), "seed_seconds": seed_seconds}
+
+
+async def _seed(database: BenchDatabase, events: int) -> tuple[Seeded, float]:
+    started = time.perf_counter()
+    connection = database.connect()
+    try:
+        seeded = await seed(connection, events)
+    finally:
+        await connection.dispose()
+    await databases.analyze(database)
+    return seeded, round(time.perf_counter() - started, 2)
+
+
+class AppRequests:
+    """Requests to the real API: the list endpoint, and bookings with one attendee."""
+
+    def __init__(self, seeded: Seeded) -> None:
+        self.seeded = seeded
+        self.path = f"/api/v2/w/{seeded.workspace_uuid}/calendar-events"
+        self.headers = {"Authorization": f"Bearer {seeded.token}"}
+
+    def list(self) -> Send:
+        windows = _windows()
+
+        def send(client: httpx.AsyncClient) -> Any:
+            start, end = next(windows)
+            params = {
+                "calendarId": self.seeded.list_calendar_id,
+                "startDate": start,
+                "endDate": end,
+            }
+            return client.get(self.path, params=params, headers=self.headers)
+
+        return send
+
+    def create(self) -> Send:
+        slots = _slots()
+
+        def send(client: httpx.AsyncClient) -> Any:
+            start, end = next(slots)
+            body = {
+                "calendarId": self.seeded.create_calendar_id,
+                "title": "Bench booking",
+                "startTime": start,
+                "endTime": end,
+                "attendeeIds": [self.seeded.member_id],
+            }
+            return client.post(self.path, json=body, headers=self.headers)
+
+        return send
+
+
+class FloorRequests:
+    """The same windows and slots, sent to the floor's bare endpoints."""
+
+    def __init__(self, seeded: Seeded) -> None:
+        self.seeded = seeded
+        self.path = f"/w/{seeded.workspace_id}/events"
+
+    def list(self) -> Send:
+        windows = _windows()
+
+        def send(client: httpx.AsyncClient) -> Any:
+            start, end = next(windows)
+            params = {
+                "calendarId": self.seeded.list_calendar_id,
+                "startDate": start,
+                "endDate": end,
+            }
+            return client.get(self.path, params=params)
+
+        return send
+
+    def create(self) -> Send:
+        slots = _slots()
+
+        def send(client: httpx.AsyncClient) -> Any:
+            start, end = next(slots)
+            body = {
+                "calendarId": self.seeded.create_calendar_id,
+                "title": "Bench booking",
+                "startTime": start,
+                "endTime": end,
+            }
+            return client.post(self.path, json=body)
+
+        return send
+
+
+def _windows() -> Any:
+    """Random one-week windows inside the seeded span (the same sequence for app and floor)."""
+    rng = random.Random(7)
+    days = (LIST_SPAN - WINDOW).days
+    while True:
+        start = LIST_SPAN_START + timedelta(days=rng.randrange(days))
+        yield start.isoformat(), (start + WINDOW).isoformat()
+
+
+def _slots() -> Any:
+    """Back-to-back half hours: every booking is free, so each one runs the whole booking path."""
+    for index in itertools.count():
+        start = CREATE_SPAN_START + SLOT * index
+        yield start.isoformat(), (start + SLOT).isoformat()
+
+
+def _report(kind: str, label: str, phase_name: str, phase: Phase) -> None:
+    summary = phase.summary()
+    _say(
+        f"{kind} {label} {phase_name}: {summary['requests']:,} ok, {summary['errors']} errors, "
+        f"{summary['per_second']:,.0f}/s, p50 {summary['p50_ms']:.1f} ms, "
+        f"p99 {summary['p99_ms']:.1f} ms, server CPU {summary['server_cpu_cores']:.2f}, "
+        f"client CPU {summary['client_cpu_cores']:.2f}"
+    )
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def run(argv: list[str] | None = None) -> int:
+    options = parse(argv)
+    results = asyncio.run(main(options))
+    json_path, md_path = report.write(results, RESULTS, options.name)
+    print(md_path.read_text())
+    print(f"Written to {json_path} and {md_path} in {results['total_seconds']:.0f}s.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run())

@@ -1,0 +1,90 @@
+"""The data both the app and the floor are measured on: one workspace with a token and a member,
+a calendar that allows overlap holding N events spread over two years (for the list test), and an
+empty calendar that forbids overlap and has no availability (for the create test)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert
+
+from calbridge.auth.scopes import ALL_SCOPES
+from calbridge.auth.service import create_token
+from calbridge.calendar.models import Calendar
+from calbridge.db import Database, utcnow
+from calbridge.event.models import Event
+from calbridge.workspace.models import Member
+from calbridge.workspace.service import create_workspace
+
+TIMEZONE = "Europe/Amsterdam"
+LIST_SPAN_START = datetime(2027, 1, 4, tzinfo=UTC)  # a Monday
+LIST_SPAN = timedelta(days=730)
+BATCH = 5_000
+
+
+@dataclass(frozen=True)
+class Seeded:
+    workspace_id: int
+    workspace_uuid: str
+    token: str  # the bearer secret, all scopes
+    member_id: int
+    list_calendar_id: int
+    create_calendar_id: int
+
+
+async def seed(database: Database, events: int) -> Seeded:
+    async with database.transaction() as session:
+        workspace = await create_workspace(session, name="Bench", timezone=TIMEZONE)
+        issued = await create_token(session, workspace, scopes=list(ALL_SCOPES), name="bench")
+        member = Member(workspace_id=workspace.id, name="Ada Bench", email="ada@bench.example")
+        listed = Calendar(
+            workspace_id=workspace.id, name="Busy", timezone=TIMEZONE, allow_overlap=True
+        )
+        booked = Calendar(
+            workspace_id=workspace.id, name="Bookings", timezone=TIMEZONE, allow_overlap=False
+        )
+        session.add_all([member, listed, booked])
+        await session.flush()
+        seeded = Seeded(
+            workspace_id=workspace.id,
+            workspace_uuid=workspace.uuid,
+            token=issued.secret,
+            member_id=member.id,
+            list_calendar_id=listed.id,
+            create_calendar_id=booked.id,
+        )
+    rows = _event_rows(seeded, events)
+    for first in range(0, len(rows), BATCH):
+        async with database.transaction() as session:
+            await session.execute(insert(Event), rows[first : first + BATCH])
+    return seeded
+
+
+def _event_rows(seeded: Seeded, count: int) -> list[dict[str, Any]]:
+    """Events evenly spread over LIST_SPAN with 15 to 120 minute durations (deterministic)."""
+    rng = random.Random(20261121)
+    step = LIST_SPAN / max(count, 1)
+    now = utcnow()
+    rows = []
+    for index in range(count):
+        start_at = LIST_SPAN_START + step * index
+        rows.append(
+            {
+                "workspace_id": seeded.workspace_id,
+                "calendar_id": seeded.list_calendar_id,
+                "title": f"Seeded event {index}",
+                "start_at": start_at,
+                "end_at": start_at + timedelta(minutes=rng.choice((15, 30, 45, 60, 90, 120))),
+                "status": "confirmed",
+                "meta": {},
+                "exclusive": False,
+                "version": 1,
+                "google_sync_status": "not_linked",
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    return rows
