@@ -22,7 +22,7 @@ from calbridge_google_emulator.event_query import matches, max_results, parse_qu
 from calbridge_google_emulator.ids import is_valid_event_id, new_event_id
 from calbridge_google_emulator.state import Calendar, EmulatorState, ListCursor, StoredEvent
 from calbridge_google_emulator.times import format_timestamp, zone
-from calbridge_google_emulator.web import json_response, read_json, state_of
+from calbridge_google_emulator.web import json_response, parse_json, state_of
 
 
 def resolve_calendar(state: EmulatorState, request: Request, email: str) -> Calendar:
@@ -129,10 +129,11 @@ async def get_event(request: Request) -> Response:
 
 async def insert_event(request: Request) -> Response:
     state = state_of(request)
-    raw = await read_json(request)
+    payload = await request.body()
     async with state.lock:
         token = authenticate(state, request, EVENT_WRITE_SCOPES)
         calendar = resolve_calendar(state, request, token.email)
+        raw = parse_json(payload)
         event_id = raw.get("id") if isinstance(raw, dict) else None
         if event_id is not None:
             if not isinstance(event_id, str) or not is_valid_event_id(event_id):
@@ -171,12 +172,13 @@ async def patch_event(request: Request) -> Response:
 
 async def _write(request: Request, patch: bool) -> Response:
     state = state_of(request)
-    raw = await read_json(request)
-    if not isinstance(raw, dict):
-        raise errors.ApiError(400, "parseError", "Parse Error")
+    payload = await request.body()
     async with state.lock:
         token = authenticate(state, request, EVENT_WRITE_SCOPES)
         calendar = resolve_calendar(state, request, token.email)
+        raw = parse_json(payload)
+        if not isinstance(raw, dict):
+            raise errors.ApiError(400, "parseError", "Parse Error")
         event = _find(state, calendar, request)
         _check_if_match(request, event)
         if patch:

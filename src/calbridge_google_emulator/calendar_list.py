@@ -50,7 +50,6 @@ async def list_calendar_list(request: Request) -> Response:
             {
                 "kind": "calendar#calendarList",
                 "etag": f'"{len(mine):016d}"',
-                "nextSyncToken": "calendar-list-" + token.email,
                 "items": [list_entry(c) for c in mine],
             }
         )

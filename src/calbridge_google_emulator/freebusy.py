@@ -19,7 +19,7 @@ from calbridge_google_emulator import errors
 from calbridge_google_emulator.auth import FREEBUSY_SCOPES, authenticate
 from calbridge_google_emulator.state import Calendar, EmulatorState, StoredEvent
 from calbridge_google_emulator.times import format_datetime, format_timestamp, parse_rfc3339, zone
-from calbridge_google_emulator.web import json_response, read_json, state_of
+from calbridge_google_emulator.web import json_response, parse_json, state_of
 
 MAX_CALENDARS = 50
 
@@ -68,11 +68,12 @@ def busy_periods(
 
 async def query_freebusy(request: Request) -> Response:
     state = state_of(request)
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise errors.ApiError(400, "parseError", "Parse Error")
+    payload = await request.body()
     async with state.lock:
         token = authenticate(state, request, FREEBUSY_SCOPES)
+        body = parse_json(payload)
+        if not isinstance(body, dict):
+            raise errors.ApiError(400, "parseError", "Parse Error")
         start, end = _window(body)
         try:
             tz = zone(str(body.get("timeZone") or "UTC"))

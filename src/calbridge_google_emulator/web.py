@@ -20,7 +20,10 @@ def state_of(request: Request) -> EmulatorState:
 
 async def read_json(request: Request) -> Any:
     """The request's JSON body; 400 `parseError` when it is not JSON (as Google answers)."""
-    raw = await request.body()
+    return parse_json(await request.body())
+
+
+def parse_json(raw: bytes) -> Any:
     try:
         return json.loads(raw) if raw else {}
     except ValueError:

@@ -296,3 +296,16 @@ async def test_read_only_scope_cannot_write(
     assert (
         await client.post(EVENTS, json=timed_event(START, END), headers=headers)
     ).status_code == 403
+
+
+async def test_authentication_is_checked_before_the_body(client: httpx.AsyncClient) -> None:
+    response = await client.post(EVENTS, content=b"{not json")
+    assert response.status_code == 401
+
+
+async def test_a_body_that_is_not_json_is_400_parse_error(
+    client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    response = await client.post(EVENTS, content=b"{not json", headers=auth)
+    assert response.status_code == 400
+    assert error_reason(response) == "parseError"
