@@ -300,3 +300,13 @@ async def test_tokeninfo_describes_a_live_token(client: httpx.AsyncClient) -> No
     gone = await client.get("/tokeninfo", params={"access_token": tokens["access_token"]})
     assert gone.status_code == 400
     assert gone.json()["error"] == "invalid_token"
+
+
+async def test_codes_expire_after_ten_minutes(
+    emulator: GoogleEmulator, client: httpx.AsyncClient
+) -> None:
+    redirect = await authorize(client)
+    emulator.advance_clock(601)
+    response = await exchange(client, redirect["code"])
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
