@@ -6,6 +6,7 @@ from calbridge.auth.models import ApiToken
 from calbridge.calendar.models import Calendar
 from calbridge.db import Base
 from calbridge.event.models import Attendee, Event
+from calbridge.google.models import GoogleConnection, GoogleOAuthState
 from calbridge.idempotency.models import IdempotencyKey
 from calbridge.outbox.models import OutboxJob
 from calbridge.workspace.models import Member, Workspace
@@ -18,6 +19,8 @@ __all__ = [
     "Base",
     "Calendar",
     "Event",
+    "GoogleConnection",
+    "GoogleOAuthState",
     "IdempotencyKey",
     "Member",
     "OutboxJob",

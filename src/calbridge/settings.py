@@ -33,10 +33,51 @@ class Settings(BaseSettings):
     job_backoff_base_seconds: float = 2.0
     job_backoff_max_seconds: float = 3600.0
 
+    # Google (docs/google.md). Setting google_base_url points every Google endpoint at one
+    # server with the emulator's layout (e.g. http://127.0.0.1:8090); explicit URLs still win.
+    google_base_url: str | None = None
+    google_client_id: str = ""
+    google_client_secret: str = ""
+    google_redirect_uri: str = "http://127.0.0.1:8000/google/oauth/callback"
+    google_scopes: str = "openid email https://www.googleapis.com/auth/calendar"
+    google_auth_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_token_url: str = "https://oauth2.googleapis.com/token"
+    google_revoke_url: str = "https://oauth2.googleapis.com/revoke"
+    google_userinfo_url: str = "https://openidconnect.googleapis.com/v1/userinfo"
+    google_calendar_base_url: str = "https://www.googleapis.com/calendar/v3"
+    google_timeout_seconds: float = 10.0
+    # Retries of one call inside an API request (so at most 1 + this many attempts).
+    google_request_retries: int = 2
+    google_retry_backoff_seconds: float = 0.25
+    # An access token this close to its expiry is refreshed before use.
+    google_refresh_margin_seconds: float = 120.0
+    google_oauth_state_ttl_seconds: int = 600
+    # Comma-separated Fernet keys, newest first (docs/google.md). Unset in development and
+    # test: one key derived from secret_key. Required in production.
+    encryption_keys: str | None = None
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET_KEY:
             raise ValueError("CALBRIDGE_SECRET_KEY must be set outside development")
+        if self.environment == "production" and not self.encryption_keys:
+            raise ValueError("CALBRIDGE_ENCRYPTION_KEYS must be set in production")
+        return self
+
+    @model_validator(mode="after")
+    def _google_base_url(self) -> Settings:
+        if self.google_base_url:
+            base = self.google_base_url.rstrip("/")
+            derived = {
+                "google_auth_url": f"{base}/o/oauth2/v2/auth",
+                "google_token_url": f"{base}/token",
+                "google_revoke_url": f"{base}/revoke",
+                "google_userinfo_url": f"{base}/oauth2/v3/userinfo",
+                "google_calendar_base_url": f"{base}/calendar/v3",
+            }
+            for name, url in derived.items():
+                if name not in self.model_fields_set:
+                    setattr(self, name, url)
         return self
 
     @property

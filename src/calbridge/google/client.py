@@ -1,0 +1,123 @@
+"""``GoogleCalendarClient``: the Calendar v3 calls calbridge makes, and nothing about URLs
+leaks out of here. Answers are Google's JSON as dicts; failures are ``google.errors``.
+
+A 401 from Calendar (an access token Google no longer accepts) triggers one refresh and one
+repeat of the call; if the refresh answers ``invalid_grant``, the connection is marked broken
+and ``GoogleGrantRevoked`` raised.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from calbridge.google.credentials import ConnectionCredentials
+from calbridge.google.errors import GooglePermanent
+from calbridge.google.gateway import GoogleGateway
+
+
+def _rfc3339(value: datetime) -> str:
+    return value.isoformat()
+
+
+class GoogleCalendarClient:
+    def __init__(
+        self,
+        gateway: GoogleGateway,
+        credentials: ConnectionCredentials,
+        *,
+        retries: int | None = None,
+    ) -> None:
+        """``retries``: extra attempts of a retryable failure inside one call (default: the
+        settings' ``google_request_retries``; a worker with its own backoff may pass 0)."""
+        self.gateway = gateway
+        self.credentials = credentials
+        self.retries = retries
+        self.base_url = gateway.settings.google_calendar_base_url.rstrip("/")
+
+    async def _call(
+        self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        url = self.base_url + path
+        token = await self.credentials.access_token()
+        for attempt in range(2):
+            try:
+                return await self.gateway.send(
+                    method,
+                    url,
+                    retries=self.retries,
+                    headers={"Authorization": f"Bearer {token}", **(headers or {})},
+                    **kwargs,
+                )
+            except GooglePermanent as error:
+                if error.status != 401 or attempt == 1:
+                    raise
+                token = await self.credentials.refresh()
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _events_path(calendar_id: str, event_id: str | None = None) -> str:
+        path = f"/calendars/{quote(calendar_id, safe='')}/events"
+        return path if event_id is None else f"{path}/{quote(event_id, safe='')}"
+
+    async def list_events(self, calendar_id: str, **params: str | int | bool) -> dict[str, Any]:
+        """One page of events.list; pass Google's parameters (``timeMin``, ``pageToken``, …)."""
+        query = {k: str(v).lower() if isinstance(v, bool) else v for k, v in params.items()}
+        response = await self._call("GET", self._events_path(calendar_id), params=query)
+        return _json(response)
+
+    async def get_event(self, calendar_id: str, event_id: str) -> dict[str, Any]:
+        return _json(await self._call("GET", self._events_path(calendar_id, event_id)))
+
+    async def insert_event(self, calendar_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return _json(await self._call("POST", self._events_path(calendar_id), json=body))
+
+    async def patch_event(
+        self,
+        calendar_id: str,
+        event_id: str,
+        body: dict[str, Any],
+        *,
+        if_match: str | None = None,
+    ) -> dict[str, Any]:
+        headers = {"If-Match": if_match} if if_match else None
+        path = self._events_path(calendar_id, event_id)
+        return _json(await self._call("PATCH", path, json=body, headers=headers))
+
+    async def update_event(
+        self,
+        calendar_id: str,
+        event_id: str,
+        body: dict[str, Any],
+        *,
+        if_match: str | None = None,
+    ) -> dict[str, Any]:
+        headers = {"If-Match": if_match} if if_match else None
+        path = self._events_path(calendar_id, event_id)
+        return _json(await self._call("PUT", path, json=body, headers=headers))
+
+    async def delete_event(self, calendar_id: str, event_id: str) -> None:
+        await self._call("DELETE", self._events_path(calendar_id, event_id))
+
+    async def free_busy(
+        self, calendar_ids: list[str], time_min: datetime, time_max: datetime
+    ) -> dict[str, Any]:
+        body = {
+            "timeMin": _rfc3339(time_min),
+            "timeMax": _rfc3339(time_max),
+            "items": [{"id": calendar_id} for calendar_id in calendar_ids],
+        }
+        return _json(await self._call("POST", "/freeBusy", json=body))
+
+    async def calendar_list(self) -> list[dict[str, Any]]:
+        response = _json(await self._call("GET", "/users/me/calendarList"))
+        items = response.get("items", [])
+        return list(items) if isinstance(items, list) else []
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    body = response.json()
+    return body if isinstance(body, dict) else {}

@@ -1,0 +1,170 @@
+"""The account calendar API (CONTRACT §4) and the OAuth callback.
+
+The account routes do not use the request session of ``calbridge.deps``: they check everything
+in one short session (authentication, account, scope, connection, flag; in the contract's
+precedence), close it, and only then call Google. So no database transaction, and on SQLite no
+write lock, is held while Google answers (or times out); a refreshed token or a ``broken`` mark
+is written in a short transaction of its own (``google.credentials``).
+
+Precedence: 401 unauthenticated → 404 account missing or of another workspace → 403 scope →
+404 not connected (``google_calendar_used`` off, no connection, or a broken one) → 403 flag off
+→ 422 validation (query and body are checked after the guard) → 404 event → 503
+``google_unavailable``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from calbridge.account.models import Account
+from calbridge.auth.scopes import Scope
+from calbridge.deps import READ_METHODS, authenticate, get_database
+from calbridge.errors import FieldError, NotFound, ValidationProblem, problem_responses
+from calbridge.google import account_calendar, browser
+from calbridge.google.client import GoogleCalendarClient
+from calbridge.google.errors import GoogleNotConnected, GooglePermissionDisabled
+from calbridge.google.gateway import gateway_of
+from calbridge.google.models import ACTIVE, GoogleConnection
+from calbridge.google.oauth import finish_connect, return_path
+from calbridge.google.schemas import CreateEntry, EntryDetailBody, EntryList
+from calbridge.google.service import calendar_client, get_connection
+from calbridge.timezones import NonexistentLocalTime
+
+router = APIRouter()
+
+
+@dataclass(frozen=True)
+class AccountCalendar:
+    account: Account
+    connection: GoogleConnection
+    client: GoogleCalendarClient
+
+
+def _account_id(raw: str) -> int | None:
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 18 else None
+
+
+def _guard(scope: Scope, flag: Literal["read", "write"]) -> Any:
+    async def dependency(account: str, request: Request) -> AccountCalendar:
+        database = get_database(request)
+        async with database.session(write=request.method not in READ_METHODS) as session:
+            subject = await authenticate(request, session)
+            account_id = _account_id(account)
+            found = None
+            if account_id is not None:
+                found = await session.scalar(
+                    select(Account).where(
+                        Account.id == account_id, Account.workspace_id == subject.workspace.id
+                    )
+                )
+            if found is None:
+                raise NotFound("Account")
+            subject.require(scope)
+            connection = await get_connection(session, found.id)
+            if not found.google_calendar_used or connection is None or connection.status != ACTIVE:
+                raise GoogleNotConnected()
+            enabled = found.google_read_enabled if flag == "read" else found.google_write_enabled
+            if not enabled:
+                raise GooglePermissionDisabled(flag)
+            await session.commit()
+        client = calendar_client(gateway_of(request.app.state), database, connection)
+        return AccountCalendar(found, connection, client)
+
+    return dependency
+
+
+ReadAccount = Annotated[AccountCalendar, Depends(_guard(Scope.READ, "read"))]
+WriteAccount = Annotated[AccountCalendar, Depends(_guard(Scope.WRITE, "write"))]
+
+
+@router.get(
+    "/api/{account}/calendar",
+    response_model=EntryList,
+    responses=problem_responses(401, 403, 404, 422, 503),
+)
+async def list_calendar_entries(
+    target: ReadAccount,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, description="capped at 50")] = 15,
+) -> EntryList:
+    """Upcoming entries of the account's primary Google Calendar, soonest first
+    (docs/google.md: horizon one year, at most 2500 counted)."""
+    return await account_calendar.list_upcoming(target.client, page=page, per_page=per_page)
+
+
+@router.get(
+    "/api/{account}/calendar/{event_id}",
+    response_model=EntryDetailBody,
+    responses=problem_responses(401, 403, 404, 503),
+)
+async def get_calendar_entry(target: ReadAccount, event_id: str) -> EntryDetailBody:
+    """One entry of the account's primary Google Calendar, in full."""
+    return EntryDetailBody(data=await account_calendar.get_entry(target.client, event_id))
+
+
+def _create_body(raw: bytes) -> CreateEntry:
+    try:
+        data = json.loads(raw) if raw else None
+    except ValueError:
+        raise ValidationProblem("The body is not valid JSON.", field="body") from None
+    try:
+        entry = CreateEntry.model_validate(data)
+    except ValidationError as error:
+        errors = [
+            FieldError(field=".".join(map(str, item["loc"])) or "body", message=item["msg"])
+            for item in error.errors()
+        ]
+        detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
+        raise ValidationProblem(detail, errors=errors) from None
+    try:
+        start, end = entry.start.instant(), entry.end.instant()
+    except NonexistentLocalTime as error:
+        raise ValidationProblem(str(error), code="nonexistent_local_time") from None
+    if end <= start:
+        raise ValidationProblem("end must be after start", field="end")
+    return entry
+
+
+@router.post(
+    "/api/{account}/calendar",
+    status_code=201,
+    response_model=EntryDetailBody,
+    responses=problem_responses(401, 403, 404, 422, 503),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": CreateEntry.model_json_schema()}},
+        }
+    },
+)
+async def create_calendar_entry(target: WriteAccount, request: Request) -> EntryDetailBody:
+    """Create an entry in the account's primary Google Calendar."""
+    entry = _create_body(await request.body())
+    return EntryDetailBody(data=await account_calendar.create_entry(target.client, entry))
+
+
+@router.get("/google/oauth/callback", include_in_schema=False)
+async def google_oauth_callback(
+    request: Request, state: str = "", code: str = "", error: str = ""
+) -> Response:
+    """Google sends the admin's browser here after consent (see ``google.browser``)."""
+    binding = browser.read_binding(request)
+    gateway = gateway_of(request.app.state)
+    async with get_database(request).session(write=True) as session:
+        target = await return_path(session, state) or "/admin"
+        if error:
+            code = ""  # finish_connect checks the state first, then refuses the missing code
+        await finish_connect(session, state=state, code=code, binding=binding, gateway=gateway)
+        await session.commit()
+    separator = "&" if "?" in target else "?"
+    response = RedirectResponse(f"{target}{separator}{urlencode({'google': 'connected'})}", 303)
+    browser.clear_binding_cookie(response)
+    return response

@@ -1,0 +1,183 @@
+"""Connecting an account to Google: authorization code + PKCE (S256) + a one-time ``state``.
+
+``start_connect`` stores the flow server-side (the state as a hash, the PKCE verifier encrypted,
+a hash of the caller's ``binding`` and an expiry) and returns Google's authorization URL.
+``finish_connect`` accepts the callback only for a state that exists, has not expired, has not
+been used, and was started with the same ``binding`` (the admin panel passes a value only the
+admin's browser holds, see ``google.browser``). The state is consumed first; then the code is
+exchanged with the verifier, the email read from userinfo, and the connection stored with its
+tokens encrypted. Any failure raises ``OAuthFlowError`` (400) and, because the caller's
+transaction then rolls back, nothing is stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calbridge.account.models import Account
+from calbridge.db import utcnow
+from calbridge.google import token_endpoint
+from calbridge.google.crypto import TokenCipher
+from calbridge.google.errors import (
+    GoogleOAuthRejected,
+    GoogleRetryable,
+    GoogleUnavailable,
+    OAuthFlowError,
+)
+from calbridge.google.gateway import GoogleGateway
+from calbridge.google.models import ACTIVE, GoogleConnection, GoogleOAuthState
+from calbridge.settings import get_settings
+
+CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar"
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def pkce_challenge(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _safe_return_to(return_to: str | None) -> str | None:
+    # Only same-site paths: the callback must not become an open redirect.
+    if return_to and return_to.startswith("/") and not return_to.startswith("//"):
+        return return_to
+    return None
+
+
+async def start_connect(
+    session: AsyncSession,
+    account: Account,
+    *,
+    binding: str,
+    return_to: str | None = None,
+    gateway: GoogleGateway | None = None,
+) -> str:
+    """Begin connecting ``account``; the URL to send the admin's browser to.
+
+    ``binding`` must come back to ``finish_connect`` from the same browser session (the admin
+    panel uses ``google.browser.new_binding``). ``return_to`` (a path on this site) is where the
+    callback sends the browser afterwards."""
+    gateway = gateway or GoogleGateway(get_settings())
+    settings = gateway.settings
+    if not binding:
+        raise ValueError("a binding is required")
+    now = utcnow()
+    await session.execute(delete(GoogleOAuthState).where(GoogleOAuthState.expires_at <= now))
+    state = secrets.token_urlsafe(32)
+    verifier = secrets.token_urlsafe(64)
+    session.add(
+        GoogleOAuthState(
+            state_hash=_hash(state),
+            account_id=account.id,
+            binding_hash=_hash(binding),
+            code_verifier_encrypted=TokenCipher.from_settings(settings).encrypt(verifier),
+            return_to=_safe_return_to(return_to),
+            expires_at=now + timedelta(seconds=settings.google_oauth_state_ttl_seconds),
+        )
+    )
+    await session.flush()
+    query = {
+        "client_id": settings.google_client_id,
+        "redirect_uri": settings.google_redirect_uri,
+        "response_type": "code",
+        "scope": settings.google_scopes,
+        "state": state,
+        "code_challenge": pkce_challenge(verifier),
+        "code_challenge_method": "S256",
+        # A refresh token every time, also when reconnecting an account Google already knows.
+        "access_type": "offline",
+        "prompt": "consent",
+        "include_granted_scopes": "true",
+    }
+    return f"{settings.google_auth_url}?{urlencode(query)}"
+
+
+async def _consume_state(session: AsyncSession, state: str, binding: str) -> GoogleOAuthState:
+    if not state:
+        raise OAuthFlowError("The callback carries no state.", code="oauth_state_invalid")
+    row = await session.scalar(
+        select(GoogleOAuthState).where(GoogleOAuthState.state_hash == _hash(state))
+    )
+    if row is None:
+        raise OAuthFlowError(
+            "This connect attempt is unknown or was already used; start again.",
+            code="oauth_state_invalid",
+        )
+    if not binding or not hmac.compare_digest(row.binding_hash, _hash(binding)):
+        raise OAuthFlowError(
+            "This connect attempt was started in another session.", code="oauth_state_invalid"
+        )
+    if row.expires_at <= utcnow():
+        raise OAuthFlowError(
+            "This connect attempt has expired; start again.", code="oauth_state_invalid"
+        )
+    consumed = await session.execute(delete(GoogleOAuthState).where(GoogleOAuthState.id == row.id))
+    if getattr(consumed, "rowcount", 0) != 1:  # a concurrent callback won
+        raise OAuthFlowError("This connect attempt was already used.", code="oauth_state_invalid")
+    return row
+
+
+async def finish_connect(
+    session: AsyncSession,
+    *,
+    state: str,
+    code: str,
+    binding: str,
+    gateway: GoogleGateway | None = None,
+) -> GoogleConnection:
+    """Finish the flow ``state`` names: store (or replace) the account's connection."""
+    gateway = gateway or GoogleGateway(get_settings())
+    pending = await _consume_state(session, state, binding)
+    if not code:
+        raise OAuthFlowError("Google sent no authorization code.")
+    cipher = TokenCipher.from_settings(gateway.settings)
+    try:
+        grant = await token_endpoint.exchange_code(
+            gateway, code, cipher.decrypt(pending.code_verifier_encrypted)
+        )
+        email = await token_endpoint.userinfo_email(gateway, grant.access_token)
+    except GoogleOAuthRejected as error:
+        raise OAuthFlowError(f"Google refused the connection: {error.message}") from error
+    except GoogleRetryable as error:
+        raise GoogleUnavailable() from error
+    if grant.scopes and CALENDAR_SCOPE not in grant.scopes:
+        raise OAuthFlowError("Access to Google Calendar was not granted.")
+    connection = await session.scalar(
+        select(GoogleConnection).where(GoogleConnection.account_id == pending.account_id)
+    )
+    if connection is None:
+        connection = GoogleConnection(account_id=pending.account_id)
+        session.add(connection)
+    connection.google_email = email
+    connection.scopes = grant.scopes
+    connection.access_token_encrypted = cipher.encrypt(grant.access_token)
+    if grant.refresh_token or connection.refresh_token_encrypted is None:
+        connection.refresh_token_encrypted = (
+            cipher.encrypt(grant.refresh_token) if grant.refresh_token else None
+        )
+    connection.expires_at = grant.expires_at
+    connection.status = ACTIVE
+    connection.last_error = None
+    connection.updated_at = utcnow()
+    await session.flush()
+    return connection
+
+
+async def return_path(session: AsyncSession, state: str) -> str | None:
+    """Where the browser goes after the callback for ``state`` (read before finishing)."""
+    if not state:
+        return None
+    return await session.scalar(
+        select(GoogleOAuthState.return_to).where(GoogleOAuthState.state_hash == _hash(state))
+    )

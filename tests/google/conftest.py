@@ -1,0 +1,167 @@
+"""Fixtures: calbridge wired to a fresh in-process Google emulator, and connected accounts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from calbridge.account.models import Account
+from calbridge.account.service import create_account
+from calbridge.app import create_app
+from calbridge.google.browser import COOKIE_NAME, sign_binding
+from calbridge.google.gateway import GoogleGateway
+from calbridge.google.models import GoogleConnection
+from calbridge.google.oauth import start_connect
+from calbridge.settings import Settings
+from calbridge_google_emulator import GoogleEmulator
+from tests.support.api import WorkspaceFixture
+from tests.support.databases import TestDatabase
+
+GOOGLE = "http://google.test"
+EVENTS = "/calendar/v3/calendars/primary/events"
+
+
+@pytest.fixture
+def emulator() -> GoogleEmulator:
+    return GoogleEmulator()
+
+
+@pytest.fixture
+def settings(test_db: TestDatabase) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=test_db.url,
+        database_schema=test_db.schema,
+        google_base_url=GOOGLE,
+        google_client_id="calbridge-dev",
+        google_client_secret="calbridge-dev-secret",
+        google_retry_backoff_seconds=0.001,
+        google_timeout_seconds=5.0,
+    )
+
+
+def gateway_for(settings: Settings, emulator: GoogleEmulator) -> GoogleGateway:
+    return GoogleGateway(settings, transport=httpx.ASGITransport(app=emulator.app))
+
+
+@pytest.fixture
+def app(settings: Settings, test_db: TestDatabase, emulator: GoogleEmulator) -> FastAPI:
+    application = create_app(settings, database=test_db.database)
+    application.state.google_gateway = gateway_for(settings, emulator)
+    return application
+
+
+@pytest.fixture
+async def google(emulator: GoogleEmulator) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the emulator itself, acting as the browser at Google and as a test user."""
+    transport = httpx.ASGITransport(app=emulator.app)
+    async with httpx.AsyncClient(transport=transport, base_url=GOOGLE) as http:
+        yield http
+
+
+@pytest.fixture
+def user_token(emulator: GoogleEmulator) -> dict[str, str]:
+    """Headers of a never-expiring token of the emulator's test user (to seed events)."""
+    return {"Authorization": f"Bearer {emulator.issue_access_token()}"}
+
+
+@dataclass
+class Flow:
+    """A connect flow started for an account: Google's redirect back carries code and state."""
+
+    account_id: int
+    binding: str
+    state: str
+    code: str
+
+
+async def new_account(test_db: TestDatabase, ws: WorkspaceFixture, *, used: bool = True) -> int:
+    async with test_db.database.transaction() as session:
+        account = await create_account(session, ws.workspace, name="Ada")
+        account.google_calendar_used = used
+    return account.id
+
+
+async def start_flow(
+    test_db: TestDatabase,
+    app: FastAPI,
+    google: httpx.AsyncClient,
+    account_id: int,
+    binding: str = "binding-1",
+) -> Flow:
+    """Start connecting and approve at the emulator's consent endpoint."""
+    async with test_db.database.transaction() as session:
+        account = await session.get_one(Account, account_id)
+        url = await start_connect(
+            session,
+            account,
+            binding=binding,
+            return_to=f"/admin/accounts/{account_id}",
+            gateway=app.state.google_gateway,
+        )
+    response = await google.get(url + "&auto_approve=true")
+    assert response.status_code == 302, response.text
+    query = {k: v[0] for k, v in parse_qs(urlsplit(response.headers["location"]).query).items()}
+    return Flow(account_id, binding, query["state"], query["code"])
+
+
+async def callback(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    flow: Flow,
+    binding: str | None = None,
+    **query: str,
+) -> httpx.Response:
+    params = {"state": flow.state, "code": flow.code, **query}
+    cookie = sign_binding(settings, flow.binding if binding is None else binding)
+    return await client.get(
+        "/google/oauth/callback", params=params, headers={"Cookie": f"{COOKIE_NAME}={cookie}"}
+    )
+
+
+async def connect(
+    test_db: TestDatabase,
+    app: FastAPI,
+    google: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+    account_id: int,
+) -> None:
+    flow = await start_flow(test_db, app, google, account_id)
+    response = await callback(client, app.state.settings, flow)
+    assert response.status_code == 303, response.text
+
+
+async def connection_of(test_db: TestDatabase, account_id: int) -> GoogleConnection | None:
+    async with test_db.database.session(write=False) as session:
+        return await session.scalar(
+            select(GoogleConnection).where(GoogleConnection.account_id == account_id)
+        )
+
+
+@pytest.fixture
+async def connected(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    app: FastAPI,
+    google: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+) -> int:
+    """The id of an account of ``ws`` with Google Calendar used and connected."""
+    account_id = await new_account(test_db, ws)
+    await connect(test_db, app, google, client, account_id)
+    return account_id
+
+
+async def seed(google: httpx.AsyncClient, headers: dict[str, str], **event: Any) -> dict[str, Any]:
+    """Insert an event straight into the test user's primary calendar at the emulator."""
+    response = await google.post(EVENTS, json={"summary": "Seeded", **event}, headers=headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body

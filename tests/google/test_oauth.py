@@ -1,0 +1,199 @@
+"""Connecting an account: state, binding and PKCE are checked; tokens refresh; revoked grants
+break the connection; Disconnect revokes at Google."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import func, select, update
+
+from calbridge.account.models import Account
+from calbridge.db import utcnow
+from calbridge.google import service
+from calbridge.google.crypto import TokenCipher
+from calbridge.google.models import GoogleConnection, GoogleOAuthState
+from calbridge_google_emulator import GoogleEmulator
+from tests.support.api import WorkspaceFixture
+
+if TYPE_CHECKING:  # a runtime import would make pytest collect it as a test class
+    from tests.support.databases import TestDatabase
+
+from .conftest import callback, connection_of, new_account, start_flow
+
+
+async def connection_count(test_db: TestDatabase) -> int:
+    async with test_db.database.session(write=False) as session:
+        return int(await session.scalar(select(func.count()).select_from(GoogleConnection)) or 0)
+
+
+async def test_callback_stores_the_connection_and_returns_to_the_panel(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    app: FastAPI,
+    google: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+) -> None:
+    account_id = await new_account(test_db, ws)
+    flow = await start_flow(test_db, app, google, account_id)
+
+    response = await callback(client, app.state.settings, flow)
+
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/admin/accounts/{account_id}?google=connected"
+    connection = await connection_of(test_db, account_id)
+    assert connection is not None
+    assert connection.google_email == "testuser@example.com"
+    assert "https://www.googleapis.com/auth/calendar" in connection.scopes
+    assert connection.refresh_token_encrypted is not None
+    async with test_db.database.session(write=False) as session:
+        account = await session.get_one(Account, account_id)
+        status = await service.connection_status(session, account)
+    assert status.label == "Connected as testuser@example.com"
+
+
+async def test_missing_state_is_refused_and_nothing_is_stored(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    app: FastAPI,
+    google: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+) -> None:
+    flow = await start_flow(test_db, app, google, await new_account(test_db, ws))
+    flow.state = ""
+
+    response = await callback(client, app.state.settings, flow)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "oauth_state_invalid"
+    assert await connection_count(test_db) == 0
+
+
+async def test_unknown_state_is_refused(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    app: FastAPI,
+    google: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+) -> None:
+    flow = await start_flow(test_db, app, google, await new_account(test_db, ws))
+    flow.state = "made-up-state"
+
+    response = await callback(client, app.state.settings, flow)
+
+    assert response.status_code == 400
+    assert await connection_count(test_db) == 0
+
+
+async def test_state_started_by_another_session_is_refused(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    app: FastAPI,
+    google: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+) -> None:
+    flow = await start_flow(test_db, app, google, await new_account(test_db, ws))
+
+    other_browser = await callback(client, app.state.settings, flow, binding="binding-2")
+    no_cookie = await client.get(
+        "/google/oauth/callback", params={"state": flow.state, "code": flow.code}
+    )
+
+    assert other_browser.status_code == 400
+    assert no_cookie.status_code == 400
+    assert await connection_count(test_db) == 0
+    # The rightful session can still finish.
+    assert (await callback(client, app.state.settings, flow)).status_code == 303
+
+
+async def test_reused_state_is_refused_and_changes_nothing(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    app: FastAPI,
+    google: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+) -> None:
+    account_id = await new_account(test_db, ws)
+    flow = await start_flow(test_db, app, google, account_id)
+    assert (await callback(client, app.state.settings, flow)).status_code == 303
+    before = await connection_of(test_db, account_id)
+
+    again = await callback(client, app.state.settings, flow)
+
+    assert again.status_code == 400
+    assert again.json()["code"] == "oauth_state_invalid"
+    after = await connection_of(test_db, account_id)
+    assert before is not None and after is not None
+    assert after.access_token_encrypted == before.access_token_encrypted
+    assert await connection_count(test_db) == 1
+
+
+async def test_expired_state_is_refused(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    app: FastAPI,
+    google: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+) -> None:
+    flow = await start_flow(test_db, app, google, await new_account(test_db, ws))
+    async with test_db.database.transaction() as session:
+        await session.execute(update(GoogleOAuthState).values(expires_at=utcnow()))
+
+    response = await callback(client, app.state.settings, flow)
+
+    assert response.status_code == 400
+    assert await connection_count(test_db) == 0
+
+
+async def test_the_pkce_verifier_is_checked_by_google(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    app: FastAPI,
+    google: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+) -> None:
+    flow = await start_flow(test_db, app, google, await new_account(test_db, ws))
+    wrong = TokenCipher.from_settings(app.state.settings).encrypt("w" * 64)
+    async with test_db.database.transaction() as session:
+        await session.execute(update(GoogleOAuthState).values(code_verifier_encrypted=wrong))
+
+    response = await callback(client, app.state.settings, flow)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "google_oauth_failed"
+    assert "invalid_grant" in response.json()["detail"] or "verifier" in response.json()["detail"]
+    assert await connection_count(test_db) == 0
+
+
+async def test_denied_consent_stores_nothing(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    app: FastAPI,
+    google: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+) -> None:
+    flow = await start_flow(test_db, app, google, await new_account(test_db, ws))
+    flow.code = ""
+
+    response = await callback(client, app.state.settings, flow, error="access_denied")
+
+    assert response.status_code == 400
+    assert await connection_count(test_db) == 0
+
+
+async def test_disconnect_revokes_at_google_and_forgets_the_connection(
+    test_db: TestDatabase,
+    app: FastAPI,
+    connected: int,
+    emulator: GoogleEmulator,
+) -> None:
+    async with test_db.database.transaction() as session:
+        account = await session.get_one(Account, connected)
+        revoked = await service.disconnect(session, account, gateway=app.state.google_gateway)
+        status = await service.connection_status(session, account)
+
+    assert revoked is True
+    assert status.label == "Not connected"
+    assert await connection_of(test_db, connected) is None
+    assert [grant["revoked"] for grant in emulator.snapshot()["grants"]] == [True]
