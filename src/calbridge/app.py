@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from calbridge import __version__
 from calbridge.api import workspace_api
 from calbridge.db import Database
+from calbridge.google.endpoints import router as google_router
 from calbridge.http import BodySizeLimit, install_error_handlers
 from calbridge.idempotency.middleware import IdempotencyMiddleware
 from calbridge.settings import Settings, get_settings
@@ -53,6 +54,7 @@ def create_app(
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(workspace_api)
+    app.include_router(google_router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
