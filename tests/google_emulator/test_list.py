@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
 
 from calbridge_google_emulator import GoogleEmulator
 
@@ -68,6 +69,7 @@ async def test_max_results_defaults_to_250(client: httpx.AsyncClient, auth: dict
     assert "nextPageToken" in first
 
 
+@pytest.mark.slow
 async def test_max_results_is_capped_at_2500(
     client: httpx.AsyncClient, auth: dict[str, str]
 ) -> None:
