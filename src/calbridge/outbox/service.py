@@ -21,6 +21,7 @@ _ENQUEUED = "calbridge_outbox_enqueued"
 Handler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
 _handlers: dict[str, Handler] = {}
 _after_commit_listeners: list[Callable[[], None]] = []
+_subscribers: dict[str, list[str]] = {}
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -57,6 +58,25 @@ async def enqueue(
         await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
     session.sync_session.info[_ENQUEUED] = True
     return job
+
+
+def subscribe(source_kind: str, job_kind: str) -> None:
+    """Ask for a job of ``job_kind`` after every job of ``source_kind`` (``event.changed``): the
+    source's handler fans out, enqueueing one job per subscriber with the same payload."""
+    kinds = _subscribers.setdefault(source_kind, [])
+    if job_kind not in kinds:
+        kinds.append(job_kind)
+
+
+def unsubscribe(source_kind: str, job_kind: str) -> None:
+    kinds = _subscribers.get(source_kind, [])
+    if job_kind in kinds:
+        kinds.remove(job_kind)
+
+
+def subscribers(source_kind: str) -> list[str]:
+    """The job kinds subscribed to ``source_kind``, in the order they subscribed."""
+    return list(_subscribers.get(source_kind, []))
 
 
 def on_jobs_committed(listener: Callable[[], None]) -> None:

@@ -1,0 +1,24 @@
+"""Outbox jobs of the event domain.
+
+``event.changed`` is written in the transaction of every booking change. Its handler fans out to
+the job kinds that subscribed to it (Google sync, event rules), one job each, in its own
+transaction: a subscriber's job exists exactly when the change committed, and each subscriber
+retries on its own. Each fan-out job is ordered per event and per subscriber
+(``"{kind}:event:{id}"``), so one subscriber's backlog never holds up another's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calbridge.event.service import EVENT_CHANGED
+from calbridge.outbox.service import enqueue, handler, subscribers
+
+
+@handler(EVENT_CHANGED)
+async def fan_out_event_changed(session: AsyncSession, payload: dict[str, Any]) -> None:
+    """Enqueue one job per subscriber of ``event.changed``, carrying the same payload."""
+    for kind in subscribers(EVENT_CHANGED):
+        await enqueue(session, kind, ordering_key=f"{kind}:event:{payload['event_id']}", **payload)

@@ -1,0 +1,257 @@
+"""The after-commit worker: claims due outbox jobs and runs their handlers.
+
+One run of a job, step by step:
+
+1. **Claim** (its own short write transaction, committed before any handler runs): up to
+   ``worker_batch_size`` due jobs become ``running`` with this worker's name and a lease of
+   ``worker_lease_seconds``, and their attempt is counted. See ``repository.claim_jobs`` for why
+   two workers never claim the same job.
+2. **Run**: the handler gets a fresh write session and the payload. ``done`` is written in that
+   same transaction, and only if this worker still holds the job, so the handler's writes and
+   ``done`` commit together or not at all: a worker that outlived its lease (another worker has
+   claimed the job again) rolls back instead of committing its writes a second time.
+3. **Fail**: the handler's transaction rolls back, and the job goes back to pending with a
+   backoff (``backoff.py``) or, once ``max_attempts`` are spent, to ``failed`` with its error.
+
+A worker that dies (SIGKILL, power loss) leaves its jobs ``running``; when their lease runs out,
+any worker claims them again. A handler must therefore be safe to run again after a crash, and
+should finish well within the lease.
+
+The worker sleeps ``worker_poll_seconds`` between polls, but wakes at once after a commit in this
+process that added jobs, and, on PostgreSQL, on ``NOTIFY calbridge_outbox`` from any process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+import calbridge.event.tasks  # noqa: F401  (registers the event domain's handlers)
+from calbridge.db import Database, utcnow
+from calbridge.outbox import repository
+from calbridge.outbox.backoff import backoff_seconds
+from calbridge.outbox.models import OutboxJob
+from calbridge.outbox.service import (
+    NOTIFY_CHANNEL,
+    handler_for,
+    on_jobs_committed,
+    remove_jobs_committed_listener,
+)
+from calbridge.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def default_name() -> str:
+    """Unique per worker, and telling where it runs: ``host-pid-random``."""
+    return f"{socket.gethostname()[:64]}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+class Worker:
+    """Runs outbox jobs. ``start()`` runs it in the background until ``stop()``; tests and
+    ``calbridge jobs`` call ``run_once()`` or ``drain()`` instead (not both on one worker)."""
+
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        *,
+        name: str | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.database = database
+        self.settings = settings
+        self.name = name or default_name()
+        # Every time the worker reads or writes is taken from here, so tests can move time.
+        self.clock = clock
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._listen_connection: AsyncConnection | None = None
+
+    def start(self) -> asyncio.Task[None]:
+        """Run ``run()`` in the background; the task ends after ``stop()``."""
+        if self._task is None:
+            self._task = asyncio.create_task(self.run(), name=f"outbox worker {self.name}")
+        return self._task
+
+    async def stop(self) -> None:
+        """Finish the job in hand, give back the rest of the batch, and return. A stopped
+        worker stays stopped."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+
+    async def run(self) -> None:
+        """Run due jobs until stopped, sleeping between polls unless woken."""
+        loop = asyncio.get_running_loop()
+
+        def wake() -> None:
+            # Commits may happen on another thread (or loop) of this process.
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(self._wake.set)
+
+        on_jobs_committed(wake)
+        try:
+            while not self._stopping:
+                await self._listen()
+                self._wake.clear()  # before claiming, so a commit after the claim still wakes us
+                try:
+                    ran = await self.run_once()
+                except Exception:
+                    logger.exception("outbox worker %s: claiming or recording failed", self.name)
+                    ran = 0
+                if ran == 0 and not self._stopping:
+                    await self._sleep(self.settings.worker_poll_seconds)
+        finally:
+            remove_jobs_committed_listener(wake)
+            await self._unlisten()
+
+    async def run_once(self) -> int:
+        """Claim one batch of due jobs and run them, in id order. Returns how many ran."""
+        async with self.database.transaction() as session:
+            jobs = await repository.claim_jobs(
+                session,
+                worker=self.name,
+                now=self.clock(),
+                lease_seconds=self.settings.worker_lease_seconds,
+                limit=self.settings.worker_batch_size,
+            )
+        ran = 0
+        for index, job in enumerate(jobs):
+            if self._stopping:
+                await self._release(jobs[index:])
+                break
+            if index > 0 and not await self._keep_lease(job):
+                continue
+            await self._run(job)
+            ran += 1
+        return ran
+
+    async def drain(self, timeout: float = 30) -> None:  # noqa: ASYNC109 (the agreed interface)
+        """Run jobs until none is due or running (here or on another worker); for tests and
+        benchmarks. Raises ``TimeoutError`` after ``timeout`` seconds."""
+        async with asyncio.timeout(timeout):
+            while True:
+                if await self.run_once():
+                    continue
+                async with self.database.session(write=False) as session:
+                    if not await repository.has_work(session, now=self.clock()):
+                        return
+                await asyncio.sleep(min(self.settings.worker_poll_seconds, 0.05))
+
+    async def _run(self, job: OutboxJob) -> None:
+        run = handler_for(job.kind)
+        if run is None:
+            await self._failed(job, f"no handler is registered for job kind {job.kind!r}", True)
+            return
+        try:
+            async with self.database.session(write=True) as session:
+                await run(session, dict(job.payload))
+                if await repository.finish_job(session, job.id, worker=self.name, now=self.clock()):
+                    await session.commit()
+                    return
+                await session.rollback()
+            logger.warning(
+                "outbox job %s (%s): lease lost to another worker; its result stands, ours is "
+                "rolled back",
+                job.id,
+                job.kind,
+            )
+        except Exception as error:
+            logger.warning(
+                "outbox job %s (%s) attempt %s/%s failed",
+                job.id,
+                job.kind,
+                job.attempts,
+                job.max_attempts,
+                exc_info=True,
+            )
+            message = f"{type(error).__name__}: {error}"
+            await self._failed(job, message, job.attempts >= job.max_attempts)
+
+    async def _failed(self, job: OutboxJob, error: str, final: bool) -> None:
+        now = self.clock()
+        retry_at = None
+        if not final:
+            delay = backoff_seconds(
+                job.attempts,
+                base=self.settings.job_backoff_base_seconds,
+                cap=self.settings.job_backoff_max_seconds,
+            )
+            retry_at = now + timedelta(seconds=delay)
+        async with self.database.transaction() as session:
+            await repository.fail_job(
+                session, job.id, worker=self.name, now=now, error=error, retry_at=retry_at
+            )
+
+    async def _keep_lease(self, job: OutboxJob) -> bool:
+        """Before a later job of the batch starts, renew its lease if half of it is used up
+        (earlier jobs took time). False if another worker has claimed the job meanwhile."""
+        lease = timedelta(seconds=self.settings.worker_lease_seconds)
+        now = self.clock()
+        if job.locked_until is not None and now < job.locked_until - lease / 2:
+            return True
+        async with self.database.transaction() as session:
+            return await repository.renew_lease(
+                session, job.id, worker=self.name, locked_until=now + lease
+            )
+
+    async def _release(self, jobs: list[OutboxJob]) -> None:
+        async with self.database.transaction() as session:
+            for job in jobs:
+                await repository.release_job(session, job.id, worker=self.name)
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
+    async def _listen(self) -> None:
+        """On PostgreSQL, keep a connection that LISTENs for new jobs (from any process).
+        Without it the worker still polls, so a failure here is logged and retried later."""
+        if self.database.is_sqlite or self._stopping:
+            return
+        if self._listen_connection is not None:
+            raw = await self._listen_connection.get_raw_connection()
+            if raw.driver_connection is not None and not raw.driver_connection.is_closed():
+                return
+            await self._unlisten()
+        connection: AsyncConnection | None = None
+        try:
+            connection = await self.database.engine.connect()
+            raw = await connection.get_raw_connection()
+            assert raw.driver_connection is not None
+            await raw.driver_connection.add_listener(NOTIFY_CHANNEL, self._notified)
+        except Exception:
+            logger.warning("worker %s: LISTEN failed, polling only", self.name, exc_info=True)
+            if connection is not None:
+                await _discard(connection)
+            return
+        self._listen_connection = connection
+
+    def _notified(self, *_args: Any) -> None:
+        self._wake.set()
+
+    async def _unlisten(self) -> None:
+        connection, self._listen_connection = self._listen_connection, None
+        if connection is not None:
+            await _discard(connection)
+
+
+async def _discard(connection: AsyncConnection) -> None:
+    """Close a LISTEN connection without handing it back to the pool (it would keep listening)."""
+    try:
+        await connection.invalidate()
+        await connection.close()
+    except Exception:
+        logger.debug("closing the LISTEN connection failed", exc_info=True)

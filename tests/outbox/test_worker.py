@@ -1,0 +1,172 @@
+"""The worker against a real database: what runs, when, how often, and how failures end."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calbridge.outbox.models import OutboxJob
+from calbridge.outbox.service import enqueue, handler
+from tests.outbox.conftest import FakeClock, MakeWorker, Recorder, all_jobs, get_job
+
+if TYPE_CHECKING:
+    from tests.support.databases import TestDatabase
+
+
+class BookingFailed(Exception):
+    pass
+
+
+async def test_a_job_from_a_rolled_back_transaction_never_runs(
+    test_db: TestDatabase, make_worker: MakeWorker, recorder: Recorder
+) -> None:
+    with pytest.raises(BookingFailed):
+        async with test_db.database.transaction() as session:
+            await enqueue(session, "test.record", n=1)
+            raise BookingFailed
+
+    await make_worker().drain(timeout=5)
+
+    assert recorder.events == []
+    assert await all_jobs(test_db) == []
+
+
+async def test_a_job_committed_with_its_change_runs_once_and_is_done(
+    test_db: TestDatabase, make_worker: MakeWorker, recorder: Recorder
+) -> None:
+    async with test_db.database.transaction() as session:
+        job = await enqueue(session, "test.record", n=1)
+
+    worker = make_worker()
+    assert await worker.run_once() == 1
+    assert await worker.run_once() == 0
+
+    assert recorder.starts() == [1]
+    done = await get_job(test_db, job.id)
+    assert (done.status, done.attempts, done.locked_by) == ("done", 1, None)
+    assert done.finished_at is not None
+
+
+async def test_a_failing_job_backs_off_longer_each_time_then_fails_with_its_error(
+    test_db: TestDatabase, make_worker: MakeWorker
+) -> None:
+    calls = 0
+
+    @handler("test.flaky")
+    async def flaky(session: AsyncSession, payload: dict[str, Any]) -> None:
+        nonlocal calls
+        calls += 1
+        raise ConnectionError(f"Google is down ({calls})")
+
+    async with test_db.database.transaction() as session:
+        job = await enqueue(session, "test.flaky", max_attempts=4)
+    clock = FakeClock()
+    worker = make_worker(clock=clock)
+
+    waits = []
+    for attempt in (1, 2, 3):
+        assert await worker.run_once() == 1
+        retried = await get_job(test_db, job.id)
+        assert (retried.status, retried.attempts) == ("pending", attempt)
+        assert retried.last_error == f"ConnectionError: Google is down ({attempt})"
+        assert await worker.run_once() == 0, "ran again before its backoff was over"
+        waits.append(retried.run_after - clock.now)
+        clock.now = retried.run_after
+
+    assert waits[0] < waits[1] < waits[2]
+    assert await worker.run_once() == 1
+    failed = await get_job(test_db, job.id)
+    assert (failed.status, failed.attempts) == ("failed", 4)
+    assert failed.last_error == "ConnectionError: Google is down (4)"
+    clock.now = clock.now.replace(year=clock.now.year + 1)
+    assert await worker.run_once() == 0
+    assert calls == 4
+
+
+async def test_a_job_nobody_handles_fails_at_once_saying_so(
+    test_db: TestDatabase, make_worker: MakeWorker
+) -> None:
+    async with test_db.database.transaction() as session:
+        job = await enqueue(session, "test.unheard_of")
+
+    await make_worker().drain(timeout=5)
+
+    failed = await get_job(test_db, job.id)
+    assert (failed.status, failed.attempts) == ("failed", 1)
+    assert failed.last_error is not None
+    assert "no handler" in failed.last_error and "test.unheard_of" in failed.last_error
+
+
+async def test_a_worker_that_lost_its_lease_rolls_back_and_leaves_the_job_alone(
+    test_db: TestDatabase, make_worker: MakeWorker
+) -> None:
+    @handler("test.overtaken")
+    async def overtaken(session: AsyncSession, payload: dict[str, Any]) -> None:
+        # Meanwhile the lease ran out and another worker claimed the job.
+        async with test_db.database.transaction() as other:
+            await other.execute(
+                update(OutboxJob).where(OutboxJob.id == payload["job"]).values(locked_by="other")
+            )
+        await enqueue(session, "test.side_effect")
+
+    async with test_db.database.transaction() as session:
+        job = await enqueue(session, "test.overtaken")
+        job.payload = {"job": job.id}
+
+    assert await make_worker().run_once() == 1
+
+    jobs = await all_jobs(test_db)
+    assert [(j.kind, j.status, j.locked_by) for j in jobs] == [
+        ("test.overtaken", "running", "other")
+    ]
+
+
+async def test_jobs_with_one_ordering_key_run_one_at_a_time_in_id_order(
+    test_db: TestDatabase, make_worker: MakeWorker, recorder: Recorder
+) -> None:
+    async with test_db.database.transaction() as session:
+        for n in (1, 2, 3):
+            await enqueue(session, "test.record", ordering_key="event:1", n=n, pause=0.02)
+            await enqueue(session, "test.record", ordering_key=f"other:{n}", n=10 + n)
+
+    await asyncio.gather(make_worker().drain(timeout=10), make_worker().drain(timeout=10))
+
+    ordered = [(what, n) for what, n, _ in recorder.events if n < 10]
+    assert ordered == [
+        ("start", 1),
+        ("end", 1),
+        ("start", 2),
+        ("end", 2),
+        ("start", 3),
+        ("end", 3),
+    ]
+    assert sorted(recorder.starts()) == [1, 2, 3, 11, 12, 13]
+
+
+async def test_two_workers_never_run_one_job_twice_or_at_once(
+    test_db: TestDatabase, make_worker: MakeWorker, recorder: Recorder
+) -> None:
+    count = 24
+    async with test_db.database.transaction() as session:
+        for n in range(count):
+            await enqueue(session, "test.record", n=n, pause=0.01)
+
+    await asyncio.gather(
+        asyncio.create_task(make_worker().drain(timeout=20), name="first"),
+        asyncio.create_task(make_worker().drain(timeout=20), name="second"),
+    )
+
+    assert sorted(recorder.starts()) == list(range(count))
+    running: set[int] = set()
+    for what, n, _ in recorder.events:
+        if what == "start":
+            assert n not in running, f"job {n} started while it was running"
+            running.add(n)
+        else:
+            running.remove(n)
+    assert {name for _, _, name in recorder.events} == {"first", "second"}
+    assert {job.status for job in await all_jobs(test_db)} == {"done"}
