@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from calbridge import __version__
+from calbridge.admin.web import mount_admin
 from calbridge.api import workspace_api
 from calbridge.db import Database
 from calbridge.google.endpoints import router as google_router
@@ -59,6 +60,8 @@ def create_app(
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    mount_admin(app, settings)
 
     # Added last = outermost: the size limit wraps the idempotency layer that buffers bodies.
     app.add_middleware(IdempotencyMiddleware, database=db, settings=settings)

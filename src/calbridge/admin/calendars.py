@@ -1,0 +1,156 @@
+"""Calendars: list, create, edit (time zone, weekly availability with date exceptions,
+attendee limit, overlap policy), all through the calendar service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from calbridge.admin.calendar_form import (
+    DAYS,
+    FIELDS,
+    FormProblem,
+    blank_form,
+    from_calendar,
+    read_form,
+    to_body,
+    with_blank_rows,
+)
+from calbridge.admin.common import PageNotFound, load_workspace
+from calbridge.admin.csrf import CheckedForm
+from calbridge.admin.render import Pager, field_errors, page_number, redirect, render
+from calbridge.admin.session import CurrentAdmin
+from calbridge.calendar import repository, service
+from calbridge.calendar.schemas import CalendarCreate, CalendarUpdate
+from calbridge.deps import SessionDep
+from calbridge.errors import CalbridgeError, NotFound
+
+router = APIRouter()
+
+
+@router.get("/w/{uuid}/calendars")
+async def list_calendars(
+    request: Request, uuid: str, admin: CurrentAdmin, db: SessionDep, page: str | None = None
+) -> Response:
+    workspace = await load_workspace(db, uuid)
+    number = page_number(page)
+    calendars, total = await repository.page_calendars(
+        db, workspace.id, offset=Pager(number, 0).offset, limit=Pager(number, 0).size
+    )
+    return render(
+        request,
+        "calendars.html",
+        admin,
+        workspace=workspace,
+        calendars=calendars,
+        pager=Pager(number, total),
+        tab="calendars",
+    )
+
+
+def _form_page(
+    request: Request,
+    admin: CurrentAdmin,
+    workspace: Any,
+    values: dict[str, Any],
+    *,
+    calendar_id: int | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "calendar_form.html",
+        admin,
+        status_code=status_code,
+        workspace=workspace,
+        form=with_blank_rows(values),
+        calendar_id=calendar_id,
+        days=DAYS,
+        errors=errors or {},
+        tab="calendars",
+    )
+
+
+@router.get("/w/{uuid}/calendars/new")
+async def new_calendar(
+    request: Request, uuid: str, admin: CurrentAdmin, db: SessionDep
+) -> Response:
+    workspace = await load_workspace(db, uuid)
+    return _form_page(request, admin, workspace, blank_form(workspace.timezone))
+
+
+@router.get("/w/{uuid}/calendars/{calendar_id}")
+async def edit_calendar(
+    request: Request, uuid: str, calendar_id: int, admin: CurrentAdmin, db: SessionDep
+) -> Response:
+    workspace = await load_workspace(db, uuid)
+    calendar = await repository.get_calendar(db, workspace.id, calendar_id)
+    if calendar is None:
+        raise PageNotFound("Calendar")
+    values = from_calendar(calendar)
+    return _form_page(request, admin, workspace, values, calendar_id=calendar.id)
+
+
+@router.post("/w/{uuid}/calendars")
+async def add_calendar(
+    request: Request, uuid: str, admin: CurrentAdmin, form: CheckedForm, db: SessionDep
+) -> Response:
+    return await _save(request, uuid, None, admin, form, db)
+
+
+@router.post("/w/{uuid}/calendars/{calendar_id}")
+async def update_calendar(
+    request: Request,
+    uuid: str,
+    calendar_id: int,
+    admin: CurrentAdmin,
+    form: CheckedForm,
+    db: SessionDep,
+) -> Response:
+    return await _save(request, uuid, calendar_id, admin, form, db)
+
+
+async def _save(
+    request: Request,
+    uuid: str,
+    calendar_id: int | None,
+    admin: CurrentAdmin,
+    form: Any,
+    db: SessionDep,
+) -> Response:
+    workspace = await load_workspace(db, uuid)
+    values = read_form(form)
+    try:
+        body = to_body(values)
+        if calendar_id is None:
+            calendar = await service.create_calendar(
+                db, workspace, CalendarCreate.model_validate(body)
+            )
+        else:
+            calendar = await service.update_calendar(
+                db, workspace, calendar_id, CalendarUpdate.model_validate(body)
+            )
+    except NotFound:
+        raise PageNotFound("Calendar") from None
+    except (FormProblem, ValidationError, CalbridgeError) as error:
+        await db.rollback()
+        errors = (
+            {error.field: str(error)}
+            if isinstance(error, FormProblem)
+            else field_errors(error, FIELDS)
+        )
+        workspace = await load_workspace(db, uuid)
+        return _form_page(
+            request,
+            admin,
+            workspace,
+            values,
+            calendar_id=calendar_id,
+            errors=errors,
+            status_code=422,
+        )
+    return redirect(f"/admin/w/{uuid}/calendars/{calendar.id}?saved=1")

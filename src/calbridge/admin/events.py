@@ -1,0 +1,221 @@
+"""Events: browse (calendar, date range, status; paged), book, open one, cancel one — all through
+the event service, so the booking rules (availability, attendee limit, overlap) hold here too."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from calbridge.admin.common import PageNotFound, form_text, load_workspace
+from calbridge.admin.csrf import CheckedForm
+from calbridge.admin.render import Pager, field_errors, page_number, redirect, render
+from calbridge.admin.session import CurrentAdmin
+from calbridge.calendar import repository as calendar_repository
+from calbridge.deps import SessionDep
+from calbridge.errors import CalbridgeError, NotFound
+from calbridge.event import repository, service
+from calbridge.event.schemas import CancelRequest, EventCreate
+from calbridge.timezones import load_timezone, local_to_utc_lenient
+from calbridge.workspace import repository as workspace_repository
+from calbridge.workspace.models import Workspace
+
+router = APIRouter()
+STATUSES = ("confirmed", "tentative", "cancelled")
+# Wire names of EventCreate → the booking form's field names.
+FIELDS = {
+    "calendarId": "calendar_id",
+    "startTime": "start_time",
+    "endTime": "end_time",
+    "attendeeIds": "attendee_ids",
+}
+MAX_MEMBERS_SHOWN = 200
+
+
+def _day(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _number(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() else None
+
+
+async def _choices(db: SessionDep, workspace: Workspace) -> dict[str, Any]:
+    calendars, _ = await calendar_repository.page_calendars(db, workspace.id, offset=0, limit=500)
+    members, _ = await workspace_repository.page_members(
+        db, workspace.id, offset=0, limit=MAX_MEMBERS_SHOWN
+    )
+    return {"calendars": calendars, "members": members}
+
+
+@router.get("/w/{uuid}/events")
+async def list_events(
+    request: Request,
+    uuid: str,
+    admin: CurrentAdmin,
+    db: SessionDep,
+    calendar: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    status: str | None = None,
+    page: str | None = None,
+) -> Response:
+    """Dates are whole days in the chosen calendar's time zone (else the workspace's); the
+    range includes its end day."""
+    workspace = await load_workspace(db, uuid)
+    calendar_id = _number(calendar)
+    chosen = (
+        await calendar_repository.get_calendar(db, workspace.id, calendar_id)
+        if calendar_id is not None
+        else None
+    )
+    zone = load_timezone(chosen.timezone if chosen else workspace.timezone)
+    start_day, end_day = _day(start), _day(end)
+    number = page_number(page)
+    events, total = await repository.page_events(
+        db,
+        workspace.id,
+        calendar_id=calendar_id,
+        start_at=local_to_utc_lenient(start_day, time(0), zone) if start_day else None,
+        end_at=local_to_utc_lenient(end_day + timedelta(days=1), time(0), zone)
+        if end_day
+        else None,
+        status=status if status in STATUSES else None,
+        sort_by="startTime",
+        descending=False,
+        offset=Pager(number, 0).offset,
+        limit=Pager(number, 0).size,
+    )
+    calendars = await calendar_repository.calendars_by_id(
+        db, workspace.id, {event.calendar_id for event in events}
+    )
+    filters = {
+        "calendar": str(calendar_id or ""),
+        "start": start_day.isoformat() if start_day else "",
+        "end": end_day.isoformat() if end_day else "",
+        "status": status if status in STATUSES else "",
+    }
+    query = "&".join(f"{key}={value}" for key, value in filters.items() if value)
+    return render(
+        request,
+        "events.html",
+        admin,
+        workspace=workspace,
+        events=events,
+        event_calendars=calendars,
+        pager=Pager(number, total),
+        filters=filters,
+        query=query,
+        statuses=STATUSES,
+        tab="events",
+        **(await _choices(db, workspace)),
+    )
+
+
+def _booking_page(
+    request: Request,
+    admin: CurrentAdmin,
+    workspace: Workspace,
+    choices: dict[str, Any],
+    form: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "event_new.html",
+        admin,
+        status_code=status_code,
+        workspace=workspace,
+        form=form,
+        errors=errors or {},
+        tab="events",
+        **choices,
+    )
+
+
+@router.get("/w/{uuid}/events/new")
+async def new_event(request: Request, uuid: str, admin: CurrentAdmin, db: SessionDep) -> Response:
+    workspace = await load_workspace(db, uuid)
+    form = {"attendee_ids": [], "calendar_id": request.query_params.get("calendar", "")}
+    return _booking_page(request, admin, workspace, await _choices(db, workspace), form)
+
+
+@router.post("/w/{uuid}/events")
+async def book_event(
+    request: Request, uuid: str, admin: CurrentAdmin, form: CheckedForm, db: SessionDep
+) -> Response:
+    workspace = await load_workspace(db, uuid)
+    values = {
+        "calendar_id": form_text(form.get("calendar_id"), 20),
+        "title": form_text(form.get("title"), 300),
+        "start_time": form_text(form.get("start_time"), 40),
+        "end_time": form_text(form.get("end_time"), 40),
+        "attendee_ids": [str(v) for v in form.getlist("attendee_ids")][:1000],
+    }
+    body = {
+        "calendarId": values["calendar_id"] or None,
+        "title": values["title"],
+        "startTime": values["start_time"] or None,
+        "endTime": values["end_time"] or None,
+        "attendeeIds": values["attendee_ids"],
+    }
+    try:
+        booked = await service.create_event(db, workspace, EventCreate.model_validate(body))
+    except (ValidationError, CalbridgeError) as error:
+        await db.rollback()
+        workspace = await load_workspace(db, uuid)
+        choices = await _choices(db, workspace)
+        errors = field_errors(error, FIELDS)
+        return _booking_page(request, admin, workspace, choices, values, errors, 422)
+    return redirect(f"/admin/w/{uuid}/events/{booked.event.id}")
+
+
+async def _view(db: SessionDep, workspace: Workspace, event_id: int) -> service.EventView:
+    try:
+        event = await service.get_event(db, workspace, event_id)
+    except NotFound:
+        raise PageNotFound("Event") from None
+    return await service.view(db, workspace, event)
+
+
+@router.get("/w/{uuid}/events/{event_id}")
+async def show_event(
+    request: Request, uuid: str, event_id: int, admin: CurrentAdmin, db: SessionDep
+) -> Response:
+    workspace = await load_workspace(db, uuid)
+    view = await _view(db, workspace, event_id)
+    return render(
+        request,
+        "event.html",
+        admin,
+        workspace=workspace,
+        event=view.event,
+        calendar=view.calendar,
+        members=view.members,
+        tab="events",
+    )
+
+
+@router.post("/w/{uuid}/events/{event_id}/cancel")
+async def cancel_event(
+    request: Request,
+    uuid: str,
+    event_id: int,
+    admin: CurrentAdmin,
+    form: CheckedForm,
+    db: SessionDep,
+) -> Response:
+    workspace = await load_workspace(db, uuid)
+    reason = form_text(form.get("reason"), 2000) or None
+    try:
+        await service.cancel_event(db, workspace, event_id, CancelRequest(reason=reason))
+    except NotFound:
+        raise PageNotFound("Event") from None
+    return redirect(f"/admin/w/{uuid}/events/{event_id}")

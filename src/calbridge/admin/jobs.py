@@ -1,0 +1,46 @@
+"""Outbox jobs: what waits and what failed (with its error and attempts); retry or discard."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from calbridge.admin.common import PageNotFound
+from calbridge.admin.csrf import CheckedForm
+from calbridge.admin.render import redirect, render
+from calbridge.admin.session import CurrentAdmin
+from calbridge.deps import SessionDep
+from calbridge.outbox import repository
+
+router = APIRouter()
+# The newest jobs are shown; older ones wait their turn behind them anyway.
+SHOWN = 100
+
+
+@router.get("/jobs")
+async def list_jobs(
+    request: Request, admin: CurrentAdmin, db: SessionDep, failed: str | None = None
+) -> Response:
+    failed_only = failed == "1"
+    jobs = await repository.list_jobs(db, failed_only=failed_only, limit=SHOWN)
+    return render(
+        request, "jobs.html", admin, jobs=jobs, failed_only=failed_only, shown=SHOWN, tab="jobs"
+    )
+
+
+@router.post("/jobs/{job_id}/retry")
+async def retry_job(
+    request: Request, job_id: int, admin: CurrentAdmin, form: CheckedForm, db: SessionDep
+) -> Response:
+    if await repository.retry_job(db, job_id) is None:
+        raise PageNotFound("Waiting or failed job")
+    return redirect(f"/admin/jobs?retried={job_id}")
+
+
+@router.post("/jobs/{job_id}/discard")
+async def discard_job(
+    request: Request, job_id: int, admin: CurrentAdmin, form: CheckedForm, db: SessionDep
+) -> Response:
+    if not await repository.discard_job(db, job_id):
+        raise PageNotFound("Job")
+    return redirect(f"/admin/jobs?discarded={job_id}")

@@ -1,0 +1,111 @@
+"""Rendering: Jinja2 templates (autoescaped), pages of lists, and errors shown next to fields."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+from starlette.templating import Jinja2Templates
+
+from calbridge.admin.session import Admin
+from calbridge.errors import CalbridgeError, ValidationProblem
+from calbridge.timezones import InvalidTimezone, load_timezone
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+PAGE_SIZE = 20
+
+
+def _local(value: datetime | None, zone: str = "UTC") -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+
+templates.env.filters["local"] = _local
+
+
+def _zone_names() -> list[str]:
+    names = []
+    for name in sorted(available_timezones()):
+        try:
+            load_timezone(name)
+        except InvalidTimezone:
+            continue
+        names.append(name)
+    return names
+
+
+templates.env.globals["timezones"] = _zone_names()
+
+
+def render(
+    request: Request,
+    template: str,
+    admin: Admin | None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    context.setdefault("errors", {})
+    context.setdefault("form", {})
+    response: HTMLResponse = templates.TemplateResponse(
+        request,
+        template,
+        {"admin": admin, "csrf_token": admin.csrf if admin else "", **context},
+        status_code=status_code,
+    )
+    return response
+
+
+def redirect(url: str) -> RedirectResponse:
+    """After a successful POST: see the result with a GET (so a reload does not repeat it)."""
+    return RedirectResponse(url, status_code=303)
+
+
+@dataclass(frozen=True)
+class Pager:
+    page: int
+    total: int
+    size: int = PAGE_SIZE
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.size
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.size))
+
+
+def page_number(raw: str | None) -> int:
+    try:
+        return max(1, min(int(raw or 1), 1_000_000))
+    except ValueError:
+        return 1
+
+
+def field_errors(error: Exception, fields: dict[str, str] | None = None) -> dict[str, str]:
+    """Messages by form field, from a pydantic ``ValidationError`` (camelCase locations) or a
+    ``CalbridgeError``. ``fields`` maps wire names to form names; what maps to no field is
+    shown at the top of the form under ``"_form"``."""
+    fields = fields or {}
+    errors: dict[str, str] = {}
+    if isinstance(error, ValidationError):
+        for item in error.errors():
+            location = [str(part) for part in item["loc"]]
+            name = fields.get(location[0], location[0]) if location else "_form"
+            message = str(item["msg"]).removeprefix("Value error, ")
+            errors.setdefault(name, message)
+    elif isinstance(error, ValidationProblem) and error.errors:
+        for field_error in error.errors:
+            errors.setdefault(fields.get(field_error.field, field_error.field), error.detail)
+    elif isinstance(error, CalbridgeError):
+        errors["_form"] = error.detail
+    return errors

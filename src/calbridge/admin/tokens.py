@@ -1,0 +1,93 @@
+"""API tokens: create (the secret is shown once, in the response to the create form, and never
+again), revoke, and when each was last used."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from calbridge.admin.common import PageNotFound, form_text, load_workspace
+from calbridge.admin.csrf import CheckedForm
+from calbridge.admin.render import Pager, field_errors, page_number, redirect, render
+from calbridge.admin.session import CurrentAdmin
+from calbridge.auth.scopes import ALL_SCOPES
+from calbridge.auth.service import create_token, list_tokens, revoke_token
+from calbridge.deps import SessionDep
+from calbridge.errors import CalbridgeError
+
+router = APIRouter()
+
+
+async def _page(
+    request: Request,
+    admin: CurrentAdmin,
+    db: SessionDep,
+    uuid: str,
+    page: int = 1,
+    status_code: int = 200,
+    **context: object,
+) -> Response:
+    workspace = await load_workspace(db, uuid)
+    tokens = list(reversed(await list_tokens(db, workspace.id)))
+    pager = Pager(page, len(tokens))
+    response = render(
+        request,
+        "tokens.html",
+        admin,
+        status_code=status_code,
+        workspace=workspace,
+        tokens=tokens[pager.offset : pager.offset + pager.size],
+        pager=pager,
+        scopes=ALL_SCOPES,
+        tab="tokens",
+        **context,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/w/{uuid}/tokens")
+async def list_api_tokens(
+    request: Request, uuid: str, admin: CurrentAdmin, db: SessionDep, page: str | None = None
+) -> Response:
+    return await _page(request, admin, db, uuid, page_number(page))
+
+
+@router.post("/w/{uuid}/tokens")
+async def add_token(
+    request: Request, uuid: str, admin: CurrentAdmin, form: CheckedForm, db: SessionDep
+) -> Response:
+    workspace = await load_workspace(db, uuid)
+    name = form_text(form.get("name"), 255) or "api"
+    scopes = [value for value in form.getlist("scopes") if isinstance(value, str)]
+    try:
+        issued = await create_token(db, workspace, scopes=scopes, name=name)
+    except CalbridgeError as error:
+        await db.rollback()
+        return await _page(
+            request,
+            admin,
+            db,
+            uuid,
+            status_code=422,
+            errors=field_errors(error),
+            form={"name": name, "scopes": scopes},
+        )
+    return await _page(request, admin, db, uuid, issued=issued)
+
+
+@router.post("/w/{uuid}/tokens/{token_id}/revoke")
+async def revoke_api_token(
+    request: Request,
+    uuid: str,
+    token_id: int,
+    admin: CurrentAdmin,
+    form: CheckedForm,
+    db: SessionDep,
+) -> Response:
+    workspace = await load_workspace(db, uuid)
+    token = next((t for t in await list_tokens(db, workspace.id) if t.id == token_id), None)
+    if token is None:
+        raise PageNotFound("Token")
+    await revoke_token(db, token)
+    return redirect(f"/admin/w/{uuid}/tokens")

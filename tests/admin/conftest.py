@@ -1,0 +1,71 @@
+"""Fixtures for the admin panel: an admin user, and an HTTP client of the panel that signs in
+and sends the page's CSRF token with every form, as a browser would."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from calbridge.admin.service import create_admin_user
+from tests.support import databases
+
+ADMIN_EMAIL = "admin@example.com"
+ADMIN_PASSWORD = "correct horse battery"
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    match = CSRF_FIELD.search(html)
+    assert match, "the page has no CSRF field"
+    return match.group(1)
+
+
+@dataclass
+class Panel:
+    """A browser-like client of /admin: keeps the cookie and the latest CSRF token."""
+
+    client: httpx.AsyncClient
+    csrf: str = ""
+
+    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        response = await self.client.get(path, **kwargs)
+        match = CSRF_FIELD.search(response.text)
+        if match:
+            self.csrf = match.group(1)
+        return response
+
+    async def post(self, path: str, data: dict[str, Any] | None = None) -> httpx.Response:
+        """POST a form with the current CSRF token (load a page first, as a browser would)."""
+        return await self.client.post(path, data={"csrf_token": self.csrf, **(data or {})})
+
+    async def sign_in(self, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:
+        await self.get("/admin/login")
+        response = await self.post("/admin/login", {"email": email, "password": password})
+        assert response.status_code == 303, response.text
+        await self.get("/admin/workspaces")
+
+
+@pytest.fixture
+async def admin_user(test_db: databases.TestDatabase) -> None:
+    async with test_db.database.transaction() as session:
+        await create_admin_user(session, email=ADMIN_EMAIL, password=ADMIN_PASSWORD)
+
+
+@pytest.fixture
+async def anonymous(app: FastAPI) -> AsyncIterator[Panel]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield Panel(client)
+
+
+@pytest.fixture
+async def panel(anonymous: Panel, admin_user: None) -> Panel:
+    """A signed-in panel client."""
+    await anonymous.sign_in()
+    return anonymous

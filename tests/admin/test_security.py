@@ -1,0 +1,205 @@
+"""The panel's guards, over HTTP: sign-in required, CSRF, no user enumeration, throttling,
+escaping, and the session cookie's attributes."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from calbridge.admin import throttle
+from calbridge.workspace.models import Workspace
+from tests.admin.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Panel
+from tests.support import databases
+from tests.support.api import WorkspaceFixture
+
+W = "/admin/w/{uuid}"
+PAGES = [
+    "/admin",
+    "/admin/workspaces",
+    W,
+    W + "/members",
+    W + "/calendars",
+    W + "/calendars/new",
+    W + "/calendars/{calendar}",
+    W + "/events",
+    W + "/events/new",
+    W + "/events/{event}",
+    W + "/tokens",
+    W + "/accounts",
+    W + "/accounts/{account}",
+    "/admin/jobs",
+]
+POSTS = [
+    "/admin/logout",
+    "/admin/workspaces",
+    W,
+    W + "/members",
+    W + "/members/1/delete",
+    W + "/calendars",
+    W + "/calendars/{calendar}",
+    W + "/events",
+    W + "/events/{event}/cancel",
+    W + "/tokens",
+    W + "/tokens/1/revoke",
+    W + "/accounts",
+    W + "/accounts/{account}",
+    "/admin/jobs/1/retry",
+    "/admin/jobs/1/discard",
+]
+
+
+async def _targets(ws: WorkspaceFixture) -> dict[str, object]:
+    calendar = await ws.calendar()
+    event = await ws.event(calendar["id"])
+    return {"uuid": ws.uuid, "calendar": calendar["id"], "event": event["id"], "account": 1}
+
+
+async def _count_workspaces(test_db: databases.TestDatabase) -> int:
+    async with test_db.database.session(write=False) as session:
+        return await session.scalar(select(func.count()).select_from(Workspace)) or 0
+
+
+async def test_every_page_and_form_redirects_to_sign_in_without_a_session(
+    anonymous: Panel, ws: WorkspaceFixture
+) -> None:
+    names = await _targets(ws)
+    for path in PAGES:
+        response = await anonymous.client.get(path.format(**names))
+        assert response.status_code == 303, path
+        assert response.headers["location"] == "/admin/login", path
+    for path in POSTS:
+        response = await anonymous.client.post(path.format(**names), data={"name": "x"})
+        assert response.status_code == 303, path
+        assert response.headers["location"] == "/admin/login", path
+
+
+async def test_a_forged_cookie_is_no_session(anonymous: Panel) -> None:
+    anonymous.client.cookies.set("calbridge_admin", "eyJ1aWQiOjF9.forged.sig", path="/admin")
+    response = await anonymous.client.get("/admin/workspaces")
+    assert response.status_code == 303
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token"])
+async def test_a_post_without_the_right_csrf_token_is_refused_and_changes_nothing(
+    panel: Panel, ws: WorkspaceFixture, test_db: databases.TestDatabase, token: str | None
+) -> None:
+    before = await _count_workspaces(test_db)
+    fields = {"name": "Sneaky", "timezone": "UTC"}
+    sent = fields if token is None else {**fields, "csrf_token": token}
+    response = await panel.client.post("/admin/workspaces", data=sent)
+    assert response.status_code == 403
+    assert "Nothing was changed" in response.text
+    assert await _count_workspaces(test_db) == before
+    # The same session with its real token does create it: the refusal was the token's.
+    assert (await panel.post("/admin/workspaces", fields)).status_code == 303
+    assert await _count_workspaces(test_db) == before + 1
+
+
+async def test_the_sign_in_form_needs_its_csrf_token_too(
+    anonymous: Panel, admin_user: None
+) -> None:
+    await anonymous.get("/admin/login")
+    response = await anonymous.client.post(
+        "/admin/login", data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    )
+    assert response.status_code == 403
+    assert (await anonymous.client.get("/admin/workspaces")).status_code == 303
+
+
+async def test_a_wrong_password_and_an_unknown_email_answer_alike(
+    anonymous: Panel, admin_user: None
+) -> None:
+    await anonymous.get("/admin/login")
+    wrong_password = await anonymous.post(
+        "/admin/login", {"email": ADMIN_EMAIL, "password": "not the password"}
+    )
+    unknown_email = await anonymous.post(
+        "/admin/login", {"email": "nobody@example.com", "password": "not the password"}
+    )
+    assert wrong_password.status_code == unknown_email.status_code == 400
+    strip = [(ADMIN_EMAIL, "EMAIL"), ("nobody@example.com", "EMAIL")]
+
+    def normalised(text: str) -> str:
+        for value, placeholder in strip:
+            text = text.replace(value, placeholder)
+        return text
+
+    assert normalised(wrong_password.text) == normalised(unknown_email.text)
+    assert "Wrong email or password." in wrong_password.text
+
+
+async def test_sign_in_and_out(anonymous: Panel, admin_user: None) -> None:
+    await anonymous.sign_in()
+    page = await anonymous.get("/admin/workspaces")
+    assert page.status_code == 200 and ADMIN_EMAIL in page.text
+    assert (await anonymous.post("/admin/logout")).status_code == 303
+    assert (await anonymous.client.get("/admin/workspaces")).status_code == 303
+
+
+async def test_repeated_failures_for_one_email_are_throttled(
+    anonymous: Panel, admin_user: None
+) -> None:
+    await anonymous.get("/admin/login")
+    for _ in range(throttle.MAX_PER_EMAIL):
+        response = await anonymous.post("/admin/login", {"email": ADMIN_EMAIL, "password": "guess"})
+        assert response.status_code == 400
+    # Now even the right password is refused, until the window passes.
+    response = await anonymous.post(
+        "/admin/login", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    )
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.text
+    assert (await anonymous.client.get("/admin/workspaces")).status_code == 303
+
+
+async def test_repeated_failures_from_one_client_are_throttled_whatever_the_email(
+    anonymous: Panel, admin_user: None
+) -> None:
+    await anonymous.get("/admin/login")
+    for number in range(throttle.MAX_PER_CLIENT):
+        response = await anonymous.post(
+            "/admin/login", {"email": f"user{number}@example.com", "password": "guess"}
+        )
+        assert response.status_code == 400
+    response = await anonymous.post(
+        "/admin/login", {"email": "fresh@example.com", "password": "guess"}
+    )
+    assert response.status_code == 429
+
+
+async def test_html_in_names_is_shown_escaped(panel: Panel, ws: WorkspaceFixture) -> None:
+    evil = "<script>alert('x')</script>"
+    assert (
+        await panel.post("/admin/workspaces", {"name": evil, "timezone": "UTC"})
+    ).status_code == 303
+    await ws.member(name=evil, email="evil@example.com")
+    await ws.calendar(name=evil)
+    pages = [
+        await panel.get("/admin/workspaces"),
+        await panel.get(f"/admin/w/{ws.uuid}/members"),
+        await panel.get(f"/admin/w/{ws.uuid}/calendars"),
+    ]
+    for page in pages:
+        assert "&lt;script&gt;alert(" in page.text
+        assert evil not in page.text
+
+
+async def test_the_session_cookie_is_http_only_and_same_site(
+    anonymous: Panel, admin_user: None
+) -> None:
+    await anonymous.get("/admin/login")
+    response = await anonymous.post(
+        "/admin/login", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    )
+    cookie = response.headers["set-cookie"].lower()
+    assert cookie.startswith("calbridge_admin=")
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+    assert "path=/admin" in cookie
+    assert "max-age=" in cookie
+    assert "secure" not in cookie  # plain http here; https requests get Secure
+
+
+async def test_the_cookie_is_secure_over_https(anonymous: Panel) -> None:
+    response = await anonymous.client.get("https://testserver/admin/login")
+    assert "secure" in response.headers["set-cookie"].lower()
