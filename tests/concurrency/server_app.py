@@ -1,0 +1,16 @@
+"""The app factory the concurrency tests start under uvicorn: ``uvicorn --factory``.
+
+Settings come from the environment (``CALBRIDGE_DATABASE_URL``, ``CALBRIDGE_DATABASE_SCHEMA``),
+so the server process talks to the very database the test prepared.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from calbridge.app import create_app
+from calbridge.settings import Settings
+
+
+def create() -> FastAPI:
+    return create_app(Settings(environment="test"))
