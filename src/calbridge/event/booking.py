@@ -64,14 +64,23 @@ def resolve(value: datetime, calendar: Calendar, field: str) -> datetime:
         ) from None
 
 
+def _check_order(start: datetime, end: datetime) -> None:
+    if end <= start:
+        raise ValidationProblem("endTime must be after startTime.", field="endTime")
+
+
 async def check(
     session: AsyncSession, workspace: Workspace, booking: Booking, *, event_id: int | None = None
 ) -> CheckedBooking:
+    # Rule 1 names endTime first. Two naive (or two aware) times compare without the calendar's
+    # zone (naive-to-UTC is monotonic where it is defined), so an inverted range is reported as
+    # such even when the calendar is unknown too; mixed ones are compared once resolved.
+    if (booking.start_time.tzinfo is None) == (booking.end_time.tzinfo is None):
+        _check_order(booking.start_time, booking.end_time)
     calendar = await load_calendar(session, workspace, booking.calendar_id)
     start_at = resolve(booking.start_time, calendar, "startTime")
     end_at = resolve(booking.end_time, calendar, "endTime")
-    if end_at <= start_at:
-        raise ValidationProblem("endTime must be after startTime.", field="endTime")
+    _check_order(start_at, end_at)
     members = await workspace_repository.members_by_id(session, workspace.id, booking.attendee_ids)
     missing = [member_id for member_id in booking.attendee_ids if member_id not in members]
     if missing:
