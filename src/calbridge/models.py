@@ -9,6 +9,7 @@ from calbridge.event.models import Attendee, Event
 from calbridge.google.models import GoogleConnection, GoogleOAuthState
 from calbridge.idempotency.models import IdempotencyKey
 from calbridge.outbox.models import OutboxJob
+from calbridge.rules.models import EventRule, RuleRun, RuleRunAction, WebhookDelivery
 from calbridge.workspace.models import Member, Workspace
 
 __all__ = [
@@ -19,10 +20,14 @@ __all__ = [
     "Base",
     "Calendar",
     "Event",
+    "EventRule",
     "GoogleConnection",
     "GoogleOAuthState",
     "IdempotencyKey",
     "Member",
     "OutboxJob",
+    "RuleRun",
+    "RuleRunAction",
+    "WebhookDelivery",
     "Workspace",
 ]

@@ -56,6 +56,20 @@ class Settings(BaseSettings):
     # test: one key derived from secret_key. Required in production.
     encryption_keys: str | None = None
 
+    # Event rules (docs in src/calbridge/rules/). Email actions go out through this SMTP server;
+    # smtp_tls is "none", "starttls" or "ssl" (implicit TLS, usually port 465).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_tls: Literal["none", "starttls", "ssl"] = "none"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "calbridge@localhost"
+    smtp_timeout_seconds: float = 30.0
+    webhook_timeout_seconds: float = 10.0
+    # Hosts (exactly as written in a webhook URL) that may resolve to private or loopback
+    # addresses, for people who deliberately post into their own network. Empty by default.
+    webhook_allowed_private_hosts: list[str] = []
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET_KEY:

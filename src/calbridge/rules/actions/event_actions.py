@@ -1,0 +1,64 @@
+"""Actions that change the event: set_status, add_attendee, cancel_event.
+
+They go through the event service, so the booking rules hold as for any request (an attendee
+over the calendar's limit is refused), and each runs in a savepoint: a refused action changes
+nothing and is recorded as failed with the refusal's code. The change they make enqueues
+``event.changed`` like any other, marked ``origin: rule`` (see ``tasks.py``), so Google sync
+still follows it but rules do not run on it again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calbridge.errors import CalbridgeError
+from calbridge.event import repository as event_repository
+from calbridge.event import service as event_service
+from calbridge.event.schemas import CancelRequest, EventUpdate
+from calbridge.workspace.models import Workspace
+
+ORIGIN_KEY = "calbridge_rules_origin"
+
+
+async def apply(
+    session: AsyncSession, workspace: Workspace, event_id: int, action: dict[str, Any], rule_id: int
+) -> tuple[str, str | None]:
+    """Run the action; returns (status, error or note)."""
+    session.sync_session.info[ORIGIN_KEY] = rule_id
+    try:
+        async with session.begin_nested():
+            return await _apply(session, workspace, event_id, action)
+    except CalbridgeError as error:
+        return "failed", f"{error.code}: {error.detail}"
+    finally:
+        session.sync_session.info.pop(ORIGIN_KEY, None)
+
+
+async def _apply(
+    session: AsyncSession, workspace: Workspace, event_id: int, action: dict[str, Any]
+) -> tuple[str, str | None]:
+    event = await event_repository.get_event(session, workspace.id, event_id)
+    if event is None:
+        return "skipped", "the event no longer exists"
+    kind = action["type"]
+    if kind == "set_status":
+        if event.status == action["status"]:
+            return "succeeded", f"already {action['status']}"
+        await event_service.update_event(
+            session, workspace, event_id, EventUpdate(status=action["status"])
+        )
+    elif kind == "add_attendee":
+        current = [attendee.member_id for attendee in event.attendees]
+        if action["memberId"] in current:
+            return "succeeded", "already an attendee"
+        update = EventUpdate(attendee_ids=[*current, action["memberId"]])
+        await event_service.update_event(session, workspace, event_id, update)
+    elif kind == "cancel_event":
+        await event_service.cancel_event(
+            session, workspace, event_id, CancelRequest(reason=action.get("reason"))
+        )
+    else:
+        raise ValueError(f"not an event action: {kind}")
+    return "succeeded", None

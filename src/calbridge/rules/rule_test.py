@@ -1,0 +1,89 @@
+"""``POST /event-rules/{id}/test``: a dry run against an existing event.
+
+Nothing is written: no run, no job, no change to the event. Webhooks and emails are sent for
+real (that is what people test), after the request's transaction has ended, so a slow receiver
+holds no database lock.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calbridge.event import service as event_service
+from calbridge.rules import runtime, service
+from calbridge.rules.actions import delivery, plan
+from calbridge.rules.evaluate import explain
+from calbridge.rules.models import RuleRun, RuleRunAction
+from calbridge.rules.schemas import (
+    ConditionOutcome,
+    RuleTestRequest,
+    RuleTestResponse,
+    TestActionOutcome,
+)
+from calbridge.workspace.models import Workspace
+
+
+def _describe(action: dict[str, object]) -> str:
+    kind = action["type"]
+    if kind == "webhook":
+        return f"POST to {action['url']}"
+    if kind == "email":
+        return "send an email"
+    if kind == "set_status":
+        return f"set the status to {action['status']}"
+    if kind == "add_attendee":
+        return f"add member {action['memberId']} as an attendee"
+    return "cancel the event"
+
+
+async def test_rule(
+    session: AsyncSession, workspace: Workspace, rule_id: int, data: RuleTestRequest
+) -> RuleTestResponse:
+    current = runtime.current()
+    rule = await service.get_rule(session, workspace, rule_id)
+    event = await event_service.get_event(session, workspace, data.event_id)
+    snapshot = (await event_service.view(session, workspace, event)).snapshot()
+    now = current.clock()
+    explanation = explain(service.spec(rule), data.trigger, snapshot, snapshot, now)
+    outcomes = [
+        TestActionOutcome(position=position, type=action["type"], would=_describe(action))
+        for position, action in enumerate(rule.actions)
+    ]
+    sends: list[tuple[int, delivery.Pending]] = []
+    if explanation.matched:
+        change = {"event_id": event.id, "change": data.trigger.removeprefix("event.")}
+        change.update(before=snapshot, after=snapshot)
+        run = RuleRun(rule_id=rule.id, event_id=event.id, change=data.trigger)
+        for position, action in enumerate(rule.actions):
+            if action["type"] not in {"webhook", "email"} or action.get("disabledAt"):
+                continue
+            try:
+                request = plan.prepare(rule, run, action, change, now)
+            except Exception as error:  # an email to nobody, a template that fails
+                outcomes[position].status, outcomes[position].error = "failed", str(error)
+                continue
+            fake = RuleRunAction(
+                id=0,
+                position=position,
+                type=action["type"],
+                delivery_id=plan.new_delivery_id(),
+                request=request,
+            )
+            sends.append((position, delivery.pending(fake, rule, current)))
+    # Nothing was written; end the transaction before the network is used.
+    await session.commit()
+    for position, work in sends:
+        result = await delivery.attempt(work, current)
+        outcome = outcomes[position]
+        outcome.status = "succeeded" if result.outcome == "succeeded" else "failed"
+        outcome.response_status, outcome.error = result.response_status, result.error
+    return RuleTestResponse(
+        matched=explanation.matched,
+        trigger_matched=explanation.trigger_matched,
+        calendar_matched=explanation.calendar_matched,
+        conditions=[
+            ConditionOutcome(condition=condition, passed=passed)
+            for condition, passed in explanation.conditions
+        ],
+        actions=outcomes,
+    )

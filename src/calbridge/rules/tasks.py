@@ -1,0 +1,99 @@
+"""The outbox jobs of event rules.
+
+    event.changed ─(fan-out, event/tasks.py)─► rules.run ─► one rules.action job per action
+
+``rules.run`` evaluates the workspace's enabled rules against the change (pure: ``evaluate``)
+and records a run for each rule that acts, all in the job's transaction. ``rules.action`` runs
+one action: an event change in a savepoint, or one delivery attempt (``actions/delivery.py``).
+
+Changes made by rule actions must not start rules again. While an event action runs, the
+session's ``info`` holds the rule's id, and a ``before_flush`` hook stamps the ``event.changed``
+job that the event service adds with ``origin: "rule"``; ``rules.run`` ignores such changes
+(Google sync, the other subscriber, still follows them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event as orm_event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from calbridge.event.service import EVENT_CHANGED
+from calbridge.outbox.models import OutboxJob
+from calbridge.outbox.service import handler, subscribe
+from calbridge.rules import repository, runtime
+from calbridge.rules.actions import delivery, event_actions, plan
+from calbridge.rules.evaluate import evaluate
+from calbridge.rules.schemas import EVENT_ACTIONS
+from calbridge.rules.service import RUN_ACTION, spec
+from calbridge.workspace.models import Workspace
+
+RUN_RULES = "rules.run"
+RULE_ORIGIN = "rule"
+
+
+@orm_event.listens_for(Session, "before_flush")
+def _mark_rule_changes(session: Session, _context: Any, _instances: Any) -> None:
+    rule_id = session.info.get(event_actions.ORIGIN_KEY)
+    if rule_id is None:
+        return
+    for job in session.new:
+        if isinstance(job, OutboxJob) and job.kind == EVENT_CHANGED:
+            job.payload = {**job.payload, "origin": RULE_ORIGIN, "rule_id": rule_id}
+
+
+@handler(RUN_RULES)
+async def run_rules(session: AsyncSession, payload: dict[str, Any]) -> None:
+    """Evaluate every enabled rule of the workspace against one event change."""
+    if payload.get("origin") == RULE_ORIGIN:
+        return
+    now = runtime.current().clock()
+    for rule in await repository.enabled_rules(session, payload["workspace_id"]):
+        planned = evaluate(
+            spec(rule), payload["change"], payload.get("before"), payload.get("after"), now
+        )
+        if planned:
+            await plan.start_run(session, rule, payload, planned, now)
+
+
+@handler(RUN_ACTION)
+async def run_action(session: AsyncSession, payload: dict[str, Any]) -> None:
+    """One action of a run. Skipped if its rule is gone or disabled, or its webhook was
+    disabled by a 410 answer since."""
+    current = runtime.current()
+    action = await repository.get_action(session, payload["action_id"])
+    if action is None or action.status != "pending":
+        return
+    run = await repository.get_run_by_id(session, action.run_id)
+    rule = None if run is None else await repository.get_rule_by_id(session, run.rule_id)
+    if run is None or rule is None:
+        return
+    if not rule.enabled or (action.type == "webhook" and delivery.webhook_disabled(rule, action)):
+        action.status = "skipped"
+        action.error = "the rule is disabled" if not rule.enabled else "the webhook is disabled"
+        action.updated_at = current.clock()
+        return
+    if action.type in EVENT_ACTIONS:
+        workspace = await session.get(Workspace, run.workspace_id)
+        assert workspace is not None
+        status, note = await event_actions.apply(
+            session, workspace, run.event_id, action.request, rule.id
+        )
+        action = await repository.get_action(session, payload["action_id"])
+        assert action is not None
+        action.status, action.error = status, note
+        action.attempts += 1
+        action.updated_at = current.clock()
+        return
+    work = delivery.pending(action, rule, current)
+    # End the read transaction before the network: a slow receiver must not hold a lock.
+    await session.commit()
+    result = await delivery.attempt(work, current)
+    await delivery.record(
+        session, work, result, first_attempt=payload.get("first_attempt", 0), runtime=current
+    )
+
+
+subscribe(EVENT_CHANGED, RUN_RULES)
