@@ -36,6 +36,7 @@ class Recorder:
     name of the asyncio task that ran it)."""
 
     events: list[tuple[str, int, str]] = field(default_factory=list)
+    started: asyncio.Event = field(default_factory=asyncio.Event)
 
     def starts(self) -> list[int]:
         return [n for what, n, _ in self.events if what == "start"]
@@ -86,6 +87,7 @@ def recorder() -> Recorder:
         task = asyncio.current_task()
         name = task.get_name() if task else ""
         record.events.append(("start", payload["n"], name))
+        record.started.set()
         await asyncio.sleep(payload.get("pause", 0))
         record.events.append(("end", payload["n"], name))
 

@@ -170,3 +170,23 @@ async def test_two_workers_never_run_one_job_twice_or_at_once(
             running.remove(n)
     assert {name for _, _, name in recorder.events} == {"first", "second"}
     assert {job.status for job in await all_jobs(test_db)} == {"done"}
+
+
+async def test_a_stopping_worker_finishes_the_job_in_hand_and_gives_back_the_rest(
+    test_db: TestDatabase, make_worker: MakeWorker, recorder: Recorder
+) -> None:
+    async with test_db.database.transaction() as session:
+        jobs = [await enqueue(session, "test.record", n=n, pause=0.1) for n in (1, 2, 3)]
+    worker = make_worker()
+    worker.start()
+    await asyncio.wait_for(recorder.started.wait(), 10)
+
+    await worker.stop()
+
+    assert [(what, n) for what, n, _ in recorder.events] == [("start", 1), ("end", 1)]
+    after = await all_jobs(test_db)
+    assert [(j.id, j.status, j.attempts, j.locked_by) for j in after] == [
+        (jobs[0].id, "done", 1, None),
+        (jobs[1].id, "pending", 0, None),
+        (jobs[2].id, "pending", 0, None),
+    ]
