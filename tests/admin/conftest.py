@@ -4,15 +4,18 @@ and sends the page's CSRF token with every form, as a browser would."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from playwright.sync_api import Browser
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.admin.service import create_admin_user
+from tests.admin.browser import LiveServer, Visit, launch_browser, start_server
 from tests.support import databases
 
 ADMIN_EMAIL = "admin@example.com"
@@ -69,3 +72,48 @@ async def panel(anonymous: Panel, admin_user: None) -> Panel:
     """A signed-in panel client."""
     await anonymous.sign_in()
     return anonymous
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    yield from start_server(tmp_path_factory.mktemp("browser"))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    yield from launch_browser()
+
+
+@pytest.fixture(scope="module")
+def browser_admin(live_server: LiveServer) -> tuple[str, str]:
+    """An admin user on the live server (email, password)."""
+
+    async def create(session: AsyncSession) -> None:
+        await create_admin_user(session, email=ADMIN_EMAIL, password=ADMIN_PASSWORD)
+
+    live_server.run(create)
+    return ADMIN_EMAIL, ADMIN_PASSWORD
+
+
+@pytest.fixture
+def visit(
+    browser: Browser,
+    live_server: LiveServer,
+    browser_admin: tuple[str, str],
+    request: pytest.FixtureRequest,
+) -> Iterator[Visit]:
+    """A fresh, signed-in browser context for one test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    tab = Visit(page, live_server.url, request.node.name.removeprefix("test_"))
+    tab.go("/admin/workspaces")
+    assert page.url.endswith("/admin/login")
+    tab.shot("sign-in")
+    email, password = browser_admin
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/workspaces")
+    yield tab
+    context.close()

@@ -77,9 +77,11 @@ def write_session(request: Request, response: Response, session: PanelSession) -
 
 @dataclass(frozen=True)
 class Admin:
-    """The signed-in admin of this request."""
+    """The signed-in admin of this request (plain values: pages roll back refused changes,
+    which expires every ORM object of the session)."""
 
-    user: AdminUser
+    user_id: int
+    email: str
     session: PanelSession
 
     @property
@@ -94,7 +96,7 @@ async def current_admin(request: Request, db: SessionDep) -> Admin:
     user = await db.get(AdminUser, session.user_id)
     if user is None:
         raise SignInRequired()
-    return Admin(user=user, session=session)
+    return Admin(user_id=user.id, email=user.email, session=session)
 
 
 CurrentAdmin = Annotated[Admin, Depends(current_admin)]

@@ -1,0 +1,125 @@
+"""A live calbridge server and a real Chromium for the panel's browser tests.
+
+The server runs uvicorn in a thread with its own event loop, on a free port of 127.0.0.1, over a
+migrated SQLite file of its own. Seeding the database happens the same way: in a thread with its
+own loop, so these synchronous tests never touch pytest's event loop. Every page a test visits
+is saved as a screenshot under ``artifacts/screenshots/`` (ignored by git)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calbridge.app import create_app
+from calbridge.db import Database
+from calbridge.migrate import upgrade
+from calbridge.settings import Settings
+from tests.support.databases import IN_CI
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class LiveServer:
+    url: str
+    database_url: str
+
+    def run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run ``work`` in one committed transaction against the server's database."""
+
+        async def main() -> T:
+            database = Database(self.database_url)
+            try:
+                async with database.transaction() as session:
+                    return await work(session)
+            finally:
+                await database.dispose()
+
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, main()).result()
+
+
+def start_server(directory: Path) -> Iterator[LiveServer]:
+    database_url = f"sqlite+aiosqlite:///{directory / 'calbridge-browser.db'}"
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(upgrade, database_url).result()
+    settings = Settings(environment="test", database_url=database_url)
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield LiveServer(f"http://127.0.0.1:{port}", database_url)
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+def launch_browser() -> Iterator[Browser]:
+    if not os.path.exists(CHROMIUM) or shutil.which(CHROMIUM) is None:
+        message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Visit:
+    """A browser tab for one test; ``shot`` saves what the page shows now."""
+
+    page: Page
+    base_url: str
+    name: str
+    shots: list[Path] = field(default_factory=list)
+
+    def go(self, path: str) -> None:
+        self.page.goto(self.base_url + path)
+
+    def shot(self, label: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{self.name}-{len(self.shots) + 1:02d}-{label}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        self.shots.append(path)
