@@ -54,12 +54,16 @@ class Receiver:
     default: int = 200
     extra_headers: dict[str, str] = field(default_factory=dict)
     server: asyncio.Server | None = None
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/hook"
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self.tasks.add(task)
         try:
             head = await reader.readuntil(b"\r\n\r\n")
             lines = head.decode("latin-1").split("\r\n")
@@ -86,15 +90,22 @@ class Receiver:
             pass
         finally:
             writer.close()
+            if task is not None:
+                self.tasks.discard(task)
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
         self.port = self.server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
+        """Stop listening, and end requests still waiting (a receiver that sleeps)."""
         if self.server is not None:
             self.server.close()
             self.server = None
+        for task in list(self.tasks):
+            task.cancel()
+        if self.tasks:
+            await asyncio.wait(list(self.tasks))
 
 
 @pytest.fixture

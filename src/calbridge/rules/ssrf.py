@@ -85,8 +85,7 @@ def numeric_host(host: str) -> IPAddress | None:
         try:
             return ipaddress.IPv4Address(socket.inet_aton(candidate))
         except OSError:
-            # Looks numeric but is no address (e.g. 999.1.1.1.1): not a name either.
-            raise Refused(f"{host!r} is neither an address nor a host name") from None
+            return None  # a name that happens to look numeric (e.g. 1a.be): resolve it
     return None
 
 
