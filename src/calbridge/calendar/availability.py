@@ -158,7 +158,7 @@ def free_windows(
     # end forward; around a fall-back across midnight the local date of later instants can also
     # step back by one. Two days of margin before and one after cover both.
     first = _shift(lo.astimezone(tz).date(), -2)
-    last = _shift(hi.astimezone(tz).date(), 0)
+    last = _shift(hi.astimezone(tz).date(), 1)
     pieces: list[Interval] = []
     for day in _dates(first, last):
         for window in availability.windows_on(day):
