@@ -53,7 +53,8 @@ async def _apply(
         current = [attendee.member_id for attendee in event.attendees]
         if action["memberId"] in current:
             return "succeeded", "already an attendee"
-        update = EventUpdate(attendee_ids=[*current, action["memberId"]])
+        # Input models take their wire (camelCase) names.
+        update = EventUpdate.model_validate({"attendeeIds": [*current, action["memberId"]]})
         await event_service.update_event(session, workspace, event_id, update)
     elif kind == "cancel_event":
         await event_service.cancel_event(
