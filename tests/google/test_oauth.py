@@ -179,6 +179,7 @@ async def test_denied_consent_stores_nothing(
     response = await callback(client, app.state.settings, flow, error="access_denied")
 
     assert response.status_code == 400
+    assert "access_denied" in response.json()["detail"]
     assert await connection_count(test_db) == 0
 
 

@@ -30,7 +30,7 @@ from calbridge.deps import READ_METHODS, authenticate, get_database
 from calbridge.errors import FieldError, NotFound, ValidationProblem, problem_responses
 from calbridge.google import account_calendar, browser
 from calbridge.google.client import GoogleCalendarClient
-from calbridge.google.errors import GoogleNotConnected, GooglePermissionDisabled
+from calbridge.google.errors import GoogleNotConnected, GooglePermissionDisabled, OAuthFlowError
 from calbridge.google.gateway import gateway_of
 from calbridge.google.models import ACTIVE, GoogleConnection
 from calbridge.google.oauth import finish_connect, return_path
@@ -170,8 +170,8 @@ async def google_oauth_callback(
     gateway = gateway_of(request.app.state)
     async with get_database(request).session(write=True) as session:
         target = await return_path(session, state) or "/admin"
-        if error:
-            code = ""  # finish_connect checks the state first, then refuses the missing code
+        if error:  # e.g. access_denied: the admin pressed Cancel at Google
+            raise OAuthFlowError(f"Google did not grant access ({error}).")
         await finish_connect(session, state=state, code=code, binding=binding, gateway=gateway)
         await session.commit()
     separator = "&" if "?" in target else "?"
