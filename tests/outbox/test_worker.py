@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.service import enqueue, handler
+from calbridge.settings import Settings
 from tests.outbox.conftest import FakeClock, MakeWorker, Recorder, all_jobs, get_job
 
 if TYPE_CHECKING:
@@ -190,3 +192,29 @@ async def test_a_stopping_worker_finishes_the_job_in_hand_and_gives_back_the_res
         (jobs[1].id, "pending", 0, None),
         (jobs[2].id, "pending", 0, None),
     ]
+
+
+async def test_a_job_whose_lease_ran_out_while_it_waited_in_a_batch_is_not_run_twice(
+    test_db: TestDatabase, make_worker: MakeWorker, recorder: Recorder, worker_settings: Settings
+) -> None:
+    async with test_db.database.transaction() as session:
+        await enqueue(session, "test.too_slow")
+        await enqueue(session, "test.record", n=2)
+    clock = FakeClock()
+    slow = make_worker(clock=clock)
+    other = make_worker(clock=clock)
+    overtaken = False
+
+    @handler("test.too_slow")
+    async def too_slow(session: AsyncSession, payload: dict[str, Any]) -> None:
+        nonlocal overtaken
+        if not overtaken:
+            overtaken = True
+            # This job takes longer than the whole lease; meanwhile another worker takes over.
+            clock.now += timedelta(seconds=2 * worker_settings.worker_lease_seconds)
+            assert await other.run_once() == 2
+
+    await slow.run_once()
+
+    assert recorder.starts() == [2]
+    assert [job.status for job in await all_jobs(test_db)] == ["done", "done"]

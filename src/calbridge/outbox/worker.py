@@ -77,6 +77,7 @@ class Worker:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._listen_connection: AsyncConnection | None = None
+        self._listener: Any = None
 
     def start(self) -> asyncio.Task[None]:
         """Run ``run()`` in the background; the task ends after ``stop()``."""
@@ -222,16 +223,15 @@ class Worker:
         if self.database.is_sqlite or self._stopping:
             return
         if self._listen_connection is not None:
-            raw = await self._listen_connection.get_raw_connection()
-            if raw.driver_connection is not None and not raw.driver_connection.is_closed():
+            if not self._listener.is_closed():
                 return
-            await self._unlisten()
+            await self._unlisten()  # the server went away; listen again on a new connection
         connection: AsyncConnection | None = None
         try:
             connection = await self.database.engine.connect()
             raw = await connection.get_raw_connection()
-            assert raw.driver_connection is not None
-            await raw.driver_connection.add_listener(NOTIFY_CHANNEL, self._notified)
+            self._listener = raw.driver_connection  # the asyncpg connection
+            await self._listener.add_listener(NOTIFY_CHANNEL, self._notified)
         except Exception:
             logger.warning("worker %s: LISTEN failed, polling only", self.name, exc_info=True)
             if connection is not None:
