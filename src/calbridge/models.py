@@ -2,6 +2,7 @@
 
 from calbridge.account.models import Account
 from calbridge.admin.models import AdminUser
+from calbridge.admin.throttle import SignInFailure
 from calbridge.auth.models import ApiToken
 from calbridge.calendar.models import Calendar
 from calbridge.db import Base
@@ -28,6 +29,7 @@ __all__ = [
     "OutboxJob",
     "RuleRun",
     "RuleRunAction",
+    "SignInFailure",
     "WebhookDelivery",
     "Workspace",
 ]
