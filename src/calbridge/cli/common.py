@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+
+import typer
+
+from calbridge.db import Database
+from calbridge.errors import CalbridgeError
+from calbridge.settings import Settings, get_settings
+from calbridge.workspace import repository as workspace_repository
+from calbridge.workspace.models import Workspace
+
+T = TypeVar("T")
+
+
+def emit(payload: dict[str, Any]) -> None:
+    typer.echo(json.dumps(payload, default=str))
+
+
+def fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=1)
+
+
+def database(settings: Settings | None = None) -> Database:
+    settings = settings or get_settings()
+    return Database(settings.database_url, schema=settings.database_schema)
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a command's coroutine; domain errors become a message on stderr and exit code 1."""
+    try:
+        return asyncio.run(coroutine)
+    except CalbridgeError as error:
+        fail(error.detail)
+    except ValueError as error:
+        fail(str(error))
+    raise AssertionError("unreachable")
+
+
+async def with_database(work: Callable[[Database], Awaitable[T]]) -> T:
+    db = database()
+    try:
+        return await work(db)
+    finally:
+        await db.dispose()
+
+
+async def workspace_by_uuid(db: Database, uuid: str) -> Workspace:
+    async with db.session(write=False) as session:
+        workspace = await workspace_repository.get_workspace_by_uuid(session, uuid)
+    if workspace is None:
+        typer.echo(f"error: no workspace {uuid}", err=True)
+        sys.exit(1)
+    return workspace
