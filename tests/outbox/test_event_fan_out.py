@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from calbridge.app import create_app
 from calbridge.event.service import EVENT_CHANGED
-from calbridge.outbox.service import enqueue, subscribe, unsubscribe
+from calbridge.outbox.service import enqueue, handler, subscribe, unsubscribe
+from calbridge.settings import Settings
 from tests.outbox.conftest import MakeWorker, all_jobs, get_job
-from tests.support.api import WorkspaceFixture
+from tests.support.api import WorkspaceFixture, make_workspace
 
 if TYPE_CHECKING:
     from tests.support.databases import TestDatabase
@@ -74,3 +79,32 @@ async def test_a_booking_leaves_one_event_changed_job(
     assert jobs[0].ordering_key == f"event:{created['id']}"
     assert jobs[0].payload["event_id"] == created["id"]
     assert jobs[0].payload["change"] == "created"
+
+
+async def test_a_server_with_its_worker_carries_a_booking_to_the_subscribers(
+    test_db: TestDatabase, settings: Settings
+) -> None:
+    reached: list[dict[str, Any]] = []
+    arrived = asyncio.Event()
+
+    @handler("test.subscriber")
+    async def note(session: AsyncSession, payload: dict[str, Any]) -> None:
+        reached.append(payload)
+        arrived.set()
+
+    subscribe(EVENT_CHANGED, "test.subscriber")
+    app = create_app(settings, database=test_db.database, run_worker=True)
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+        ):
+            ws = await make_workspace(test_db.database, client)
+            calendar = await ws.calendar()
+            created = await ws.event(calendar["id"])
+            await asyncio.wait_for(arrived.wait(), 10)
+    finally:
+        unsubscribe(EVENT_CHANGED, "test.subscriber")
+
+    assert [(p["event_id"], p["change"]) for p in reached] == [(created["id"], "created")]
