@@ -42,6 +42,9 @@ def create_app(
         finally:
             if worker_task is not None:
                 await worker.stop()
+            gateway = getattr(app.state, "google_gateway", None)
+            if gateway is not None:
+                await gateway.aclose()
             if owns_database:
                 await db.dispose()
 
