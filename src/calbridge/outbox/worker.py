@@ -98,8 +98,9 @@ class Worker:
         loop = asyncio.get_running_loop()
 
         def wake() -> None:
-            # Commits may happen on another thread (or loop) of this process.
-            if not loop.is_closed():
+            # Commits may happen on another thread (or loop) of this process; and an error here
+            # would surface in the committer's ``commit()``.
+            with contextlib.suppress(RuntimeError):  # this worker's loop has closed
                 loop.call_soon_threadsafe(self._wake.set)
 
         on_jobs_committed(wake)
