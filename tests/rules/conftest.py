@@ -55,6 +55,7 @@ class Receiver:
     extra_headers: dict[str, str] = field(default_factory=dict)
     server: asyncio.Server | None = None
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)  # set at every request
 
     @property
     def url(self) -> str:
@@ -75,6 +76,7 @@ class Receiver:
                     headers[name.strip().lower()] = value.strip()
             body = await reader.readexactly(int(headers.get("content-length", "0")))
             self.requests.append(Received(method, path, headers, body))
+            self.arrived.set()
             answer = self.answers.pop(0) if self.answers else self.default
             status, delay = answer if isinstance(answer, tuple) else (answer, 0.0)
             if delay:

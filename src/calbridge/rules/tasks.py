@@ -88,11 +88,17 @@ async def run_action(session: AsyncSession, payload: dict[str, Any]) -> None:
         action.updated_at = current.clock()
         return
     work = delivery.pending(action, rule, current)
-    # End the read transaction before the network: a slow receiver must not hold a lock.
+    attempt_id = await delivery.begin(session, action, work, current.clock())
+    # Commit before the network: the attempt is on record, and a slow receiver holds no lock.
     await session.commit()
     result = await delivery.attempt(work, current)
     await delivery.record(
-        session, work, result, first_attempt=payload.get("first_attempt", 0), runtime=current
+        session,
+        work,
+        attempt_id,
+        result,
+        first_attempt=payload.get("first_attempt", 0),
+        runtime=current,
     )
 
 

@@ -1,10 +1,11 @@
 """Webhook and email deliveries: one attempt per job, every attempt stored, retries scheduled.
 
-An attempt happens outside any database transaction (the handler commits its read first), so a
-slow receiver never holds SQLite's write lock. The attempt, the action's new state and the job
-of the next attempt are then written in the job's transaction, together with the job's ``done``:
-if the worker dies before that commit, the job is claimed again when its lease runs out and the
-delivery is made again, with the same ``webhook-id`` (at least once, never silently lost).
+Each attempt is stored (and committed) before it is made, then made outside any database
+transaction, so a slow receiver never holds SQLite's write lock. Its outcome, the action's new
+state and the job of the next attempt are written in the job's transaction, together with the
+job's ``done``: if the worker dies before that commit, the attempt stays in the history as cut
+short, the job is claimed again when its lease runs out, and the delivery is made again with
+the same ``webhook-id`` (at least once, never silently lost).
 
 Retries follow ``RETRY_DELAYS`` (about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, with ±10 % jitter);
 after the last the action is failed, and can be retried by hand (``service.retry_run``).
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -88,32 +89,46 @@ async def attempt(work: Pending, runtime: Runtime) -> webhooks.Attempt:
     return webhooks.Attempt("succeeded", f"smtp://{settings.smtp_host}")
 
 
+INTERRUPTED = "no outcome: the worker stopped during this attempt"
+
+
+async def begin(session: AsyncSession, action: RuleRunAction, work: Pending, now: datetime) -> int:
+    """Store the attempt before it is made (committed by the caller), so an attempt cut short
+    by a crash still shows in the run's history. Returns the attempt row's id."""
+    action.attempts += 1
+    action.updated_at = now
+    row = WebhookDelivery(
+        action_id=action.id,
+        attempt=action.attempts,
+        url=work.request.get("url") if work.type == "webhook" else None,
+        error=INTERRUPTED,
+        created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
 async def record(
     session: AsyncSession,
     work: Pending,
+    attempt_id: int,
     result: webhooks.Attempt,
     *,
     first_attempt: int,
     runtime: Runtime,
 ) -> None:
-    """Store the attempt and move the action on: done, disabled (410), or the next retry."""
+    """Store the attempt's outcome and move the action on: done, disabled (410), or retry."""
+    row = await session.get(WebhookDelivery, attempt_id)
     action = await repository.get_action(session, work.action_id)
-    if action is None or action.status != "pending":
+    if row is None or action is None or action.status != "pending":
         return  # the rule was deleted, or another run of this job finished it meanwhile
     now = runtime.clock()
-    action.attempts += 1
-    session.add(
-        WebhookDelivery(
-            action_id=action.id,
-            attempt=action.attempts,
-            url=result.url,
-            response_status=result.response_status,
-            response_body=result.response_body,
-            error=result.error,
-            duration_ms=result.duration_ms,
-            created_at=now,
-        )
-    )
+    row.url = result.url
+    row.response_status = result.response_status
+    row.response_body = result.response_body
+    row.error = result.error
+    row.duration_ms = result.duration_ms
     action.updated_at = now
     action.next_attempt_at = None
     action.error = result.error
