@@ -29,7 +29,6 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = 1.0
     worker_lease_seconds: float = 60.0
     worker_batch_size: int = 20
-    job_max_attempts: int = 8
     job_backoff_base_seconds: float = 2.0
     job_backoff_max_seconds: float = 3600.0
 

@@ -50,7 +50,7 @@ def retry(job_id: int) -> None:
         async with db.transaction() as session:
             job = await repository.retry_job(session, job_id)
             if job is None:
-                fail(f"no job {job_id}")
+                fail(f"job {job_id} does not exist or is running or done: nothing to retry")
                 return
             emit(describe(job))
 
