@@ -51,14 +51,19 @@ def write(results: dict[str, Any], directory: Path, name: str) -> tuple[Path, Pa
 
 
 def markdown(results: dict[str, Any]) -> str:
-    options = results["options"]
+    options, machine = results["options"], results["machine"]
     lines = [
         f"# calbridge benchmark, {results['started_at']}",
         "",
         f"{options['events']:,} events on the listed calendar · {options['concurrency']} requests "
         f"in flight · {options['seconds']:g} s measured after {options['warmup_seconds']:g} s "
-        f"warm-up per phase · {results['machine']['cpus']} CPUs · "
-        f"Python {results['machine']['python']}",
+        f"warm-up per phase · {machine['cpus']} CPUs · "
+        f"Python {machine['python']}",
+        "",
+        f"Load average (1 min) {machine['load_average_at_start']:.1f} at the start, "
+        f"{machine['load_average_at_end']:.1f} at the end (above the CPU count, other work "
+        "competed for the machine: absolute figures drop, and ratios are steadier but not "
+        "immune).",
         "",
         "| database | measure | app | floor | app / floor | target | met |",
         "|---|---|---:|---:|---:|---|---|",

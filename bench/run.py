@@ -61,6 +61,7 @@ async def main(options: argparse.Namespace) -> dict[str, Any]:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
+            "load_average_at_start": _load_average(),
         },
         "options": {
             "events": options.events,
@@ -75,6 +76,7 @@ async def main(options: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="calbridge-bench-") as directory:
         for kind in kinds:
             results["databases"][kind] = await bench_database(kind, Path(directory), options)
+    results["machine"]["load_average_at_end"] = _load_average()
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     return results
 
@@ -234,6 +236,11 @@ def _report(kind: str, label: str, phase_name: str, phase: Phase) -> None:
         f"p99 {summary['p99_ms']:.1f} ms, server CPU {summary['server_cpu_cores']:.2f}, "
         f"client CPU {summary['client_cpu_cores']:.2f}"
     )
+
+
+def _load_average() -> float:
+    """The 1-minute load average: on a shared machine, how much else wanted the CPUs."""
+    return round(os.getloadavg()[0], 2)
 
 
 def _say(line: str) -> None:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 
 from calbridge.auth.scopes import ALL_SCOPES
 from calbridge.auth.service import create_token
@@ -23,6 +23,7 @@ TIMEZONE = "Europe/Amsterdam"
 LIST_SPAN_START = datetime(2027, 1, 4, tzinfo=UTC)  # a Monday
 LIST_SPAN = timedelta(days=730)
 BATCH = 5_000
+EVENTS = cast(Table, Event.__table__)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ async def seed(database: Database, events: int) -> Seeded:
     rows = _event_rows(seeded, events)
     for first in range(0, len(rows), BATCH):
         async with database.transaction() as session:
-            await session.execute(insert(Event), rows[first : first + BATCH])
+            # Core, not ORM: the ORM's bulk path costs several times more per row.
+            await session.execute(insert(EVENTS), rows[first : first + BATCH])
     return seeded
 
 
@@ -79,7 +81,7 @@ def _event_rows(seeded: Seeded, count: int) -> list[dict[str, Any]]:
                 "start_at": start_at,
                 "end_at": start_at + timedelta(minutes=rng.choice((15, 30, 45, 60, 90, 120))),
                 "status": "confirmed",
-                "meta": {},
+                "metadata": {},
                 "exclusive": False,
                 "version": 1,
                 "google_sync_status": "not_linked",
