@@ -6,11 +6,17 @@ import math
 from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 T = TypeVar("T")
+
+# Ids are 32-bit integers in storage (PostgreSQL ``integer``); a larger number on the wire is a
+# 422, not a driver overflow (500) on the way to the database.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class InputModel(BaseModel):

@@ -8,7 +8,7 @@ from calbridge.calendar import repository, service
 from calbridge.calendar.schemas import CalendarCreate, CalendarResponse, CalendarUpdate
 from calbridge.deps import AdminSubject, ReadSubject, SessionDep
 from calbridge.errors import problem_responses
-from calbridge.schemas import Deleted, Page, PageParams, page_params
+from calbridge.schemas import Deleted, Page, PageParams, PathId, page_params
 
 router = APIRouter(prefix="/calendars", tags=["calendars"])
 AUTH = (401, 403, 404)
@@ -41,7 +41,7 @@ async def create_calendar(
 
 @router.get("/{calendar_id}", responses=problem_responses(*AUTH, 422))
 async def get_calendar(
-    calendar_id: int, subject: ReadSubject, session: SessionDep
+    calendar_id: PathId, subject: ReadSubject, session: SessionDep
 ) -> CalendarResponse:
     """One calendar."""
     return _out(await service.get_calendar(session, subject.workspace, calendar_id))
@@ -49,7 +49,7 @@ async def get_calendar(
 
 @router.patch("/{calendar_id}", responses=problem_responses(*AUTH, 409, 413, 422))
 async def update_calendar(
-    calendar_id: int, body: CalendarUpdate, subject: AdminSubject, session: SessionDep
+    calendar_id: PathId, body: CalendarUpdate, subject: AdminSubject, session: SessionDep
 ) -> CalendarResponse:
     """Change a calendar. Existing events are kept as they are; forbidding overlap while events
     overlap is refused (409 slot_conflict)."""
@@ -57,7 +57,9 @@ async def update_calendar(
 
 
 @router.delete("/{calendar_id}", responses=problem_responses(*AUTH, 409, 422))
-async def delete_calendar(calendar_id: int, subject: AdminSubject, session: SessionDep) -> Deleted:
+async def delete_calendar(
+    calendar_id: PathId, subject: AdminSubject, session: SessionDep
+) -> Deleted:
     """Delete a calendar that holds no events (else 409 calendar_not_empty)."""
     await service.delete_calendar(session, subject.workspace, calendar_id)
     return Deleted(id=calendar_id)

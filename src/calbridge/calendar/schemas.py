@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from calbridge.calendar.availability import parse_clock
-from calbridge.schemas import InputModel, OutputModel
+from calbridge.schemas import Id, InputModel, OutputModel
 from calbridge.timezones import InvalidTimezone, load_timezone
 
 Day = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -67,7 +67,7 @@ class CalendarCreate(InputModel):
     max_attendees: Annotated[int, Field(ge=0, le=100_000)] | None = None
     allow_overlap: bool = False
     availability: AvailabilityIn | None = None
-    google_account_id: int | None = None
+    google_account_id: Id | None = None
     google_calendar_id: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
     google_conflict_check: bool = False
 
@@ -83,7 +83,7 @@ class CalendarUpdate(InputModel):
     max_attendees: Annotated[int, Field(ge=0, le=100_000)] | None = None
     allow_overlap: bool | None = None
     availability: AvailabilityIn | None = None
-    google_account_id: int | None = None
+    google_account_id: Id | None = None
     google_calendar_id: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
     google_conflict_check: bool | None = None
 

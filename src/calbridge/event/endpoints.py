@@ -21,7 +21,7 @@ from calbridge.event.schemas import (
     SortOrder,
     check_instant,
 )
-from calbridge.schemas import Deleted, Page, PageParams, page_params
+from calbridge.schemas import MAX_ID, Deleted, Page, PageParams, PathId, page_params
 from calbridge.timezones import NonexistentLocalTime, load_timezone, to_utc
 
 router = APIRouter(prefix="/calendar-events", tags=["calendar events"])
@@ -40,7 +40,7 @@ async def list_calendar_events(
     subject: ReadSubject,
     session: SessionDep,
     paging: Annotated[PageParams, Depends(page_params)],
-    calendar_id: Annotated[int | None, Query(alias="calendarId")] = None,
+    calendar_id: Annotated[int | None, Query(alias="calendarId", ge=1, le=MAX_ID)] = None,
     start_date: Annotated[datetime | None, Query(alias="startDate")] = None,
     end_date: Annotated[datetime | None, Query(alias="endDate")] = None,
     status: EventStatus | None = None,
@@ -88,7 +88,7 @@ async def create_calendar_event(
 
 @router.get("/{event_id}", responses=problem_responses(*AUTH, 422))
 async def get_calendar_event(
-    event_id: int, subject: ReadSubject, session: SessionDep, response: Response
+    event_id: PathId, subject: ReadSubject, session: SessionDep, response: Response
 ) -> EventResponse:
     """One event, with its ETag."""
     event = await service.get_event(session, subject.workspace, event_id)
@@ -97,7 +97,7 @@ async def get_calendar_event(
 
 @router.put("/{event_id}", responses=problem_responses(*AUTH, *BOOKING_ERRORS, 412, 503))
 async def update_calendar_event(
-    event_id: int,
+    event_id: PathId,
     body: EventUpdate,
     subject: WriteSubject,
     session: SessionDep,
@@ -113,7 +113,7 @@ async def update_calendar_event(
 
 @router.delete("/{event_id}", responses=problem_responses(*AUTH, 422))
 async def delete_calendar_event(
-    event_id: int, subject: AdminSubject, session: SessionDep
+    event_id: PathId, subject: AdminSubject, session: SessionDep
 ) -> Deleted:
     """Delete the event for good (also from Google, when its calendar is linked)."""
     await service.delete_event(session, subject.workspace, event_id)
@@ -122,7 +122,7 @@ async def delete_calendar_event(
 
 @router.post("/{event_id}/cancel", responses=problem_responses(*AUTH, 413, 422))
 async def cancel_calendar_event(
-    event_id: int,
+    event_id: PathId,
     subject: WriteSubject,
     session: SessionDep,
     response: Response,
@@ -135,7 +135,7 @@ async def cancel_calendar_event(
 
 @router.get("/{event_id}/attendees", responses=problem_responses(*AUTH, 422))
 async def list_event_attendees(
-    event_id: int, subject: ReadSubject, session: SessionDep
+    event_id: PathId, subject: ReadSubject, session: SessionDep
 ) -> list[AttendeeResponse]:
     """The event's attendees, in the order they were given."""
     event = await service.get_event(session, subject.workspace, event_id)
@@ -144,7 +144,11 @@ async def list_event_attendees(
 
 @router.put("/{event_id}/attendees/{member_id}", responses=problem_responses(*AUTH, 409, 413, 422))
 async def respond_to_event(
-    event_id: int, member_id: int, body: RsvpRequest, subject: WriteSubject, session: SessionDep
+    event_id: PathId,
+    member_id: PathId,
+    body: RsvpRequest,
+    subject: WriteSubject,
+    session: SessionDep,
 ) -> AttendeeResponse:
     """Record an attendee's response (RSVP). 404 if the member does not attend the event."""
     view, attendee = await service.respond(session, subject.workspace, event_id, member_id, body)

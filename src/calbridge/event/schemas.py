@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, field_validator
 
-from calbridge.schemas import InputModel, OutputModel
+from calbridge.schemas import Id, InputModel, OutputModel
 
 EventStatus = Literal["confirmed", "tentative", "cancelled"]
 BookableStatus = Literal["confirmed", "tentative"]
@@ -41,14 +41,14 @@ def _check_metadata(value: dict[str, Any]) -> dict[str, Any]:
 
 
 Instant = Annotated[dt.datetime, AfterValidator(check_instant)]
-AttendeeIds = Annotated[list[int], Field(max_length=1000), AfterValidator(_check_attendees)]
+AttendeeIds = Annotated[list[Id], Field(max_length=1000), AfterValidator(_check_attendees)]
 Metadata = Annotated[dict[str, Any], AfterValidator(_check_metadata)]
 
 
 class EventCreate(InputModel):
     """Times without an offset are local to the calendar's time zone."""
 
-    calendar_id: int
+    calendar_id: Id
     title: Title
     start_time: Instant
     end_time: Instant
@@ -62,7 +62,7 @@ class EventCreate(InputModel):
 class EventUpdate(InputModel):
     """Any subset of the create fields; omitted fields keep their value."""
 
-    calendar_id: int | None = None
+    calendar_id: Id | None = None
     title: Title | None = None
     start_time: Instant | None = None
     end_time: Instant | None = None

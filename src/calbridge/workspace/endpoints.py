@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Response
 
 from calbridge.deps import AdminSubject, ReadSubject, SessionDep
 from calbridge.errors import problem_responses
-from calbridge.schemas import Deleted, Page, PageParams, page_params
+from calbridge.schemas import Deleted, Page, PageParams, PathId, page_params
 from calbridge.workspace import repository, service
 from calbridge.workspace.schemas import MemberCreate, MemberResponse, MemberUpdate
 
@@ -38,7 +38,9 @@ async def create_member(
 
 
 @router.get("/{member_id}", responses=problem_responses(*AUTH, 422))
-async def get_member(member_id: int, subject: ReadSubject, session: SessionDep) -> MemberResponse:
+async def get_member(
+    member_id: PathId, subject: ReadSubject, session: SessionDep
+) -> MemberResponse:
     """One member."""
     member = await service.get_member(session, subject.workspace, member_id)
     return MemberResponse.model_validate(member, from_attributes=True)
@@ -46,7 +48,7 @@ async def get_member(member_id: int, subject: ReadSubject, session: SessionDep) 
 
 @router.patch("/{member_id}", responses=problem_responses(*AUTH, 409, 413, 422))
 async def update_member(
-    member_id: int, body: MemberUpdate, subject: AdminSubject, session: SessionDep
+    member_id: PathId, body: MemberUpdate, subject: AdminSubject, session: SessionDep
 ) -> MemberResponse:
     """Change a member's name or email."""
     member = await service.update_member(session, subject.workspace, member_id, body)
@@ -54,7 +56,7 @@ async def update_member(
 
 
 @router.delete("/{member_id}", responses=problem_responses(*AUTH, 409, 422))
-async def delete_member(member_id: int, subject: AdminSubject, session: SessionDep) -> Deleted:
+async def delete_member(member_id: PathId, subject: AdminSubject, session: SessionDep) -> Deleted:
     """Remove a member who attends no event (else 409 member_in_use)."""
     await service.delete_member(session, subject.workspace, member_id)
     return Deleted(id=member_id)
