@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from calbridge.errors import PROBLEM_JSON, CalbridgeError, FieldError, Problem
+from calbridge.schemas import UNSTORABLE_TEXT
 
 _TITLES = {
     400: "Bad Request",
@@ -55,6 +56,13 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(problem, dict(exc.headers or {}))
 
 
+def _location(error: dict[str, Any]) -> tuple[Any, ...]:
+    location = tuple(error.get("loc", ()))
+    if error.get("type") == UNSTORABLE_TEXT:  # raised for the whole model, names its field
+        location += (error.get("ctx", {}).get("field", ""),)
+    return location
+
+
 def _field_name(location: tuple[Any, ...]) -> str:
     parts = [str(part) for part in location]
     if parts and parts[0] in {"body", "query", "path", "header"}:
@@ -65,7 +73,7 @@ def _field_name(location: tuple[Any, ...]) -> str:
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        FieldError(field=_field_name(tuple(error.get("loc", ()))), message=str(error.get("msg")))
+        FieldError(field=_field_name(_location(error)), message=str(error.get("msg")))
         for error in exc.errors()
     ]
     problem = Problem(
