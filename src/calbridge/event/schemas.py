@@ -19,6 +19,7 @@ Title = Annotated[str, Field(min_length=1, max_length=255)]
 Description = Annotated[str, Field(max_length=10_000)]
 Location = Annotated[str, Field(max_length=1024)]
 MAX_METADATA_BYTES = 8 * 1024
+MAX_METADATA_DEPTH = 32
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
 
 
@@ -34,8 +35,28 @@ def _check_attendees(value: list[int]) -> list[int]:
     return value
 
 
+def _depth(value: Any) -> int:
+    deepest, pending = 0, [(value, 1)]  # a loop: the nesting may be deeper than Python's stack
+    while pending:
+        item, depth = pending.pop()
+        deepest = max(deepest, depth)
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else []
+        )
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def _check_metadata(value: dict[str, Any]) -> dict[str, Any]:
-    if len(json.dumps(value, separators=(",", ":")).encode()) > MAX_METADATA_BYTES:
+    # Deeper JSON would exhaust the stack of the JSON encoders on the way to the database.
+    if _depth(value) > MAX_METADATA_DEPTH:
+        raise ValueError(f"metadata may nest at most {MAX_METADATA_DEPTH} levels deep")
+    try:
+        encoded = json.dumps(value, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        # NaN and Infinity are not JSON: PostgreSQL refuses them and no client could read them.
+        raise ValueError("metadata must be JSON: NaN and Infinity are not allowed") from None
+    if len(encoded.encode()) > MAX_METADATA_BYTES:
         raise ValueError(f"metadata must be at most {MAX_METADATA_BYTES} bytes of JSON")
     return value
 
