@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = 1.0
     worker_lease_seconds: float = 60.0
     worker_batch_size: int = 20
+    # Done jobs are kept this long (for the panel and debugging), then deleted by the worker.
+    job_retention_hours: float = 168.0
     job_backoff_base_seconds: float = 2.0
     job_backoff_max_seconds: float = 3600.0
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.app import create_app
 from calbridge.event.service import EVENT_CHANGED
+from calbridge.outbox import service as outbox_service
 from calbridge.outbox.service import enqueue, handler, subscribe, unsubscribe
 from calbridge.settings import Settings
 from tests.outbox.conftest import MakeWorker, all_jobs, get_job
@@ -27,6 +28,13 @@ PAYLOAD = {
     "before": {"title": "Intro"},
     "after": {"title": "Intro call"},
 }
+
+
+@pytest.fixture(autouse=True)
+def only_test_subscribers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real subscribers (Google sync, event rules) are tested elsewhere; here the fan-out
+    sees only the kinds a test subscribes."""
+    monkeypatch.setattr(outbox_service, "_subscribers", {})
 
 
 @pytest.fixture

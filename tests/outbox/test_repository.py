@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import update
@@ -90,3 +91,23 @@ async def test_a_discarded_job_is_gone_and_never_runs(
 
     assert await all_jobs(test_db) == []
     assert recorder.events == []
+
+
+async def test_done_jobs_past_their_retention_are_deleted_and_failed_ones_kept(
+    test_db: TestDatabase, make_worker: MakeWorker, recorder: Recorder
+) -> None:
+    async with test_db.database.transaction() as session:
+        old = await enqueue(session, "test.record", n=1)
+        failed = await enqueue(session, "test.no_such_handler")
+    clock = FakeClock()  # after the enqueue, so both jobs are due
+    worker = make_worker(clock=clock)
+    await worker.drain(timeout=5)
+    clock.now += timedelta(hours=worker.settings.job_retention_hours + 1)
+    async with test_db.database.transaction() as session:
+        recent = await enqueue(session, "test.record", n=2)
+    await worker.drain(timeout=5)
+
+    assert await worker.delete_old_jobs() == 1
+    remaining = {job.id: job.status for job in await all_jobs(test_db)}
+    assert old.id not in remaining
+    assert remaining == {failed.id: "failed", recent.id: "done"}

@@ -147,6 +147,24 @@ async def fail_job(
     return await _update_held(session, job_id, worker, **values)
 
 
+async def defer_job(
+    session: AsyncSession, job_id: int, *, worker: str, run_after: datetime, note: str
+) -> bool:
+    """Put a job ``worker`` holds back to pending until ``run_after``, without counting the
+    attempt (the handler raised ``JobDeferred``: it waits for something, it did not fail)."""
+    return await _update_held(
+        session,
+        job_id,
+        worker,
+        status=PENDING,
+        run_after=run_after,
+        attempts=OutboxJob.attempts - 1,
+        last_error=note[:MAX_ERROR_CHARS],
+        locked_by=None,
+        locked_until=None,
+    )
+
+
 async def release_job(session: AsyncSession, job_id: int, *, worker: str) -> bool:
     """Give back a claimed job that was never started (the worker is stopping): pending again,
     due at once, and the claim does not count as an attempt."""
@@ -193,3 +211,11 @@ async def discard_job(session: AsyncSession, job_id: int) -> bool:
     rolls back its handler's writes. False if there was no such job."""
     statement = delete(OutboxJob).where(OutboxJob.id == job_id).returning(OutboxJob.id)
     return (await session.scalar(statement)) is not None
+
+
+async def delete_done_jobs(session: AsyncSession, *, finished_before: datetime) -> int:
+    """Delete done jobs that finished before ``finished_before``; returns how many."""
+    result = await session.execute(
+        delete(OutboxJob).where(OutboxJob.status == DONE, OutboxJob.finished_at < finished_before)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -19,7 +19,9 @@ NOTIFY_CHANNEL = "calbridge_outbox"
 _ENQUEUED = "calbridge_outbox_enqueued"
 
 Handler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
+FailureHook = Callable[[AsyncSession, dict[str, Any], str], Awaitable[None]]
 _handlers: dict[str, Handler] = {}
+_failure_hooks: dict[str, FailureHook] = {}
 _after_commit_listeners: list[Callable[[], None]] = []
 _subscribers: dict[str, list[str]] = {}
 
@@ -37,6 +39,38 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
 def handler_for(kind: str) -> Handler | None:
     return _handlers.get(kind)
+
+
+class JobDeferred(Exception):
+    """Raised by a handler: run the job again in ``seconds`` without spending an attempt (it
+    waits for something outside, e.g. a Google account to be reconnected). The handler's
+    transaction rolls back; ``reason`` is shown as the job's ``last_error`` meanwhile."""
+
+    def __init__(self, reason: str, *, seconds: float) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.seconds = seconds
+
+
+class JobFailed(Exception):
+    """Raised by a handler: retrying cannot help (e.g. Google refused the request as invalid).
+    The job fails at once, whatever attempts it has left, with this message as its error."""
+
+
+def on_failure(kind: str) -> Callable[[FailureHook], FailureHook]:
+    """Register a function run when a job of ``kind`` fails for good (attempts spent, or
+    ``JobFailed``): it gets a session in the transaction that records the failure, the payload
+    and the error. A hook that raises is logged and does not stop the failure being recorded."""
+
+    def register(function: FailureHook) -> FailureHook:
+        _failure_hooks[kind] = function
+        return function
+
+    return register
+
+
+def failure_hook_for(kind: str) -> FailureHook | None:
+    return _failure_hooks.get(kind)
 
 
 async def enqueue(

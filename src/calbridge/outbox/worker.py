@@ -11,7 +11,10 @@ One run of a job, step by step:
    ``done`` commit together or not at all: a worker that outlived its lease (another worker has
    claimed the job again) rolls back instead of committing its writes a second time.
 3. **Fail**: the handler's transaction rolls back, and the job goes back to pending with a
-   backoff (``backoff.py``) or, once ``max_attempts`` are spent, to ``failed`` with its error.
+   backoff (``backoff.py``) or, once ``max_attempts`` are spent (or at once if the handler
+   raised ``JobFailed``), to ``failed`` with its error; the kind's ``on_failure`` hook runs in
+   that transaction. A handler that raises ``JobDeferred`` is not failing but waiting: the job
+   goes back to pending for the given time and the attempt is not counted.
 
 A worker that dies (SIGKILL, power loss) leaves its jobs ``running``; when their lease runs out,
 any worker claims them again. A handler must therefore be safe to run again after a crash, and
@@ -42,6 +45,9 @@ from calbridge.outbox.backoff import backoff_seconds
 from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.service import (
     NOTIFY_CHANNEL,
+    JobDeferred,
+    JobFailed,
+    failure_hook_for,
     handler_for,
     on_jobs_committed,
     remove_jobs_committed_listener,
@@ -49,6 +55,9 @@ from calbridge.outbox.service import (
 from calbridge.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+
+CLEANUP_INTERVAL_SECONDS = 600.0
 
 
 def default_name() -> str:
@@ -104,8 +113,12 @@ class Worker:
                 loop.call_soon_threadsafe(self._wake.set)
 
         on_jobs_committed(wake)
+        next_cleanup = 0.0
         try:
             while not self._stopping:
+                if loop.time() >= next_cleanup:
+                    next_cleanup = loop.time() + CLEANUP_INTERVAL_SECONDS
+                    await self.delete_old_jobs()
                 await self._listen()
                 self._wake.clear()  # before claiming, so a commit after the claim still wakes us
                 try:
@@ -140,6 +153,17 @@ class Worker:
             ran += 1
         return ran
 
+    async def delete_old_jobs(self) -> int:
+        """Delete done jobs older than ``job_retention_hours``, so the table does not grow forever.
+        Failed and waiting jobs stay until someone retries or discards them."""
+        before = self.clock() - timedelta(hours=self.settings.job_retention_hours)
+        try:
+            async with self.database.transaction() as session:
+                return await repository.delete_done_jobs(session, finished_before=before)
+        except Exception:
+            logger.exception("outbox worker %s: deleting old jobs failed", self.name)
+            return 0
+
     async def drain(self, timeout: float = 30) -> None:  # noqa: ASYNC109 (the agreed interface)
         """Run jobs until none is due or running (here or on another worker); for tests and
         benchmarks. Raises ``TimeoutError`` after ``timeout`` seconds."""
@@ -170,6 +194,16 @@ class Worker:
                 job.id,
                 job.kind,
             )
+        except JobDeferred as wait:
+            logger.info("outbox job %s (%s) waits: %s", job.id, job.kind, wait.reason)
+            async with self.database.transaction() as session:
+                await repository.defer_job(
+                    session,
+                    job.id,
+                    worker=self.name,
+                    run_after=self.clock() + timedelta(seconds=wait.seconds),
+                    note=f"waiting: {wait.reason}",
+                )
         except Exception as error:
             logger.warning(
                 "outbox job %s (%s) attempt %s/%s failed",
@@ -180,7 +214,8 @@ class Worker:
                 exc_info=True,
             )
             message = f"{type(error).__name__}: {error}"
-            await self._failed(job, message, job.attempts >= job.max_attempts)
+            final = isinstance(error, JobFailed) or job.attempts >= job.max_attempts
+            await self._failed(job, message, final)
 
     async def _failed(self, job: OutboxJob, error: str, final: bool) -> None:
         now = self.clock()
@@ -193,9 +228,16 @@ class Worker:
             )
             retry_at = now + timedelta(seconds=delay)
         async with self.database.transaction() as session:
-            await repository.fail_job(
+            recorded = await repository.fail_job(
                 session, job.id, worker=self.name, now=now, error=error, retry_at=retry_at
             )
+            hook = failure_hook_for(job.kind)
+            if final and recorded and hook is not None:
+                try:
+                    async with session.begin_nested():
+                        await hook(session, dict(job.payload), error)
+                except Exception:
+                    logger.exception("outbox job %s (%s): failure hook failed", job.id, job.kind)
 
     async def _keep_lease(self, job: OutboxJob) -> bool:
         """Before a later job of the batch starts, renew its lease if half of it is used up
