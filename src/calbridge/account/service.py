@@ -17,6 +17,12 @@ async def create_account(session: AsyncSession, workspace: Workspace, *, name: s
     return account
 
 
+async def rename_account(session: AsyncSession, account: Account, name: str) -> Account:
+    account.name = name
+    await session.flush()
+    return account
+
+
 async def get_account(session: AsyncSession, workspace: Workspace, account_id: int) -> Account:
     account = await session.scalar(
         select(Account).where(Account.workspace_id == workspace.id, Account.id == account_id)

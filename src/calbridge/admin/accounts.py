@@ -1,5 +1,15 @@
 """Accounts and their Google Calendar section: whether the account uses Google Calendar, its
-read and write permissions (CONTRACT §4), and the connection status."""
+read and write permissions (CONTRACT §4), the connection status, and Connect / Reconnect /
+Disconnect.
+
+Connect (and Reconnect) is a CSRF-checked POST by a signed-in admin. It starts the
+authorization-code flow through ``google.browser.connect_redirect``: PKCE, a one-time ``state``
+stored hashed, and a random binding kept in a signed HttpOnly cookie scoped to
+``/google/oauth``. Google sends the browser back to ``GET /google/oauth/callback`` (the
+``google_redirect_uri`` setting's default), which finishes only with that cookie and then
+returns here with ``?google=connected``. The admin session cookie (path ``/admin``) is not
+needed there, so it stays scoped to the panel.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +24,12 @@ from calbridge.admin.render import Pager, page_number, redirect, render
 from calbridge.admin.session import CurrentAdmin
 from calbridge.deps import SessionDep
 from calbridge.errors import NotFound
+from calbridge.google import browser
+from calbridge.google import service as google
+from calbridge.google.gateway import gateway_of
 from calbridge.workspace.models import Workspace
 
 router = APIRouter()
-# The Google issue adds connections; until then no account has one.
-NOT_CONNECTED = "Not connected"
 
 
 def _name_error(name: str) -> dict[str, str]:
@@ -34,6 +45,35 @@ async def _get(db: SessionDep, workspace: Workspace, account_id: int) -> Account
         return await service.get_account(db, workspace, account_id)
     except NotFound:
         raise PageNotFound("Account") from None
+
+
+def _account_url(uuid: str, account_id: int) -> str:
+    return f"/admin/w/{uuid}/accounts/{account_id}"
+
+
+async def _account_page(
+    request: Request,
+    admin: CurrentAdmin,
+    db: SessionDep,
+    workspace: Workspace,
+    account: Account,
+    *,
+    form: dict[str, str],
+    status_code: int = 200,
+    **context: object,
+) -> Response:
+    return render(
+        request,
+        "account.html",
+        admin,
+        status_code=status_code,
+        workspace=workspace,
+        account=account,
+        connection=await google.connection_status(db, account),
+        form=form,
+        tab="accounts",
+        **context,
+    )
 
 
 async def _list_page(
@@ -89,16 +129,7 @@ async def show_account(
 ) -> Response:
     workspace = await load_workspace(db, uuid)
     account = await _get(db, workspace, account_id)
-    return render(
-        request,
-        "account.html",
-        admin,
-        workspace=workspace,
-        account=account,
-        connection=NOT_CONNECTED,
-        form={"name": account.name},
-        tab="accounts",
-    )
+    return await _account_page(request, admin, db, workspace, account, form={"name": account.name})
 
 
 @router.post("/w/{uuid}/accounts/{account_id}")
@@ -115,20 +146,17 @@ async def update_account(
     name = form_text(form.get("name"), 300)
     errors = _name_error(name)
     if errors:
-        return render(
+        return await _account_page(
             request,
-            "account.html",
             admin,
-            status_code=422,
-            workspace=workspace,
-            account=account,
-            connection=NOT_CONNECTED,
+            db,
+            workspace,
+            account,
             form={"name": name},
+            status_code=422,
             errors=errors,
-            tab="accounts",
         )
-    # The account service has no rename; the name is plain data with no rule beyond length.
-    account.name = name
+    await service.rename_account(db, account, name)
     await service.set_google_flags(
         db,
         account,
@@ -136,4 +164,49 @@ async def update_account(
         read=form.get("google_read_enabled") == "on",
         write=form.get("google_write_enabled") == "on",
     )
-    return redirect(f"/admin/w/{uuid}/accounts/{account.id}?saved=1")
+    return redirect(f"{_account_url(uuid, account.id)}?saved=1")
+
+
+@router.post("/w/{uuid}/accounts/{account_id}/google/connect")
+async def connect_google(
+    request: Request,
+    uuid: str,
+    account_id: int,
+    admin: CurrentAdmin,
+    form: CheckedForm,
+    db: SessionDep,
+) -> Response:
+    """Connect or Reconnect: off to Google's consent page, back through the callback."""
+    workspace = await load_workspace(db, uuid)
+    account = await _get(db, workspace, account_id)
+    if not account.google_calendar_used:
+        return await _account_page(
+            request,
+            admin,
+            db,
+            workspace,
+            account,
+            form={"name": account.name},
+            status_code=409,
+            errors={"_form": "Turn on Google Calendar for this account (and save) first."},
+        )
+    return await browser.connect_redirect(
+        request, db, account, return_to=_account_url(uuid, account.id)
+    )
+
+
+@router.post("/w/{uuid}/accounts/{account_id}/google/disconnect")
+async def disconnect_google(
+    request: Request,
+    uuid: str,
+    account_id: int,
+    admin: CurrentAdmin,
+    form: CheckedForm,
+    db: SessionDep,
+) -> Response:
+    """Revoke the grant at Google and forget the connection."""
+    workspace = await load_workspace(db, uuid)
+    account = await _get(db, workspace, account_id)
+    revoked = await google.disconnect(db, account, gateway=gateway_of(request.app.state))
+    outcome = "disconnected" if revoked else "disconnected-unrevoked"
+    return redirect(f"{_account_url(uuid, account.id)}?google={outcome}")

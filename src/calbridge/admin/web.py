@@ -7,7 +7,17 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from calbridge.admin import accounts, auth, calendars, events, jobs, members, tokens, workspaces
+from calbridge.admin import (
+    accounts,
+    auth,
+    calendars,
+    events,
+    jobs,
+    members,
+    rules,
+    tokens,
+    workspaces,
+)
 from calbridge.admin.common import PageNotFound
 from calbridge.admin.csrf import CsrfRejected
 from calbridge.admin.render import HERE, render
@@ -47,7 +57,7 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 def mount_admin(app: FastAPI, settings: Settings) -> None:
     """Adds the panel's routes under /admin to ``app`` (settings are read from app.state)."""
-    for module in (auth, workspaces, members, calendars, tokens, accounts, events, jobs):
+    for module in (auth, workspaces, members, calendars, tokens, accounts, events, rules, jobs):
         app.include_router(module.router, prefix="/admin", include_in_schema=False)
     app.mount("/admin/static", StaticFiles(directory=HERE / "static"), name="admin-static")
     app.add_exception_handler(SignInRequired, _sign_in_required)

@@ -15,7 +15,7 @@ from calbridge.admin.session import CurrentAdmin
 from calbridge.deps import SessionDep
 from calbridge.timezones import InvalidTimezone, load_timezone
 from calbridge.workspace.models import Workspace
-from calbridge.workspace.service import create_workspace
+from calbridge.workspace.service import create_workspace, update_workspace
 
 router = APIRouter()
 
@@ -81,7 +81,7 @@ async def workspace_settings(
 
 
 @router.post("/w/{uuid}")
-async def update_workspace(
+async def save_workspace(
     request: Request, uuid: str, admin: CurrentAdmin, form: CheckedForm, db: SessionDep
 ) -> Response:
     workspace = await load_workspace(db, uuid)
@@ -98,8 +98,5 @@ async def update_workspace(
             errors=errors,
             tab="settings",
         )
-    # No workspace update service exists yet (the API has no such endpoint); the checks above
-    # are the ones create_workspace makes.
-    workspace.name, workspace.timezone = name, timezone
-    await db.flush()
+    await update_workspace(db, workspace, name=name, timezone=timezone)
     return redirect(f"/admin/w/{uuid}?saved=1")

@@ -21,6 +21,16 @@ async def create_workspace(session: AsyncSession, *, name: str, timezone: str = 
     return workspace
 
 
+async def update_workspace(
+    session: AsyncSession, workspace: Workspace, *, name: str, timezone: str
+) -> Workspace:
+    """Rename the workspace and change its time zone (checked as at create)."""
+    load_timezone(timezone)
+    workspace.name, workspace.timezone = name, timezone
+    await session.flush()
+    return workspace
+
+
 async def get_member(session: AsyncSession, workspace: Workspace, member_id: int) -> Member:
     member = await repository.get_member(session, workspace.id, member_id)
     if member is None:

@@ -1,0 +1,287 @@
+"""Event rules: list, create, edit, turn on and off, delete; each rule's runs with their
+outcome and a retry button; the webhook signing secret shown once (at create and at rotate).
+
+Every change goes through ``rules.service``, as the API's do. A page that shows a secret is
+the answer to the POST that made it (never a redirect target, never cached), so it cannot be
+shown again by reloading or going back later."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from calbridge.admin.common import PageNotFound, load_workspace
+from calbridge.admin.csrf import CheckedForm
+from calbridge.admin.render import Pager, page_number, redirect, render
+from calbridge.admin.rule_form import TRIGGERS, FormErrors, RuleForm, service_errors
+from calbridge.admin.session import CurrentAdmin
+from calbridge.calendar import repository as calendar_repository
+from calbridge.deps import SessionDep
+from calbridge.errors import CalbridgeError, NotFound
+from calbridge.google.crypto import TokenCipher
+from calbridge.rules import service
+from calbridge.rules.schemas import RuleUpdate
+from calbridge.schemas import PageParams
+from calbridge.settings import Settings
+from calbridge.workspace.models import Workspace
+
+router = APIRouter()
+RUNS_PER_PAGE = 10
+# A workspace with more calendars than this names them in the API instead.
+CALENDAR_CHOICES = 200
+
+
+def _cipher(request: Request) -> TokenCipher:
+    settings: Settings = request.app.state.settings
+    return TokenCipher.from_settings(settings)
+
+
+def _rules_url(uuid: str) -> str:
+    return f"/admin/w/{uuid}/rules"
+
+
+async def _get_rule(db: SessionDep, workspace: Workspace, rule_id: int) -> Any:
+    try:
+        return service.present_rule(await service.get_rule(db, workspace, rule_id))
+    except NotFound:
+        raise PageNotFound("Event rule") from None
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def _form_page(
+    request: Request,
+    admin: CurrentAdmin,
+    db: SessionDep,
+    workspace: Workspace,
+    form: RuleForm,
+    *,
+    rule_id: int | None = None,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    calendars, _ = await calendar_repository.page_calendars(
+        db, workspace.id, offset=0, limit=CALENDAR_CHOICES
+    )
+    return render(
+        request,
+        "rule_form.html",
+        admin,
+        status_code=status_code,
+        workspace=workspace,
+        form=form,
+        rule_id=rule_id,
+        triggers=TRIGGERS,
+        calendars=calendars,
+        errors=errors or {},
+        tab="rules",
+    )
+
+
+async def _rule_page(
+    request: Request,
+    admin: CurrentAdmin,
+    db: SessionDep,
+    uuid: str,
+    rule_id: int,
+    *,
+    page: int = 1,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    workspace = await load_workspace(db, uuid)
+    rule = await _get_rule(db, workspace, rule_id)
+    runs = await service.list_runs(db, workspace, rule_id, PageParams(page, RUNS_PER_PAGE))
+    calendars = await calendar_repository.calendars_by_id(
+        db, workspace.id, set(rule.calendar_ids or [])
+    )
+    response = render(
+        request,
+        "rule.html",
+        admin,
+        status_code=status_code,
+        workspace=workspace,
+        rule=rule,
+        calendar_names=[
+            calendars[i].name if i in calendars else f"#{i}" for i in rule.calendar_ids or []
+        ],
+        runs=runs.items,
+        pager=Pager(page, runs.total, RUNS_PER_PAGE),
+        tab="rules",
+        **context,
+    )
+    return _no_store(response)
+
+
+@router.get("/w/{uuid}/rules")
+async def list_rules(
+    request: Request, uuid: str, admin: CurrentAdmin, db: SessionDep, page: str | None = None
+) -> Response:
+    workspace = await load_workspace(db, uuid)
+    number = page_number(page)
+    found = await service.list_rules(db, workspace, PageParams(number, Pager(number, 0).size))
+    return render(
+        request,
+        "rules.html",
+        admin,
+        workspace=workspace,
+        rules=found.items,
+        pager=Pager(number, found.total),
+        tab="rules",
+    )
+
+
+@router.get("/w/{uuid}/rules/new")
+async def new_rule(request: Request, uuid: str, admin: CurrentAdmin, db: SessionDep) -> Response:
+    workspace = await load_workspace(db, uuid)
+    return await _form_page(request, admin, db, workspace, RuleForm())
+
+
+@router.post("/w/{uuid}/rules")
+async def add_rule(
+    request: Request, uuid: str, admin: CurrentAdmin, form: CheckedForm, db: SessionDep
+) -> Response:
+    workspace = await load_workspace(db, uuid)
+    typed = RuleForm.of_post(form)
+    try:
+        rule, secret = await service.create_rule(
+            db, workspace, typed.parse(), cipher=_cipher(request)
+        )
+    except FormErrors as refused:
+        return await _form_page(
+            request, admin, db, workspace, typed, status_code=422, errors=refused.errors
+        )
+    except CalbridgeError as error:
+        await db.rollback()
+        workspace = await load_workspace(db, uuid)
+        return await _form_page(
+            request, admin, db, workspace, typed, status_code=422, errors=service_errors(error)
+        )
+    return await _rule_page(
+        request, admin, db, uuid, rule.id, status_code=201, secret=secret, created=True
+    )
+
+
+@router.get("/w/{uuid}/rules/{rule_id}")
+async def show_rule(
+    request: Request,
+    uuid: str,
+    rule_id: int,
+    admin: CurrentAdmin,
+    db: SessionDep,
+    page: str | None = None,
+) -> Response:
+    return await _rule_page(request, admin, db, uuid, rule_id, page=page_number(page))
+
+
+@router.get("/w/{uuid}/rules/{rule_id}/edit")
+async def edit_rule(
+    request: Request, uuid: str, rule_id: int, admin: CurrentAdmin, db: SessionDep
+) -> Response:
+    workspace = await load_workspace(db, uuid)
+    rule = await _get_rule(db, workspace, rule_id)
+    return await _form_page(request, admin, db, workspace, RuleForm.of_rule(rule), rule_id=rule_id)
+
+
+@router.post("/w/{uuid}/rules/{rule_id}/edit")
+async def save_rule(
+    request: Request,
+    uuid: str,
+    rule_id: int,
+    admin: CurrentAdmin,
+    form: CheckedForm,
+    db: SessionDep,
+) -> Response:
+    workspace = await load_workspace(db, uuid)
+    await _get_rule(db, workspace, rule_id)
+    typed = RuleForm.of_post(form)
+    try:
+        # Every field is replaced (no calendar ticked: ``calendarIds`` null, every calendar).
+        fields = typed.parse().model_dump(by_alias=True)
+        await service.update_rule(db, workspace, rule_id, RuleUpdate.model_validate(fields))
+    except FormErrors as refused:
+        errors = refused.errors
+    except CalbridgeError as error:
+        await db.rollback()
+        errors = service_errors(error)
+    else:
+        return redirect(f"{_rules_url(uuid)}/{rule_id}?saved=1")
+    workspace = await load_workspace(db, uuid)
+    return await _form_page(
+        request, admin, db, workspace, typed, rule_id=rule_id, status_code=422, errors=errors
+    )
+
+
+@router.post("/w/{uuid}/rules/{rule_id}/enabled")
+async def set_enabled(
+    request: Request,
+    uuid: str,
+    rule_id: int,
+    admin: CurrentAdmin,
+    form: CheckedForm,
+    db: SessionDep,
+) -> Response:
+    workspace = await load_workspace(db, uuid)
+    await _get_rule(db, workspace, rule_id)
+    await service.set_enabled(db, workspace, rule_id, form.get("enabled") == "on")
+    back = form.get("back")
+    return redirect(back if back == _rules_url(uuid) else f"{_rules_url(uuid)}/{rule_id}")
+
+
+@router.post("/w/{uuid}/rules/{rule_id}/rotate-secret")
+async def rotate_secret(
+    request: Request,
+    uuid: str,
+    rule_id: int,
+    admin: CurrentAdmin,
+    form: CheckedForm,
+    db: SessionDep,
+) -> Response:
+    workspace = await load_workspace(db, uuid)
+    await _get_rule(db, workspace, rule_id)
+    secret = await service.rotate_secret(db, workspace, rule_id, cipher=_cipher(request))
+    return await _rule_page(request, admin, db, uuid, rule_id, secret=secret)
+
+
+@router.post("/w/{uuid}/rules/{rule_id}/delete")
+async def delete_rule(
+    request: Request,
+    uuid: str,
+    rule_id: int,
+    admin: CurrentAdmin,
+    form: CheckedForm,
+    db: SessionDep,
+) -> Response:
+    workspace = await load_workspace(db, uuid)
+    await _get_rule(db, workspace, rule_id)
+    await service.delete_rule(db, workspace, rule_id)
+    return redirect(f"{_rules_url(uuid)}?deleted={rule_id}")
+
+
+@router.post("/w/{uuid}/rules/{rule_id}/runs/{run_id}/retry")
+async def retry_run(
+    request: Request,
+    uuid: str,
+    rule_id: int,
+    run_id: int,
+    admin: CurrentAdmin,
+    form: CheckedForm,
+    db: SessionDep,
+) -> Response:
+    workspace = await load_workspace(db, uuid)
+    await _get_rule(db, workspace, rule_id)
+    try:
+        await service.retry_run(db, workspace, rule_id, run_id)
+    except NotFound:
+        raise PageNotFound("Rule run") from None
+    except CalbridgeError as error:
+        await db.rollback()
+        return await _rule_page(
+            request, admin, db, uuid, rule_id, status_code=409, errors={"_form": error.detail}
+        )
+    return redirect(f"{_rules_url(uuid)}/{rule_id}?retried={run_id}")
