@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic.alias_generators import to_camel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -65,6 +66,9 @@ def _location(error: dict[str, Any]) -> tuple[Any, ...]:
 
 def _field_name(location: tuple[Any, ...]) -> str:
     parts = [str(part) for part in location]
+    if parts and parts[0] == "path":
+        # Path parameters are named in Python (event_id); the wire speaks camelCase (eventId).
+        parts = ["path", *(to_camel(part) for part in parts[1:])]
     if parts and parts[0] in {"body", "query", "path", "header"}:
         parts = parts[1:]
     return ".".join(parts) or "body"
