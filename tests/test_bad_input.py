@@ -231,17 +231,19 @@ async def test_values_the_databases_cannot_hold_are_422(
             headers={"Content-Type": "application/json"},
         )
         assert field in fields_of(assert_problem(response, 422, "validation_error")), change
-    for path in (
-        f"/calendar-events/{huge}",
-        f"/calendars/{huge}",
-        f"/members/{huge}",
-        f"/calendar-events?calendarId={huge}",
-        f"/calendar-events/{event['id']}/attendees/{huge}",
+    for method, path, field in (
+        ("GET", f"/calendar-events/{huge}", "eventId"),
+        ("GET", f"/calendar-events/{huge}/attendees", "eventId"),
+        ("GET", "/calendar-events/abc", "eventId"),
+        ("DELETE", f"/calendars/{huge}", "calendarId"),
+        ("PATCH", f"/members/{huge}", "memberId"),
+        ("GET", f"/calendar-events?calendarId={huge}", "calendarId"),
+        ("PUT", f"/calendar-events/{event['id']}/attendees/{huge}", "memberId"),
     ):
-        method = "PUT" if path.endswith(str(huge)) and "attendees" in path else "GET"
-        body = {"responseStatus": "accepted"} if method == "PUT" else None
+        body = {"responseStatus": "accepted"} if "/attendees/" in path else None
+        body = {"name": "X"} if method == "PATCH" else body
         response = await ws.request(method, path, json=body)
-        assert_problem(response, 422, "validation_error")
+        assert fields_of(assert_problem(response, 422, "validation_error")) == [field], path
     other_bodies = [
         ("/calendars", {"name": "x\u0000", "timezone": "UTC"}, "name"),
         (
