@@ -9,6 +9,7 @@ from calbridge.cli.common import emit, run, with_database
 from calbridge.db import Database
 from calbridge.google.crypto import TokenCipher, generate_key
 from calbridge.google.models import GoogleConnection, GoogleOAuthState
+from calbridge.rules.models import EventRule
 from calbridge.settings import get_settings
 
 keys = typer.Typer(help="Encryption keys of stored Google tokens.", no_args_is_help=True)
@@ -26,13 +27,15 @@ async def rotate_all(db: Database, cipher: TokenCipher) -> int:
                 )
         for state in await session.scalars(select(GoogleOAuthState)):
             state.code_verifier_encrypted = cipher.rotate(state.code_verifier_encrypted)
+        for rule in await session.scalars(select(EventRule).with_for_update()):
+            rule.secret_encrypted = cipher.rotate(rule.secret_encrypted)
     return len(connections)
 
 
 @keys.command("rotate")
 def rotate() -> None:
-    """Re-encrypt every stored Google token with the newest key (the first of
-    CALBRIDGE_ENCRYPTION_KEYS). Afterwards the older keys may be removed."""
+    """Re-encrypt every stored secret (Google tokens, webhook secrets) with the newest key (the
+    first of CALBRIDGE_ENCRYPTION_KEYS). Afterwards the older keys may be removed."""
     cipher = TokenCipher.from_settings(get_settings())
 
     async def work(db: Database) -> None:

@@ -38,7 +38,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-import calbridge.event.tasks  # noqa: F401  (registers the event domain's handlers)
+import calbridge.event.tasks
+import calbridge.rules.tasks  # noqa: F401  (registers the event rules' handlers)
 from calbridge.db import Database, utcnow
 from calbridge.outbox import repository
 from calbridge.outbox.backoff import backoff_seconds
