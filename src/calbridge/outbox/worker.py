@@ -38,8 +38,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+# Importing these modules registers their job handlers (and their event.changed subscriptions).
 import calbridge.event.tasks
-import calbridge.rules.tasks  # noqa: F401  (registers the event rules' handlers)
+import calbridge.rules.tasks  # noqa: F401
 from calbridge.db import Database, utcnow
 from calbridge.outbox import repository
 from calbridge.outbox.backoff import backoff_seconds
