@@ -17,12 +17,13 @@ from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import ASGIApp
 
 from calbridge.app import create_app
 from calbridge.db import Database
@@ -56,6 +57,7 @@ def free_port() -> int:
 class LiveServer:
     url: str
     database_url: str
+    settings: Settings
 
     def run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run ``work`` in one committed transaction against the server's database."""
@@ -72,15 +74,9 @@ class LiveServer:
             return pool.submit(asyncio.run, main()).result()
 
 
-def start_server(directory: Path) -> Iterator[LiveServer]:
-    database_url = f"sqlite+aiosqlite:///{directory / 'calbridge-browser.db'}"
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(upgrade, database_url).result()
-    settings = Settings(environment="test", database_url=database_url)
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
+def serve(app: ASGIApp, port: int) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread on ``port`` of 127.0.0.1; yields its URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -89,9 +85,25 @@ def start_server(directory: Path) -> Iterator[LiveServer]:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield LiveServer(f"http://127.0.0.1:{port}", database_url)
+    yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=30)
+
+
+def start_server(
+    directory: Path, settings_for: Callable[[str], dict[str, Any]] | None = None
+) -> Iterator[LiveServer]:
+    """calbridge over a fresh SQLite file; ``settings_for(url)`` gives settings to override,
+    knowing the URL the server will have (for a redirect URI)."""
+    database_url = f"sqlite+aiosqlite:///{directory / 'calbridge-browser.db'}"
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(upgrade, database_url).result()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    overrides = settings_for(url) if settings_for else {}
+    settings = Settings(environment="test", database_url=database_url, **overrides)
+    for _ in serve(create_app(settings), port):
+        yield LiveServer(url, database_url, settings)
 
 
 def launch_browser() -> Iterator[Browser]:
