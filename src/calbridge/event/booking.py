@@ -3,7 +3,8 @@
 1. the body is valid (times resolve, end after start, the calendar and the members exist) → 422
 2. attendees ≤ the calendar's maxAttendees → 409 attendee_limit_exceeded
 3. [start, end) inside the calendar's availability → 409 outside_availability
-4. no overlap with a live event of the calendar (unless it allows overlap) → 409 slot_conflict
+4. no overlap with a live event of the calendar (unless it allows overlap) → 409 slot_conflict;
+   then, with googleConflictCheck, no busy time in the linked Google calendar (``conflicts``)
 
 Callers hold the calendar's lock (PostgreSQL row lock; SQLite's IMMEDIATE transaction), so the
 overlap check cannot race another booking; PostgreSQL's exclusion constraint backs it up.
@@ -20,7 +21,7 @@ from calbridge.calendar import repository as calendar_repository
 from calbridge.calendar.availability import Availability, covers
 from calbridge.calendar.models import Calendar
 from calbridge.errors import Conflict, FieldError, ValidationProblem
-from calbridge.event import repository
+from calbridge.event import conflicts, repository
 from calbridge.timezones import NonexistentLocalTime, load_timezone, to_utc
 from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Member, Workspace
@@ -110,4 +111,8 @@ async def check(
         )
         if clash is not None:
             raise Conflict("The slot is already booked.", code="slot_conflict")
+    # Last, as it calls Google while the calendar's lock is held (see conflicts' docstring).
+    await conflicts.check_google_busy(
+        session, workspace, calendar, start_at, end_at, event_id=event_id
+    )
     return CheckedBooking(calendar=calendar, start_at=start_at, end_at=end_at, members=members)

@@ -22,3 +22,8 @@ async def fan_out_event_changed(session: AsyncSession, payload: dict[str, Any]) 
     """Enqueue one job per subscriber of ``event.changed``, carrying the same payload."""
     for kind in subscribers(EVENT_CHANGED):
         await enqueue(session, kind, ordering_key=f"{kind}:event:{payload['event_id']}", **payload)
+
+
+# The Google sync subscribes to event.changed; importing it here registers it wherever the event
+# domain's jobs are registered (the worker imports this module).
+import calbridge.google.sync_tasks  # noqa: E402, F401

@@ -1,0 +1,195 @@
+"""The ``google.sync`` job: make the linked Google calendar show the event as it is now.
+
+Subscribed to ``event.changed`` (ordered per event by the fan-out's ``google.sync:event:{id}``
+key). The job reads the event's **current** state, not the change's snapshot, so after three
+quick updates every job pushes the latest state, and a job that runs again after a crash just
+pushes it again (``google.sync`` is idempotent). Per event:
+
+- live, calendar linked → upsert into the calendar's Google calendar;
+- cancelled or deleted → delete the Google copy;
+- moved from a calendar linked elsewhere (the change's ``before``) → delete the copy there too;
+- calendar not linked → nothing (a ``pending`` status becomes ``not_linked``).
+
+Outcomes: ``googleEventId`` and ``googleSyncStatus: synced`` are written without touching the
+event's version (no new ETag, no new ``event.changed``), and only if the event was not changed
+again meanwhile (the next job will tell). Google's rate limits, 5xx, timeouts and lost
+connections raise, so the worker retries with backoff and jitter; any other 4xx fails the job
+at once (``JobFailed``) with Google's error kept. A job that fails for good marks the event
+``failed`` (``on_failure``). A connection that is missing or ``broken`` (``invalid_grant``)
+makes the job wait (``JobDeferred``, no attempt spent) until the account is reconnected.
+
+The read transaction is committed before Google is called, so a slow Google never holds a lock
+(on SQLite: the database's write lock).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calbridge.calendar import repository as calendar_repository
+from calbridge.calendar.models import Calendar
+from calbridge.event import repository as event_repository
+from calbridge.event.models import Event
+from calbridge.event.service import EVENT_CHANGED
+from calbridge.google import runtime, sync
+from calbridge.google.errors import GoogleGrantRevoked, GooglePermanent
+from calbridge.google.models import ACTIVE, GoogleConnection
+from calbridge.google.service import calendar_client, get_connection
+from calbridge.google.transactions import EngineDatabase
+from calbridge.outbox.service import JobDeferred, JobFailed, handler, on_failure, subscribe
+from calbridge.workspace import repository as workspace_repository
+from calbridge.workspace.models import Workspace
+
+GOOGLE_SYNC = "google.sync"
+# How long a job waits for a broken or missing connection before it looks again.
+RECONNECT_WAIT_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Link:
+    """A Google calendar of a connected account."""
+
+    account_id: int
+    calendar_id: str
+
+
+def link_of(calendar: Calendar | None) -> Link | None:
+    if calendar is None or calendar.google_account_id is None or not calendar.google_calendar_id:
+        return None
+    return Link(calendar.google_account_id, calendar.google_calendar_id)
+
+
+@dataclass
+class Plan:
+    """What one job will do, decided from the current state in one read transaction."""
+
+    event_id: int
+    google_id: str
+    version: int | None = None  # of the event whose state is pushed (None: it is gone)
+    upsert: tuple[Link, dict[str, Any]] | None = None
+    removals: list[Link] = field(default_factory=list)
+    known: bool = False  # the event has a googleEventId, so a copy was made once
+    connections: dict[int, GoogleConnection | None] = field(default_factory=dict)
+
+    def links(self) -> list[Link]:
+        return self.removals + ([self.upsert[0]] if self.upsert else [])
+
+
+async def _plan(session: AsyncSession, payload: dict[str, Any]) -> Plan | None:
+    workspace = await session.get(Workspace, payload["workspace_id"])
+    if workspace is None:
+        return None
+    event_id = int(payload["event_id"])
+    plan = Plan(event_id, sync.google_event_id(workspace.uuid, event_id))
+    event = await event_repository.get_event(session, workspace.id, event_id)
+    calendar = None
+    if event is not None:
+        calendar = await calendar_repository.get_calendar(session, workspace.id, event.calendar_id)
+    current = link_of(calendar)
+    before_calendar_id = (payload.get("before") or {}).get("calendarId")
+    if before_calendar_id is not None and (
+        event is None or before_calendar_id != event.calendar_id
+    ):
+        previous = link_of(
+            await calendar_repository.get_calendar(session, workspace.id, before_calendar_id)
+        )
+        if previous is not None and (previous != current or event is None):
+            plan.removals.append(previous)
+    if event is not None and calendar is not None:
+        plan.version, plan.known = event.version, event.google_event_id is not None
+        if current is None:
+            await _unlinked(session, event)
+        elif event.status == "cancelled":
+            plan.removals.append(current)
+        else:
+            members = await workspace_repository.members_by_id(
+                session, workspace.id, [a.member_id for a in event.attendees]
+            )
+            plan.upsert = (current, sync.event_body(event, calendar, members, workspace.uuid))
+    for link in plan.links():
+        plan.connections[link.account_id] = await get_connection(session, link.account_id)
+    return plan
+
+
+@handler(GOOGLE_SYNC)
+async def sync_event(session: AsyncSession, payload: dict[str, Any]) -> None:
+    """Push one event's current state to Google (see the module's docstring)."""
+    plan = await _plan(session, payload)
+    await session.commit()  # no lock may be held while Google is called
+    if plan is None or not plan.links():
+        return
+    for link in plan.links():
+        connection = plan.connections.get(link.account_id)
+        if connection is None or connection.status != ACTIVE:
+            raise JobDeferred(
+                f"Google account {link.account_id} is not connected; reconnect it",
+                seconds=RECONNECT_WAIT_SECONDS,
+            )
+    gateway, database = runtime.gateway(), EngineDatabase.of(session)
+    try:
+        for link in plan.removals:
+            client = calendar_client(gateway, database, _connection(plan, link))
+            await sync.remove(client, link.calendar_id, plan.google_id)
+        if plan.upsert is not None:
+            link, body = plan.upsert
+            client = calendar_client(gateway, database, _connection(plan, link))
+            await sync.upsert(client, link.calendar_id, plan.google_id, body, known=plan.known)
+    except GoogleGrantRevoked as error:
+        raise JobDeferred(
+            f"Google refused the account's grant ({error.message}); reconnect it",
+            seconds=RECONNECT_WAIT_SECONDS,
+        ) from error
+    except GooglePermanent as error:
+        raise JobFailed(
+            f"Google refused the call: {error.status} {error.reason or '-'}: {error.message}"
+        ) from error
+    await _synced(session, plan)
+
+
+def _connection(plan: Plan, link: Link) -> GoogleConnection:
+    connection = plan.connections[link.account_id]
+    assert connection is not None
+    return connection
+
+
+async def _synced(session: AsyncSession, plan: Plan) -> None:
+    """Record the outcome without a new version (no new ETag, no new ``event.changed``)."""
+    if plan.version is None:
+        return
+    values: dict[str, Any] = {"google_sync_status": "synced"}
+    if plan.upsert is not None:
+        values["google_event_id"] = plan.google_id
+    await session.execute(
+        update(Event)
+        .where(Event.id == plan.event_id, Event.version == plan.version)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _unlinked(session: AsyncSession, event: Event) -> None:
+    if event.google_sync_status == "pending":
+        await session.execute(
+            update(Event)
+            .where(Event.id == event.id, Event.version == event.version)
+            .values(google_sync_status="not_linked")
+            .execution_options(synchronize_session=False)
+        )
+
+
+@on_failure(GOOGLE_SYNC)
+async def sync_failed(session: AsyncSession, payload: dict[str, Any], error: str) -> None:
+    """The job failed for good: the event says so (the job keeps the error)."""
+    await session.execute(
+        update(Event)
+        .where(Event.id == payload["event_id"], Event.workspace_id == payload["workspace_id"])
+        .values(google_sync_status="failed")
+        .execution_options(synchronize_session=False)
+    )
+
+
+subscribe(EVENT_CHANGED, GOOGLE_SYNC)

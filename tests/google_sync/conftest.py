@@ -1,0 +1,151 @@
+"""Fixtures: calbridge wired to an in-process Google emulator (the API, the booking check and the
+sync worker all reach it), a connected account, and a calendar linked to its primary calendar."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from calbridge.app import create_app
+from calbridge.db import utcnow
+from calbridge.event.models import Event
+from calbridge.google import runtime
+from calbridge.google.sync import google_event_id
+from calbridge.google.sync_tasks import GOOGLE_SYNC
+from calbridge.outbox.models import OutboxJob
+from calbridge.outbox.worker import Worker
+from calbridge.settings import Settings
+from calbridge_google_emulator import GoogleEmulator
+from tests.google.conftest import GOOGLE, connect, gateway_for, new_account
+from tests.support.api import WorkspaceFixture
+from tests.support.databases import TestDatabase
+
+USER = "testuser@example.com"  # the emulator's test user; their primary calendar has this id
+
+
+@pytest.fixture
+def emulator() -> GoogleEmulator:
+    return GoogleEmulator()
+
+
+@pytest.fixture
+def settings(test_db: TestDatabase) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=test_db.url,
+        database_schema=test_db.schema,
+        google_base_url=GOOGLE,
+        google_client_id="calbridge-dev",
+        google_client_secret="calbridge-dev-secret",
+        # One attempt per call: the worker's retries are what these tests are about.
+        google_request_retries=0,
+        google_retry_backoff_seconds=0.001,
+        google_timeout_seconds=5.0,
+        worker_poll_seconds=0.05,
+        job_backoff_base_seconds=0.01,
+        job_backoff_max_seconds=0.05,
+    )
+
+
+@pytest.fixture
+def app(
+    settings: Settings, test_db: TestDatabase, emulator: GoogleEmulator
+) -> AsyncIterator[FastAPI]:
+    gateway = gateway_for(settings, emulator)
+    application = create_app(settings, database=test_db.database)
+    application.state.google_gateway = gateway
+    runtime.configure(gateway)  # the sync jobs and the booking check
+    yield application
+    runtime.configure(None)
+
+
+@pytest.fixture
+async def google(emulator: GoogleEmulator) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the emulator itself (as the browser at Google, or as the test user)."""
+    transport = httpx.ASGITransport(app=emulator.app)
+    async with httpx.AsyncClient(transport=transport, base_url=GOOGLE) as http:
+        yield http
+
+
+@pytest.fixture
+async def account(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    app: FastAPI,
+    google: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+) -> int:
+    """An account of ``ws`` connected to the emulator's test user through the OAuth flow."""
+    account_id = await new_account(test_db, ws)
+    await connect(test_db, app, google, client, account_id)
+    return account_id
+
+
+@pytest.fixture
+async def linked(ws: WorkspaceFixture, account: int) -> dict[str, Any]:
+    """A calendar linked to the test user's primary Google calendar."""
+    return await ws.calendar(name="Room A", googleAccountId=account, googleCalendarId="primary")
+
+
+class Clock:
+    """Real time plus a shift the test controls (to let waiting jobs come due)."""
+
+    def __init__(self) -> None:
+        self.shift = timedelta()
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.shift
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def worker(test_db: TestDatabase, settings: Settings, clock: Clock) -> Worker:
+    return Worker(test_db.database, settings, name="sync-test-worker", clock=clock)
+
+
+@dataclass
+class GoogleView:
+    """What the emulator holds for the test user's primary calendar."""
+
+    emulator: GoogleEmulator
+    workspace_uuid: str
+
+    def all(self) -> list[dict[str, Any]]:
+        return self.emulator.events(USER)
+
+    def copy_of(self, event_id: int) -> dict[str, Any] | None:
+        wanted = google_event_id(self.workspace_uuid, event_id)
+        found = [item for item in self.all() if item["id"] == wanted]
+        assert len(found) <= 1
+        return found[0] if found else None
+
+
+@pytest.fixture
+def in_google(emulator: GoogleEmulator, ws: WorkspaceFixture) -> GoogleView:
+    return GoogleView(emulator, ws.uuid)
+
+
+async def sync_jobs(test_db: TestDatabase, event_id: int | None = None) -> list[OutboxJob]:
+    async with test_db.database.session(write=False) as session:
+        query = select(OutboxJob).where(OutboxJob.kind == GOOGLE_SYNC).order_by(OutboxJob.id)
+        jobs = list((await session.scalars(query)).all())
+    return [j for j in jobs if event_id is None or j.payload["event_id"] == event_id]
+
+
+async def stored_event(test_db: TestDatabase, event_id: int) -> Event | None:
+    async with test_db.database.session(write=False) as session:
+        return await session.get(Event, event_id)
+
+
+Drain = Callable[[], Any]
