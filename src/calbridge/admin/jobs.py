@@ -1,4 +1,5 @@
-"""Outbox jobs: what waits and what failed (with its error and attempts); retry or discard."""
+"""Outbox jobs: what waits and what failed (with its error and attempts), a page at a time;
+retry or discard."""
 
 from __future__ import annotations
 
@@ -7,24 +8,39 @@ from fastapi.responses import Response
 
 from calbridge.admin.common import PageNotFound
 from calbridge.admin.csrf import CheckedForm
-from calbridge.admin.render import redirect, render
+from calbridge.admin.render import page_number, redirect, render
 from calbridge.admin.session import CurrentAdmin
 from calbridge.deps import SessionDep
 from calbridge.outbox import repository
 
 router = APIRouter()
-# The newest jobs are shown; older ones wait their turn behind them anyway.
-SHOWN = 100
+# Jobs per page, newest first.
+SHOWN = 50
 
 
 @router.get("/jobs")
 async def list_jobs(
-    request: Request, admin: CurrentAdmin, db: SessionDep, failed: str | None = None
+    request: Request,
+    admin: CurrentAdmin,
+    db: SessionDep,
+    failed: str | None = None,
+    page: str | None = None,
 ) -> Response:
     failed_only = failed == "1"
-    jobs = await repository.list_jobs(db, failed_only=failed_only, limit=SHOWN)
+    number = page_number(page)
+    # One more than a page tells whether there is a next one, without counting every job.
+    jobs = await repository.list_jobs(
+        db, failed_only=failed_only, limit=SHOWN + 1, offset=(number - 1) * SHOWN
+    )
     return render(
-        request, "jobs.html", admin, jobs=jobs, failed_only=failed_only, shown=SHOWN, tab="jobs"
+        request,
+        "jobs.html",
+        admin,
+        jobs=jobs[:SHOWN],
+        failed_only=failed_only,
+        page=number,
+        has_next=len(jobs) > SHOWN,
+        tab="jobs",
     )
 
 

@@ -180,11 +180,13 @@ async def release_job(session: AsyncSession, job_id: int, *, worker: str) -> boo
 
 
 async def list_jobs(
-    session: AsyncSession, *, failed_only: bool = False, limit: int = 100
+    session: AsyncSession, *, failed_only: bool = False, limit: int = 100, offset: int = 0
 ) -> list[OutboxJob]:
     """Jobs that wait, run or failed (done ones are left out), newest first."""
     condition = OutboxJob.status == FAILED if failed_only else OutboxJob.status != DONE
-    query = select(OutboxJob).where(condition).order_by(OutboxJob.id.desc()).limit(limit)
+    query = (
+        select(OutboxJob).where(condition).order_by(OutboxJob.id.desc()).offset(offset).limit(limit)
+    )
     return list((await session.scalars(query)).all())
 
 
