@@ -1,10 +1,11 @@
 """The load: a fixed number of in-flight requests over keep-alive connections, a warm-up whose
-results are thrown away, then a measured stretch of fixed duration.
+results are thrown away, then measured stretches of fixed duration (a ``Meter`` adds them up, so
+app and floor can take turns and share the machine's good and bad moments).
 
 Throughput is completed requests over the wall time from the first request to the last answer
-(requests in flight at the deadline are waited for and counted). Latency is per request, from
-just before sending to the whole response read. Server and client CPU are recorded so a reader
-can tell a saturated server from a saturated load generator (both share this machine).
+(requests in flight at a deadline are waited for and counted). Latency is per request, from just
+before sending to the whole response read. Server and client CPU are recorded so a reader can
+tell a saturated server from a saturated load generator (both share this machine).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any
 
 import httpx
@@ -29,8 +31,8 @@ class Phase:
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
     first_error: str | None = None
-    server_cpu: float = 0.0  # cores used by the server process, on average
-    client_cpu: float = 0.0  # cores used by this (load generator) process, on average
+    server_cpu_seconds: float = 0.0
+    client_cpu_seconds: float = 0.0
 
     @property
     def requests(self) -> int:
@@ -47,6 +49,9 @@ class Phase:
         ordered = sorted(self.latencies_ms)
         return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
+    def cores(self, cpu_seconds: float) -> float:
+        return cpu_seconds / self.seconds if self.seconds else 0.0
+
     def summary(self) -> dict[str, Any]:
         return {
             "requests": self.requests,
@@ -58,53 +63,59 @@ class Phase:
             "p90_ms": round(self.percentile(0.90), 2),
             "p99_ms": round(self.percentile(0.99), 2),
             "max_ms": round(max(self.latencies_ms, default=math.nan), 2),
-            "server_cpu_cores": round(self.server_cpu, 2),
-            "client_cpu_cores": round(self.client_cpu, 2),
+            "server_cpu_cores": round(self.cores(self.server_cpu_seconds), 2),
+            "client_cpu_cores": round(self.cores(self.client_cpu_seconds), 2),
         }
 
 
-async def measure(
-    server: Server,
-    send: Send,
-    *,
-    expect: int,
-    concurrency: int,
-    warmup_seconds: float,
-    seconds: float,
-) -> Phase:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=server.base_url, limits=limits, timeout=60) as client:
-        await _drive(client, send, expect, concurrency, warmup_seconds, Phase())
-        phase = Phase()
-        server_cpu, client_cpu = server.cpu_seconds(), time.process_time()
-        await _drive(client, send, expect, concurrency, seconds, phase)
-        phase.server_cpu = (server.cpu_seconds() - server_cpu) / phase.seconds
-        phase.client_cpu = (time.process_time() - client_cpu) / phase.seconds
-    return phase
+class Meter:
+    """One kind of request against one server, measured in as many stretches as asked."""
 
+    def __init__(self, server: Server, send: Send, *, expect: int, concurrency: int) -> None:
+        self.server = server
+        self.send = send
+        self.expect = expect
+        self.concurrency = concurrency
+        self.phase = Phase()
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        self.client = httpx.AsyncClient(base_url=server.base_url, limits=limits, timeout=60)
 
-async def _drive(
-    client: httpx.AsyncClient,
-    send: Send,
-    expect: int,
-    concurrency: int,
-    seconds: float,
-    phase: Phase,
-) -> None:
-    started = time.perf_counter()
-    deadline = started + seconds
+    async def __aenter__(self) -> Meter:
+        await self.client.__aenter__()
+        return self
 
-    async def worker() -> None:
-        while time.perf_counter() < deadline:
-            sent = time.perf_counter()
-            response = await send(client)
-            elapsed_ms = (time.perf_counter() - sent) * 1000
-            if response.status_code == expect:
-                phase.latencies_ms.append(elapsed_ms)
-            else:
-                phase.errors += 1
-                if phase.first_error is None:
-                    phase.first_error = f"{response.status_code} {response.text[:300]}"
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.client.__aexit__(kind, error, traceback)
 
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    phase.seconds = time.perf_counter() - started
+    async def warm_up(self, seconds: float) -> None:
+        await self._drive(seconds, Phase())
+
+    async def measure(self, seconds: float) -> None:
+        server_cpu, client_cpu = self.server.cpu_seconds(), time.process_time()
+        await self._drive(seconds, self.phase)
+        self.phase.server_cpu_seconds += self.server.cpu_seconds() - server_cpu
+        self.phase.client_cpu_seconds += time.process_time() - client_cpu
+
+    async def _drive(self, seconds: float, phase: Phase) -> None:
+        started = time.perf_counter()
+        deadline = started + seconds
+
+        async def worker() -> None:
+            while time.perf_counter() < deadline:
+                sent = time.perf_counter()
+                response = await self.send(self.client)
+                elapsed_ms = (time.perf_counter() - sent) * 1000
+                if response.status_code == self.expect:
+                    phase.latencies_ms.append(elapsed_ms)
+                else:
+                    phase.errors += 1
+                    if phase.first_error is None:
+                        phase.first_error = f"{response.status_code} {response.text[:300]}"
+
+        await asyncio.gather(*(worker() for _ in range(self.concurrency)))
+        phase.seconds += time.perf_counter() - started

@@ -56,8 +56,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"# calbridge benchmark, {results['started_at']}",
         "",
         f"{options['events']:,} events on the listed calendar · {options['concurrency']} requests "
-        f"in flight · {options['seconds']:g} s measured after {options['warmup_seconds']:g} s "
-        f"warm-up per phase · {machine['cpus']} CPUs · "
+        f"in flight · {options['seconds']:g} s measured in {options['rounds']} turns after "
+        f"{options['warmup_seconds']:g} s warm-up, per phase and server · {machine['cpus']} CPUs · "
         f"Python {machine['python']}",
         "",
         f"Load average (1 min) {machine['load_average_at_start']:.1f} at the start, "

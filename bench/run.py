@@ -1,9 +1,9 @@
 """``python -m bench.run``: booking creates/s and list latency, app against floor, per database.
 
-For each database the real app and the floor are each served (uvicorn, one process) on a fresh
-database seeded the same way, one after the other, and put under the same load: first lists of
-random one-week windows of the busy calendar, then bookings of distinct free slots of the empty
-one. The figures go to bench/results/<name>.json and .md, and the table is printed.
+For each database the real app and the floor are each served (uvicorn, one process each) on a
+fresh database seeded the same way, and put under the same load in turns: first lists of random
+one-week windows of the busy calendar, then bookings of distinct free slots of the empty one.
+The figures go to bench/results/<name>.json and .md, and the table is printed.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import httpx
 
 from bench import databases, report
 from bench.databases import BenchDatabase
-from bench.load import Phase, Send, measure
+from bench.load import Meter, Phase, Send
 from bench.seed import LIST_SPAN, LIST_SPAN_START, Seeded, seed
 from bench.server import APP, FLOOR, serve
 
@@ -43,6 +43,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight (8)")
     parser.add_argument("--seconds", type=float, help="measured seconds per phase (15; quick 3)")
     parser.add_argument("--warmup", type=float, help="warm-up seconds per phase (3; quick 1)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="turns app and floor take per phase (3)"
+    )
     parser.add_argument("--name", help="results file name (latest; quick runs: quick)")
     options = parser.parse_args(argv)
     options.events = options.events or (5_000 if options.quick else 100_000)
@@ -68,6 +71,7 @@ async def main(options: argparse.Namespace) -> dict[str, Any]:
             "concurrency": options.concurrency,
             "seconds": options.seconds,
             "warmup_seconds": options.warmup,
+            "rounds": options.rounds,
             "attendees_per_booking": 1,
         },
         "databases": {},
@@ -87,42 +91,62 @@ async def bench_database(kind: str, directory: Path, options: argparse.Namespace
         if problem is not None:
             _say(f"postgresql: skipped, unreachable at {databases.POSTGRES_URL} ({problem})")
             return {"status": "skipped", "reason": f"PostgreSQL unreachable ({problem})"}
-    app = await measure_server(kind, directory, options, floor=False)
-    floor = await measure_server(kind, directory, options, floor=True)
+    created: list[BenchDatabase] = []
+    try:
+        for label in ("app", "floor"):
+            created.append(await databases.create(kind, directory, label))
+        app_db, floor_db = created
+        app_seeded, app_seed_seconds = await _seed(app_db, options.events)
+        floor_seeded, floor_seed_seconds = await _seed(floor_db, options.events)
+        _say(
+            f"{kind}: seeded {options.events:,} events in {app_seed_seconds:.1f}s (app) and "
+            f"{floor_seed_seconds:.1f}s (floor)"
+        )
+        app_requests, floor_requests = AppRequests(app_seeded), FloorRequests(floor_seeded)
+        async with serve(APP, app_db.env()) as app, serve(FLOOR, floor_db.env()) as floor:
+            app_list, floor_select = await _compare(
+                kind,
+                "list",
+                Meter(app, app_requests.list(), expect=200, concurrency=options.concurrency),
+                Meter(floor, floor_requests.list(), expect=200, concurrency=options.concurrency),
+                options,
+            )
+            app_create, floor_insert = await _compare(
+                kind,
+                "create",
+                Meter(app, app_requests.create(), expect=201, concurrency=options.concurrency),
+                Meter(floor, floor_requests.create(), expect=201, concurrency=options.concurrency),
+                options,
+            )
+    finally:
+        for database in created:
+            await databases.drop(database)
+    measured_app = {"list": app_list.summary(), "create": app_create.summary()}
+    measured_floor = {"select": floor_select.summary(), "insert": floor_insert.summary()}
     return {
         "status": "ok",
-        "app": {"list": app["list"], "create": app["create"]},
-        "floor": {"select": floor["list"], "insert": floor["create"]},
-        "seed_seconds": {"app": app["seed_seconds"], "floor": floor["seed_seconds"]},
-        "targets": report.judge(
-            {"list": app["list"], "create": app["create"]},
-            {"select": floor["list"], "insert": floor["create"]},
-        ),
+        "app": measured_app,
+        "floor": measured_floor,
+        "seed_seconds": {"app": app_seed_seconds, "floor": floor_seed_seconds},
+        "targets": report.judge(measured_app, measured_floor),
     }
 
 
-async def measure_server(
-    kind: str, directory: Path, options: argparse.Namespace, *, floor: bool
-) -> dict[str, Any]:
-    label = "floor" if floor else "app"
-    database = await databases.create(kind, directory, label)
-    try:
-        seeded, seed_seconds = await _seed(database, options.events)
-        _say(f"{kind} {label}: seeded {options.events:,} events in {seed_seconds:.1f}s")
-        requests = FloorRequests(seeded) if floor else AppRequests(seeded)
-        load = {
-            "concurrency": options.concurrency,
-            "warmup_seconds": options.warmup,
-            "seconds": options.seconds,
-        }
-        async with serve(FLOOR if floor else APP, database.env()) as server:
-            lists = await measure(server, requests.list(), expect=200, **load)
-            _report(kind, label, "list", lists)
-            creates = await measure(server, requests.create(), expect=201, **load)
-            _report(kind, label, "create", creates)
-    finally:
-        await databases.drop(database)
-    return {"list": lists.summary(), "create": creates.summary(), "seed_seconds": seed_seconds}
+async def _compare(
+    kind: str, name: str, app: Meter, floor: Meter, options: argparse.Namespace
+) -> tuple[Phase, Phase]:
+    """App and floor take turns (who goes first alternates), so a busy moment of the shared
+    machine falls on both rather than on one of them."""
+    async with app, floor:
+        await app.warm_up(options.warmup)
+        await floor.warm_up(options.warmup)
+        stretch = options.seconds / options.rounds
+        for turn in range(options.rounds):
+            for meter in (app, floor) if turn % 2 == 0 else (floor, app):
+                await meter.measure(stretch)
+    _report(kind, "app", name, app.phase)
+    _report(kind, "floor", name, floor.phase)
+    return app.phase, floor.phase
 
 
 async def _seed(database: BenchDatabase, events: int) -> tuple[Seeded, float]:
