@@ -73,13 +73,12 @@ async def test_create_returns_201_location_and_every_field(ws: WorkspaceFixture)
     assert fetched.status_code == 200
     assert fetched.json() == body
 
-
-async def test_defaults_mean_always_available_no_limit_no_overlap(ws: WorkspaceFixture) -> None:
-    body = await ws.calendar()
-    assert body["availability"] is None
-    assert body["maxAttendees"] is None
-    assert body["allowOverlap"] is False
-    assert body["description"] is None
+    # The defaults: always available, no attendee limit, no overlap.
+    minimal = await ws.calendar()
+    assert minimal["availability"] is None
+    assert minimal["maxAttendees"] is None
+    assert minimal["allowOverlap"] is False
+    assert minimal["description"] is None
 
 
 async def test_list_is_paginated_by_id(ws: WorkspaceFixture, other_ws: WorkspaceFixture) -> None:
@@ -115,10 +114,6 @@ async def test_bad_paging_is_422(ws: WorkspaceFixture) -> None:
         assert fields_of(problem) <= {"page", "pageSize"}, query
 
 
-async def test_get_unknown_is_404(ws: WorkspaceFixture) -> None:
-    assert_problem(await ws.get("/calendars/999999", token="read"), 404, "not_found")
-
-
 async def test_patch_changes_only_given_fields(ws: WorkspaceFixture) -> None:
     created = await ws.calendar(**FULL)
     response = await ws.patch(
@@ -135,8 +130,7 @@ async def test_patch_changes_only_given_fields(ws: WorkspaceFixture) -> None:
         assert body[kept] == created[kept]
     assert (await ws.get(f"/calendars/{created['id']}")).json() == body
 
-
-async def test_patch_unknown_is_404(ws: WorkspaceFixture) -> None:
+    assert_problem(await ws.get("/calendars/999999", token="read"), 404, "not_found")
     response = await ws.patch("/calendars/999999", token="admin", json={"name": "X"})
     assert_problem(response, 404, "not_found")
 

@@ -194,9 +194,14 @@ async def test_create_validates_the_body(ws: WorkspaceFixture, test_db: TestData
     assert (await ws.post("/calendar-events", json={**base, "title": "x" * 255})).status_code == 201
 
 
-async def test_get_unknown_is_404(ws: WorkspaceFixture) -> None:
+async def test_unknown_event_is_404(ws: WorkspaceFixture) -> None:
     assert_problem(await ws.get("/calendar-events/999999"), 404, "not_found")
     assert_problem(await ws.get("/calendar-events/999999/attendees"), 404, "not_found")
+    assert_problem(await ws.put("/calendar-events/999999", json={"title": "X"}), 404, "not_found")
+    assert_problem(await ws.post("/calendar-events/999999/cancel"), 404, "not_found")
+    assert_problem(await ws.delete("/calendar-events/999999"), 404, "not_found")
+    rsvp = await ws.put("/calendar-events/999999/attendees/1", json={"responseStatus": "accepted"})
+    assert_problem(rsvp, 404, "not_found")
 
 
 async def test_put_changes_given_fields_and_keeps_the_rest(
@@ -233,10 +238,6 @@ async def test_put_changes_given_fields_and_keeps_the_rest(
     problem = assert_problem(await ws.put(path, json={"title": None}), 422, "validation_error")
     assert [error["field"] for error in problem["errors"]] == ["title"]
     assert await changes(test_db, event["id"]) == ["created", "updated", "updated"]
-
-
-async def test_put_on_unknown_event_is_404(ws: WorkspaceFixture) -> None:
-    assert_problem(await ws.put("/calendar-events/999999", json={"title": "X"}), 404, "not_found")
 
 
 async def test_etag_changes_with_every_change_and_if_match_guards_put(
