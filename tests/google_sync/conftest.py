@@ -3,7 +3,8 @@ sync worker all reach it), a connected account, and a calendar linked to its pri
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -55,9 +56,7 @@ def settings(test_db: TestDatabase) -> Settings:
 
 
 @pytest.fixture
-def app(
-    settings: Settings, test_db: TestDatabase, emulator: GoogleEmulator
-) -> AsyncIterator[FastAPI]:
+def app(settings: Settings, test_db: TestDatabase, emulator: GoogleEmulator) -> Iterator[FastAPI]:
     gateway = gateway_for(settings, emulator)
     application = create_app(settings, database=test_db.database)
     application.state.google_gateway = gateway
@@ -103,6 +102,9 @@ class Clock:
     def __call__(self) -> datetime:
         return utcnow() + self.shift
 
+    def shift_by(self, **delta: float) -> None:
+        self.shift += timedelta(**delta)
+
 
 @pytest.fixture
 def clock() -> Clock:
@@ -122,7 +124,8 @@ class GoogleView:
     workspace_uuid: str
 
     def all(self) -> list[dict[str, Any]]:
-        return self.emulator.events(USER)
+        events: list[dict[str, Any]] = self.emulator.events(USER)
+        return events
 
     def copy_of(self, event_id: int) -> dict[str, Any] | None:
         wanted = google_event_id(self.workspace_uuid, event_id)
@@ -148,4 +151,19 @@ async def stored_event(test_db: TestDatabase, event_id: int) -> Event | None:
         return await session.get(Event, event_id)
 
 
-Drain = Callable[[], Any]
+async def settle(worker: Worker, *, timeout: float = 30) -> None:  # noqa: ASYNC109
+    """Drain, and keep draining while a job waits out a short retry backoff (``drain`` alone
+    returns once nothing is due *now*). Jobs waiting for a reconnect (a minute) are left."""
+    async with asyncio.timeout(timeout):
+        while True:
+            await worker.drain(timeout)
+            soon = worker.clock() + timedelta(seconds=5)
+            async with worker.database.session(write=False) as session:
+                waiting = await session.scalar(
+                    select(OutboxJob.id).where(
+                        OutboxJob.status == "pending", OutboxJob.run_after <= soon
+                    )
+                )
+            if waiting is None:
+                return
+            await asyncio.sleep(0.02)

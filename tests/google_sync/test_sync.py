@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from calbridge.outbox.worker import Worker
-from tests.google_sync.conftest import GoogleView, sync_jobs
+from tests.google_sync.conftest import GoogleView, settle, sync_jobs
 from tests.support import databases
 from tests.support.api import WorkspaceFixture
 
@@ -44,7 +44,7 @@ async def test_a_booking_appears_once_in_google_with_our_ids(
     assert event["googleSyncStatus"] == "pending"
     assert in_google.all() == []  # nothing is pushed inside the request
 
-    await worker.drain()
+    await settle(worker)
 
     [copy] = in_google.all()
     assert copy["extendedProperties"]["private"] == {
@@ -63,7 +63,7 @@ async def test_a_booking_appears_once_in_google_with_our_ids(
     # Recording the sync is not a change of the event: same ETag, nothing new to sync.
     assert shown.headers["ETag"] == created.headers["ETag"]
     assert shown.json()["updatedAt"] == event["updatedAt"]
-    await worker.drain()
+    await settle(worker)
     assert [job.status for job in await sync_jobs(test_db)] == ["done"]
 
 
@@ -73,7 +73,7 @@ async def test_an_update_patches_title_times_and_attendee_responses(
     alice = await ws.member("Alice", "alice@example.com")
     bob = await ws.member("Bob", "bob@example.com")
     event = await ws.event(linked["id"], attendeeIds=[alice["id"]])
-    await worker.drain()
+    await settle(worker)
     first_id = in_google.copy_of(event["id"])
 
     updated = await ws.put(
@@ -91,7 +91,7 @@ async def test_an_update_patches_title_times_and_attendee_responses(
         json={"responseStatus": "accepted"},
     )
     assert rsvp.status_code == 200, rsvp.text
-    await worker.drain()
+    await settle(worker)
 
     [copy] = in_google.all()
     assert first_id is not None and copy["id"] == first_id["id"]
@@ -116,14 +116,14 @@ async def test_cancel_and_delete_cancel_the_copy_in_google(
     deleted = await ws.event(
         linked["id"], startTime="2026-04-13T11:00:00", endTime="2026-04-13T11:30:00"
     )
-    await worker.drain()
+    await settle(worker)
     assert len(in_google.all()) == 3
 
     response = await ws.post(f"/calendar-events/{cancelled['id']}/cancel", json={"reason": "ill"})
     assert response.status_code == 200, response.text
     response = await ws.delete(f"/calendar-events/{deleted['id']}", token="admin")
     assert response.status_code == 200, response.text
-    await worker.drain()
+    await settle(worker)
 
     assert (in_google.copy_of(kept["id"]) or {}).get("status") == "confirmed"
     assert (in_google.copy_of(cancelled["id"]) or {}).get("status") == "cancelled"
@@ -146,7 +146,7 @@ async def test_three_quick_updates_leave_the_latest_in_google(
             json={"title": f"v{n}", "endTime": f"2026-04-13T09:{30 + n * 5}:00"},
         )
         assert response.status_code == 200, response.text
-    await worker.drain()
+    await settle(worker)
 
     [copy] = in_google.all()
     assert copy["summary"] == "v3"
@@ -165,7 +165,7 @@ async def test_a_calendar_without_a_link_sends_nothing(
 ) -> None:
     calendar = await ws.calendar(name="Unlinked")
     event = await ws.event(calendar["id"])
-    await worker.drain()
+    await settle(worker)
     assert in_google.all() == []
     shown = (await ws.get(f"/calendar-events/{event['id']}")).json()
     assert (shown["googleEventId"], shown["googleSyncStatus"]) == (None, "not_linked")

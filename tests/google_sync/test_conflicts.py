@@ -1,0 +1,117 @@
+"""googleConflictCheck: busy time in the linked Google calendar is booked too (booking rule 4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from calbridge.google import runtime
+from calbridge.google.gateway import GoogleGateway
+from calbridge.outbox.worker import Worker
+from calbridge.settings import Settings
+from calbridge_google_emulator import GoogleEmulator
+from tests.google.conftest import seed
+from tests.google_sync.conftest import GoogleView, settle
+from tests.support.api import WorkspaceFixture
+
+BUSY = {
+    "summary": "Dentist",
+    "start": {"dateTime": "2026-04-13T10:00:00+02:00"},
+    "end": {"dateTime": "2026-04-13T11:00:00+02:00"},
+}
+
+
+@pytest.fixture
+async def checked(ws: WorkspaceFixture, account: int) -> dict[str, Any]:
+    return await ws.calendar(
+        name="Checked",
+        googleAccountId=account,
+        googleCalendarId="primary",
+        googleConflictCheck=True,
+    )
+
+
+@pytest.fixture
+async def dentist(google: httpx.AsyncClient, emulator: GoogleEmulator) -> dict[str, Any]:
+    """The test user's own appointment in Google, 10:00-11:00 Amsterdam time."""
+    headers = {"Authorization": f"Bearer {emulator.issue_access_token()}"}
+    return await seed(google, headers, **BUSY)
+
+
+def booking(calendar_id: int, start: str, end: str) -> dict[str, Any]:
+    return {
+        "calendarId": calendar_id,
+        "title": "Call",
+        "startTime": f"2026-04-13T{start}:00",
+        "endTime": f"2026-04-13T{end}:00",
+    }
+
+
+async def test_a_booking_over_busy_google_time_is_a_slot_conflict(
+    ws: WorkspaceFixture, checked: dict[str, Any], dentist: dict[str, Any]
+) -> None:
+    response = await ws.post("/calendar-events", json=booking(checked["id"], "10:30", "11:30"))
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == "slot_conflict"
+    # Right after the busy time is free (as with our own events, end meets start).
+    response = await ws.post("/calendar-events", json=booking(checked["id"], "11:00", "11:30"))
+    assert response.status_code == 201, response.text
+    listed = await ws.get("/calendar-events")
+    assert [e["startTime"][11:16] for e in listed.json()["items"]] == ["11:00"]
+
+
+async def test_without_the_check_busy_google_time_does_not_matter(
+    ws: WorkspaceFixture, account: int, dentist: dict[str, Any]
+) -> None:
+    calendar = await ws.calendar(googleAccountId=account, googleCalendarId="primary")
+    response = await ws.post("/calendar-events", json=booking(calendar["id"], "10:30", "11:30"))
+    assert response.status_code == 201, response.text
+
+
+async def test_the_events_own_google_copy_does_not_conflict_on_update(
+    ws: WorkspaceFixture,
+    checked: dict[str, Any],
+    dentist: dict[str, Any],
+    worker: Worker,
+    in_google: GoogleView,
+) -> None:
+    event = await ws.event(checked["id"], startTime="2026-04-13T08:00:00")
+    await settle(worker)
+    assert in_google.copy_of(event["id"]) is not None  # its copy is busy 08:00-09:30 in Google
+
+    path = f"/calendar-events/{event['id']}"
+    response = await ws.put(path, json={"endTime": "2026-04-13T09:45:00"})
+    assert response.status_code == 200, response.text
+    response = await ws.put(path, json={"endTime": "2026-04-13T10:15:00"})  # into the dentist
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == "slot_conflict"
+    shown = (await ws.get(path)).json()
+    assert shown["endTime"].startswith("2026-04-13T09:45:00")
+
+
+async def test_google_unreachable_is_503_and_nothing_is_booked(
+    ws: WorkspaceFixture, checked: dict[str, Any], settings: Settings
+) -> None:
+    down = settings.model_copy(
+        update={"google_calendar_base_url": "http://127.0.0.1:9/calendar/v3"}
+    )
+    gateway = GoogleGateway(down)
+    runtime.configure(gateway)  # nothing listens on port 9
+    try:
+        response = await ws.post("/calendar-events", json=booking(checked["id"], "12:00", "12:30"))
+    finally:
+        await gateway.aclose()
+    assert response.status_code == 503, response.text
+    assert response.json()["code"] == "google_unavailable"
+    assert (await ws.get("/calendar-events")).json()["items"] == []
+
+
+async def test_google_failing_with_server_errors_is_503(
+    ws: WorkspaceFixture, checked: dict[str, Any], emulator: GoogleEmulator
+) -> None:
+    emulator.add_fault("unavailable_503", count=5, path_prefix="/calendar/v3/freeBusy")
+    response = await ws.post("/calendar-events", json=booking(checked["id"], "12:00", "12:30"))
+    assert response.status_code == 503, response.text
+    assert response.json()["code"] == "google_unavailable"
