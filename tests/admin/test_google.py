@@ -124,6 +124,8 @@ async def test_connect_then_disconnect_revokes_at_google(
     page = await panel.get(finished.headers["location"])
     assert "Connected as testuser@example.com" in page.text
     assert "Disconnect" in page.text and "Connect Google Account" not in page.text
+    listed = await panel.get(f"/admin/w/{ws.uuid}/accounts")
+    assert "Connected as testuser@example.com" in listed.text
 
     [connection] = await stored(test_db)
     access_token = TokenCipher.from_settings(settings).decrypt(connection.access_token_encrypted)

@@ -88,13 +88,15 @@ async def _list_page(
     workspace = await load_workspace(db, uuid)
     accounts = await service.list_accounts(db, workspace)
     pager = Pager(page, len(accounts))
+    shown = accounts[pager.offset : pager.offset + pager.size]
     return render(
         request,
         "accounts.html",
         admin,
         status_code=status_code,
         workspace=workspace,
-        accounts=accounts[pager.offset : pager.offset + pager.size],
+        accounts=shown,
+        connections={a.id: await google.connection_status(db, a) for a in shown},
         pager=pager,
         tab="accounts",
         **context,
