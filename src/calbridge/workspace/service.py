@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.errors import Conflict, NotFound
@@ -43,7 +44,7 @@ async def create_member(session: AsyncSession, workspace: Workspace, data: Membe
         raise Conflict("A member with this email already exists.", code="member_exists")
     member = Member(workspace_id=workspace.id, name=data.name, email=data.email)
     session.add(member)
-    await session.flush()
+    await _flush_unique_email(session)
     return member
 
 
@@ -59,8 +60,17 @@ async def update_member(
         member.name = data.name
     if data.email is not None:
         member.email = data.email
-    await session.flush()
+    await _flush_unique_email(session)
     return member
+
+
+async def _flush_unique_email(session: AsyncSession) -> None:
+    """The check above cannot see a twin request's uncommitted member; the unique constraint
+    can, and its violation means the same thing."""
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict("A member with this email already exists.", code="member_exists") from None
 
 
 async def delete_member(session: AsyncSession, workspace: Workspace, member_id: int) -> None:
