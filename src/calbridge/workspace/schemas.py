@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
@@ -22,8 +22,17 @@ class MemberCreate(InputModel):
 
 
 class MemberUpdate(InputModel):
+    """PATCH: the fields present change; neither may be null."""
+
     name: Name | None = None
     email: Email | None = None
+
+    @field_validator("name", "email", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null; omit the field to keep its value")
+        return value
 
     @field_validator("email")
     @classmethod
