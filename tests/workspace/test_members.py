@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -121,3 +122,30 @@ async def test_deleting_an_attendee_is_409_member_in_use(
     response = await ws.put(f"/calendar-events/{event['id']}", json={"attendeeIds": []})
     assert response.status_code == 200, response.text
     assert (await ws.delete(f"/members/{alice['id']}")).status_code == 200
+
+
+async def test_simultaneous_creates_with_one_email_give_one_member(
+    ws: WorkspaceFixture, test_db: TestDatabase
+) -> None:
+    await ws.get("/members", token="admin")  # the token's last use is recorded before the race
+    responses = await asyncio.gather(
+        *[
+            ws.post("/members", token="admin", json={"name": f"A{n}", "email": "same@example.com"})
+            for n in range(6)
+        ]
+    )
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [201] + [409] * 5, [response.text for response in responses]
+    for response in responses:
+        if response.status_code == 409:
+            assert_problem(response, 409, "member_exists")
+    assert await member_count(test_db) == 1
+
+
+async def test_null_for_a_member_field_is_422(ws: WorkspaceFixture) -> None:
+    alice = await ws.member("Alice")
+    for field in ("name", "email"):
+        response = await ws.patch(f"/members/{alice['id']}", json={field: None})
+        problem = assert_problem(response, 422, "validation_error")
+        assert [error["field"] for error in problem["errors"]] == [field]
+    assert (await ws.get(f"/members/{alice['id']}")).json() == alice
