@@ -50,6 +50,10 @@ async def _calbridge_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+        # FastAPI answers a body that is not even text (not UTF-8) with a bare 400, but one
+        # that is text yet not JSON with 422: both are the client's invalid input, so both 422.
+        return _unreadable_body()
     status = exc.status_code
     title = _TITLES.get(status, "Error")
     detail = exc.detail if isinstance(exc.detail, str) else title
@@ -86,6 +90,18 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
         code="validation_error",
         errors=errors,
         detail="; ".join(f"{error.field}: {error.message}" for error in errors[:5]),
+    )
+    return problem_response(problem)
+
+
+def _unreadable_body() -> JSONResponse:
+    message = "The request body is not valid JSON in UTF-8."
+    problem = Problem(
+        title="Unprocessable Content",
+        status=422,
+        code="validation_error",
+        errors=[FieldError(field="body", message=message)],
+        detail=message,
     )
     return problem_response(problem)
 
