@@ -61,7 +61,11 @@ async def update_calendar(
 
 
 async def delete_calendar(session: AsyncSession, workspace: Workspace, calendar_id: int) -> None:
-    calendar = await get_calendar(session, workspace, calendar_id)
+    """Locks the calendar as a booking does, so the check for events cannot miss one being
+    booked at the same moment (which would end in a foreign-key error instead of a 409)."""
+    calendar = await repository.get_calendar(session, workspace.id, calendar_id, lock=True)
+    if calendar is None:
+        raise NotFound("Calendar")
     if await session.scalar(select(exists().where(Event.calendar_id == calendar.id))):
         raise Conflict(
             "This calendar still has events; delete them first.", code="calendar_not_empty"
