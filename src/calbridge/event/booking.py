@@ -82,7 +82,9 @@ async def check(
     start_at = resolve(booking.start_time, calendar, "startTime")
     end_at = resolve(booking.end_time, calendar, "endTime")
     _check_order(start_at, end_at)
-    members = await workspace_repository.members_by_id(session, workspace.id, booking.attendee_ids)
+    members = await workspace_repository.members_by_id(
+        session, workspace.id, booking.attendee_ids, share=True
+    )
     missing = [member_id for member_id in booking.attendee_ids if member_id not in members]
     if missing:
         raise ValidationProblem(

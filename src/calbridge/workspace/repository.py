@@ -12,21 +12,28 @@ async def get_workspace_by_uuid(session: AsyncSession, uuid: str) -> Workspace |
     return await session.scalar(select(Workspace).where(Workspace.uuid == uuid))
 
 
-async def get_member(session: AsyncSession, workspace_id: int, member_id: int) -> Member | None:
-    return await session.scalar(
-        select(Member).where(Member.workspace_id == workspace_id, Member.id == member_id)
-    )
+async def get_member(
+    session: AsyncSession, workspace_id: int, member_id: int, *, lock: bool = False
+) -> Member | None:
+    """The member; with ``lock``, its row is locked for update (PostgreSQL) until commit."""
+    query = select(Member).where(Member.workspace_id == workspace_id, Member.id == member_id)
+    if lock:
+        query = query.with_for_update()
+    return await session.scalar(query)
 
 
 async def members_by_id(
-    session: AsyncSession, workspace_id: int, ids: Iterable[int]
+    session: AsyncSession, workspace_id: int, ids: Iterable[int], *, share: bool = False
 ) -> dict[int, Member]:
+    """With ``share``, the rows are locked FOR SHARE (PostgreSQL) until commit: a member about
+    to become an attendee cannot be deleted under the booking, nor the other way round."""
     wanted = set(ids)
     if not wanted:
         return {}
-    result = await session.scalars(
-        select(Member).where(Member.workspace_id == workspace_id, Member.id.in_(wanted))
-    )
+    query = select(Member).where(Member.workspace_id == workspace_id, Member.id.in_(wanted))
+    if share:
+        query = query.with_for_update(read=True)
+    result = await session.scalars(query)
     return {member.id: member for member in result}
 
 

@@ -75,8 +75,12 @@ async def _flush_unique_email(session: AsyncSession) -> None:
 
 async def delete_member(session: AsyncSession, workspace: Workspace, member_id: int) -> None:
     """A member who attends events stays: removing them would rewrite those events' history
-    without their own change record. Remove them from the events first."""
-    member = await get_member(session, workspace, member_id)
+    without their own change record. Remove them from the events first. The member's row is
+    locked first, so a booking that is adding them either finishes before the check (409) or
+    finds them gone (422 member_not_found), never a foreign-key error."""
+    member = await repository.get_member(session, workspace.id, member_id, lock=True)
+    if member is None:
+        raise NotFound("Member")
     attending = await session.scalar(
         select(Attendee.event_id).where(Attendee.member_id == member.id)
     )
