@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -222,3 +223,25 @@ async def test_forbidding_overlap_while_events_overlap_is_409(ws: WorkspaceFixtu
     response = await ws.patch(f"/calendars/{created['id']}", json={"allowOverlap": False})
     assert_problem(response, 409, "slot_conflict")
     assert (await ws.get(f"/calendars/{created['id']}")).json()["allowOverlap"] is True
+
+
+async def test_deleting_a_calendar_while_it_is_booked_never_fails_with_500(
+    ws: WorkspaceFixture, test_db: TestDatabase
+) -> None:
+    await ws.get("/calendars")  # the token's last use is recorded before the race
+    for attempt in range(4):
+        calendar = await ws.calendar(name=f"Race {attempt}")
+        body = {
+            "calendarId": calendar["id"],
+            "title": "Race",
+            "startTime": "2026-04-13T09:00:00",
+            "endTime": "2026-04-13T09:30:00",
+        }
+        deleted, booked = await asyncio.gather(
+            ws.delete(f"/calendars/{calendar['id']}"), ws.post("/calendar-events", json=body)
+        )
+        if deleted.status_code == 200:
+            assert_problem(booked, 422, "calendar_not_found")
+        else:
+            assert booked.status_code == 201, booked.text
+            assert_problem(deleted, 409, "calendar_not_empty")

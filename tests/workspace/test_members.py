@@ -149,3 +149,27 @@ async def test_null_for_a_member_field_is_422(ws: WorkspaceFixture) -> None:
         problem = assert_problem(response, 422, "validation_error")
         assert [error["field"] for error in problem["errors"]] == [field]
     assert (await ws.get(f"/members/{alice['id']}")).json() == alice
+
+
+async def test_deleting_a_member_while_they_are_booked_never_fails_with_500(
+    ws: WorkspaceFixture,
+) -> None:
+    calendar = await ws.calendar(allowOverlap=True)
+    await ws.get("/members")  # the token's last use is recorded before the race
+    for attempt in range(4):
+        member = await ws.member(f"Racer{attempt}")
+        body = {
+            "calendarId": calendar["id"],
+            "title": "Race",
+            "startTime": "2026-04-13T09:00:00",
+            "endTime": "2026-04-13T09:30:00",
+            "attendeeIds": [member["id"]],
+        }
+        deleted, booked = await asyncio.gather(
+            ws.delete(f"/members/{member['id']}"), ws.post("/calendar-events", json=body)
+        )
+        if deleted.status_code == 200:
+            assert_problem(booked, 422, "member_not_found")
+        else:
+            assert booked.status_code == 201, booked.text
+            assert_problem(deleted, 409, "member_in_use")
