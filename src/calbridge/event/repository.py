@@ -18,13 +18,20 @@ SORT_COLUMNS: dict[str, Any] = {
 }
 
 
-async def get_event(session: AsyncSession, workspace_id: int, event_id: int) -> Event | None:
-    return await session.scalar(
+async def get_event(
+    session: AsyncSession, workspace_id: int, event_id: int, *, lock: bool = False
+) -> Event | None:
+    """The event with its attendees; with ``lock``, its row is locked (PostgreSQL) until commit,
+    so changes of one event (and their If-Match checks and versions) happen one at a time."""
+    query = (
         select(Event)
         .where(Event.workspace_id == workspace_id, Event.id == event_id)
         .options(selectinload(Event.attendees))
         .execution_options(populate_existing=True)
     )
+    if lock:
+        query = query.with_for_update(of=Event)
+    return await session.scalar(query)
 
 
 async def find_overlap(

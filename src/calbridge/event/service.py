@@ -44,8 +44,10 @@ class EventView:
         return presenter.snapshot(self.event, self.calendar, self.members)
 
 
-async def get_event(session: AsyncSession, workspace: Workspace, event_id: int) -> Event:
-    event = await repository.get_event(session, workspace.id, event_id)
+async def get_event(
+    session: AsyncSession, workspace: Workspace, event_id: int, *, lock: bool = False
+) -> Event:
+    event = await repository.get_event(session, workspace.id, event_id, lock=lock)
     if event is None:
         raise NotFound("Event")
     return event
@@ -101,7 +103,7 @@ async def update_event(
     *,
     if_match: str | None = None,
 ) -> EventView:
-    event = await get_event(session, workspace, event_id)
+    event = await get_event(session, workspace, event_id, lock=True)
     check_if_match(event, if_match)
     if event.status == "cancelled":
         raise Conflict("A cancelled event cannot be changed.", code="event_cancelled")
@@ -153,7 +155,7 @@ async def cancel_event(
     session: AsyncSession, workspace: Workspace, event_id: int, data: CancelRequest
 ) -> EventView:
     """Cancelling frees the slot; cancelling a cancelled event changes and enqueues nothing."""
-    event = await get_event(session, workspace, event_id)
+    event = await get_event(session, workspace, event_id, lock=True)
     if event.status == "cancelled":
         return await view(session, workspace, event)
     before = await view(session, workspace, event)
@@ -170,7 +172,7 @@ async def cancel_event(
 
 
 async def delete_event(session: AsyncSession, workspace: Workspace, event_id: int) -> None:
-    event = await get_event(session, workspace, event_id)
+    event = await get_event(session, workspace, event_id, lock=True)
     before = await view(session, workspace, event)
     await session.delete(event)
     await session.flush()
@@ -189,7 +191,7 @@ async def delete_event(session: AsyncSession, workspace: Workspace, event_id: in
 async def respond(
     session: AsyncSession, workspace: Workspace, event_id: int, member_id: int, data: RsvpRequest
 ) -> tuple[EventView, Attendee]:
-    event = await get_event(session, workspace, event_id)
+    event = await get_event(session, workspace, event_id, lock=True)
     attendee = next((a for a in event.attendees if a.member_id == member_id), None)
     if attendee is None:
         raise NotFound("Attendee")
