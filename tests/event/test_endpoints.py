@@ -6,6 +6,7 @@ exist there and 2026-10-25 02:00-03:00 happens twice. Expected offsets are writt
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -411,3 +412,39 @@ async def test_attendees_and_rsvp(ws: WorkspaceFixture, test_db: TestDatabase) -
     )
     assert_problem(on_cancelled, 409, "event_cancelled")
     assert (await ws.get(f"{path}/attendees")).json()[0] == answer
+
+
+async def test_simultaneous_changes_with_one_etag_let_one_through(ws: WorkspaceFixture) -> None:
+    """If-Match holds under concurrency: of two PUTs sent with the same ETag, one gets 412.
+    Two simultaneous RSVPs both count."""
+    calendar = await ws.calendar()
+    alice, bob = await ws.member("Alice"), await ws.member("Bob")
+    for attempt in range(3):
+        event = await ws.event(
+            calendar["id"],
+            startTime=f"2026-04-1{attempt}T09:00:00",
+            endTime=f"2026-04-1{attempt}T10:00:00",
+            attendeeIds=[alice["id"], bob["id"]],
+        )
+        path = f"/calendar-events/{event['id']}"
+        tag = (await ws.get(path)).headers["etag"]
+        first, second = await asyncio.gather(
+            ws.put(path, json={"title": "A"}, headers={"If-Match": tag}),
+            ws.put(path, json={"title": "B"}, headers={"If-Match": tag}),
+        )
+        assert sorted([first.status_code, second.status_code]) == [200, 412]
+        winner = first if first.status_code == 200 else second
+        assert (await ws.get(path)).json()["title"] == winner.json()["title"]
+
+        before = (await ws.get(path)).headers["etag"]
+        answers = await asyncio.gather(
+            *[
+                ws.put(f"{path}/attendees/{m['id']}", json={"responseStatus": "accepted"})
+                for m in (alice, bob)
+            ]
+        )
+        assert [answer.status_code for answer in answers] == [200, 200]
+        after = await ws.get(path)
+        assert [a["responseStatus"] for a in after.json()["attendees"]] == ["accepted"] * 2
+        stale = await ws.put(path, json={"title": "C"}, headers={"If-Match": before})
+        assert_problem(stale, 412, "precondition_failed")
