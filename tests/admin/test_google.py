@@ -1,9 +1,11 @@
 """Connecting an account's Google Calendar from the panel, over HTTP against an in-process
 Google emulator: the callback refuses a missing, forged, foreign or reused ``state`` (400, and
-nothing is stored), and Disconnect revokes the grant at Google."""
+nothing is stored), and Disconnect revokes the grant at Google. Neither holds a transaction
+(on SQLite: the write lock) while Google answers."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,6 +22,7 @@ from calbridge.google.models import GoogleConnection, GoogleOAuthState
 from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
 from tests.admin.conftest import Panel
+from tests.google.stalls import book, reached, stall
 from tests.support import databases
 from tests.support.api import WorkspaceFixture
 
@@ -185,3 +188,80 @@ async def test_connect_needs_google_calendar_turned_on(
     assert "Turn on Google Calendar" in refused.text
     async with test_db.database.session(write=False) as session:
         assert await session.scalar(select(func.count()).select_from(GoogleOAuthState)) == 0
+
+
+async def connected_account(
+    test_db: databases.TestDatabase, ws: WorkspaceFixture, panel: Panel, google: httpx.AsyncClient
+) -> str:
+    path = account_path(ws, await used_account(test_db, ws))
+    query = await approve(panel, google, path)
+    assert (await callback(panel, **query)).status_code == 303
+    await panel.get(path)  # the page with the Disconnect form (and its CSRF token)
+    return path
+
+
+async def test_a_slow_revoke_does_not_hold_up_other_writes(
+    test_db: databases.TestDatabase,
+    ws: WorkspaceFixture,
+    panel: Panel,
+    google: httpx.AsyncClient,
+) -> None:
+    path = await connected_account(test_db, ws, panel, google)
+    calendar = await ws.calendar()
+    fault = await stall(google, "/revoke")
+
+    disconnecting = asyncio.create_task(panel.post(f"{path}/google/disconnect"))
+    try:
+        await reached(google, fault)
+        booked = await book(ws, calendar["id"])
+        assert booked.status_code == 201, booked.text
+        assert not disconnecting.done()
+        # The connection is already gone for everyone while Google is being told.
+        assert await stored(test_db) == []
+    finally:
+        gone = await disconnecting
+    assert gone.headers["location"] == f"{path}?google=disconnected"
+
+
+async def test_disconnect_when_google_cannot_revoke_still_forgets_and_says_so(
+    test_db: databases.TestDatabase,
+    ws: WorkspaceFixture,
+    panel: Panel,
+    google: httpx.AsyncClient,
+    emulator: GoogleEmulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    path = await connected_account(test_db, ws, panel, google)
+    emulator.add_fault("unavailable_503", count=3, path_prefix="/revoke")  # every attempt
+
+    gone = await panel.post(f"{path}/google/disconnect")
+
+    assert gone.headers["location"] == f"{path}?google=disconnected-unrevoked"
+    page = await panel.get(gone.headers["location"])
+    assert "Google could not be reached to revoke the access" in page.text
+    assert 'id="google-connection">Not connected<' in page.text
+    assert await stored(test_db) == []
+    assert [grant["revoked"] for grant in emulator.snapshot()["grants"]] == [False]
+    assert any("Google grant not revoked" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_failed_callback_shows_a_page_in_the_browser(
+    test_db: databases.TestDatabase,
+    ws: WorkspaceFixture,
+    panel: Panel,
+    google: httpx.AsyncClient,
+) -> None:
+    path = account_path(ws, await used_account(test_db, ws))
+    query = await approve(panel, google, path)
+
+    page = await panel.client.get(
+        "/google/oauth/callback",
+        params={"state": query["state"], "error": "access_denied"},
+        headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
+    )
+
+    assert page.status_code == 400
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Google did not grant access (access_denied)." in page.text
+    assert f'href="{path}"' in page.text
+    assert await stored(test_db) == []

@@ -3,6 +3,7 @@ break the connection; Disconnect revokes at Google."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 import httpx
@@ -12,6 +13,7 @@ from sqlalchemy import func, select, update
 from calbridge.account.models import Account
 from calbridge.db import utcnow
 from calbridge.google import service
+from calbridge.google.browser import COOKIE_NAME, sign_binding
 from calbridge.google.crypto import TokenCipher
 from calbridge.google.models import GoogleConnection, GoogleOAuthState
 from calbridge_google_emulator import GoogleEmulator
@@ -20,7 +22,12 @@ from tests.support.api import WorkspaceFixture
 if TYPE_CHECKING:  # a runtime import would make pytest collect it as a test class
     from tests.support.databases import TestDatabase
 
-from .conftest import callback, connection_of, new_account, start_flow
+from .conftest import Flow, callback, connection_of, new_account, start_flow
+from .stalls import book, reached, stall
+
+
+def cookie(app: FastAPI, flow: Flow, binding: str | None = None) -> str:
+    return f"{COOKIE_NAME}={sign_binding(app.state.settings, binding or flow.binding)}"
 
 
 async def connection_count(test_db: TestDatabase) -> int:
@@ -174,7 +181,6 @@ async def test_denied_consent_stores_nothing(
     client: httpx.AsyncClient,
 ) -> None:
     flow = await start_flow(test_db, app, google, await new_account(test_db, ws))
-    flow.code = ""
 
     response = await callback(client, app.state.settings, flow, error="access_denied")
 
@@ -189,12 +195,124 @@ async def test_disconnect_revokes_at_google_and_forgets_the_connection(
     connected: int,
     emulator: GoogleEmulator,
 ) -> None:
-    async with test_db.database.transaction() as session:
-        account = await session.get_one(Account, connected)
-        revoked = await service.disconnect(session, account, gateway=app.state.google_gateway)
-        status = await service.connection_status(session, account)
+    revoked = await service.disconnect(
+        test_db.database, connected, gateway=app.state.google_gateway
+    )
 
     assert revoked is True
+    async with test_db.database.session(write=False) as session:
+        account = await session.get_one(Account, connected)
+        status = await service.connection_status(session, account)
     assert status.label == "Not connected"
     assert await connection_of(test_db, connected) is None
     assert [grant["revoked"] for grant in emulator.snapshot()["grants"]] == [True]
+
+
+async def test_a_slow_token_exchange_does_not_hold_up_other_writes(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    app: FastAPI,
+    google: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+) -> None:
+    account_id = await new_account(test_db, ws)
+    calendar = await ws.calendar()
+    flow = await start_flow(test_db, app, google, account_id)
+    fault = await stall(google, "/token")
+
+    finishing = asyncio.create_task(callback(client, app.state.settings, flow))
+    try:
+        await reached(google, fault)
+        booked = await book(ws, calendar["id"])
+        # The booking got the database while the callback was still waiting on Google.
+        assert booked.status_code == 201, booked.text
+        assert not finishing.done()
+    finally:
+        finished = await finishing
+    assert finished.status_code == 303, finished.text
+    assert await connection_of(test_db, account_id) is not None
+
+
+async def test_a_state_whose_exchange_failed_stays_used(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    app: FastAPI,
+    google: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+    emulator: GoogleEmulator,
+) -> None:
+    flow = await start_flow(test_db, app, google, await new_account(test_db, ws))
+    emulator.add_fault("unavailable_503", count=3, path_prefix="/token")  # every attempt
+
+    failed = await callback(client, app.state.settings, flow)
+    # Google is back and would still take the code, but the state was used up.
+    again = await callback(client, app.state.settings, flow)
+
+    assert failed.status_code == 503
+    assert failed.json()["code"] == "google_unavailable"
+    assert again.status_code == 400
+    assert again.json()["code"] == "oauth_state_invalid"
+    assert await connection_count(test_db) == 0
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+async def test_a_browser_sees_a_page_linking_back_to_the_account(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    app: FastAPI,
+    google: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+) -> None:
+    account_id = await new_account(test_db, ws)
+    flow = await start_flow(test_db, app, google, account_id)
+    async with test_db.database.transaction() as session:
+        await session.execute(update(GoogleOAuthState).values(expires_at=utcnow()))
+
+    expired = await client.get(
+        "/google/oauth/callback",
+        params={"state": flow.state, "code": "c"},
+        headers={"Accept": BROWSER, "Cookie": cookie(app, flow)},
+    )
+    denied = await client.get(
+        "/google/oauth/callback",
+        params={"state": flow.state, "error": "<b>access_denied</b>"},
+        headers={"Accept": BROWSER},
+    )
+    unknown = await client.get(
+        "/google/oauth/callback", params={"state": "made-up"}, headers={"Accept": BROWSER}
+    )
+
+    for page in (expired, denied, unknown):
+        assert page.status_code == 400
+        assert page.headers["content-type"].startswith("text/html")
+    assert "This connect attempt has expired; start again." in expired.text
+    assert f'href="/admin/accounts/{account_id}"' in expired.text
+    assert "Back to the account" in expired.text
+    assert "Google did not grant access (error)." in denied.text
+    assert "<b>" not in denied.text
+    assert "This connect attempt is unknown or was already used" in unknown.text
+    assert 'href="/admin/workspaces"' in unknown.text
+    assert await connection_count(test_db) == 0
+
+
+async def test_an_api_client_gets_problem_json(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    app: FastAPI,
+    google: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+) -> None:
+    flow = await start_flow(test_db, app, google, await new_account(test_db, ws))
+
+    refused = await client.get(
+        "/google/oauth/callback",
+        params={"state": flow.state, "code": flow.code},
+        headers={"Accept": "application/json", "Cookie": cookie(app, flow, "other-binding")},
+    )
+
+    assert refused.status_code == 400
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["code"] == "oauth_state_invalid"
+    assert refused.json()["detail"] == "This connect attempt was started in another session."

@@ -206,9 +206,17 @@ async def disconnect_google(
     form: CheckedForm,
     db: SessionDep,
 ) -> Response:
-    """Revoke the grant at Google and forget the connection."""
+    """Forget the connection, then revoke the grant at Google.
+
+    The deletion is committed before Google is called, so no transaction (on SQLite: the
+    database's write lock) waits on Google. The revoke runs in the request rather than as a
+    background task after the response, so the page can say whether Google confirmed it (if
+    not, the admin is told to remove the access in the Google account)."""
     workspace = await load_workspace(db, uuid)
     account = await _get(db, workspace, account_id)
-    revoked = await google.disconnect(db, account, gateway=gateway_of(request.app.state))
+    gateway = gateway_of(request.app.state)
+    revocation = await google.forget(db, account, gateway=gateway)
+    await db.commit()  # the request's only write; nothing below touches the database
+    revoked = await google.revoke(gateway, revocation)
     outcome = "disconnected" if revoked else "disconnected-unrevoked"
     return redirect(f"{_account_url(uuid, account.id)}?google={outcome}")

@@ -5,7 +5,11 @@ The admin panel's "Connect Google Account" action (admin sign-in and CSRF checke
 redirect to Google that also sets the binding in a signed, HttpOnly, SameSite=Lax cookie scoped
 to ``/google/oauth`` (the admin session cookie is scoped to ``/admin`` and never reaches the
 callback). The callback (``GET /google/oauth/callback``) reads the cookie back and hands it to
-``finish_connect``, so a ``state`` copied into another browser cannot finish the flow.
+``consume_state``, so a ``state`` copied into another browser cannot finish the flow.
+
+A callback that fails is answered for whoever asked: a browser (its ``Accept`` ranks
+``text/html`` above JSON) gets a small page saying what went wrong with a link back to the
+page the flow was started from; an API client gets problem+json.
 """
 
 from __future__ import annotations
@@ -18,12 +22,18 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.account.models import Account
+from calbridge.admin.render import render
+from calbridge.errors import CalbridgeError
 from calbridge.google.gateway import gateway_of
 from calbridge.google.oauth import start_connect
+from calbridge.http import problem_response
 from calbridge.settings import Settings
 
 COOKIE_NAME = "calbridge_google_oauth"
 COOKIE_PATH = "/google/oauth"
+# Where a failed callback links to when its state (and so its account page) is unknown.
+PANEL_HOME = "/admin/workspaces"
+JSON_TYPES = ("application/json", "application/problem+json")
 
 
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
@@ -80,4 +90,46 @@ async def connect_redirect(
     )
     response = RedirectResponse(url, status_code=303)
     set_binding_cookie(request, response, binding)
+    return response
+
+
+def prefers_html(accept: str) -> bool:
+    """Whether an ``Accept`` header ranks ``text/html`` above JSON: a browser's navigation
+    (``text/html,…,*/*;q=0.8``) does; ``application/json``, ``*/*`` or no header do not."""
+    ranks: dict[str, float] = {}
+    for item in accept.split(","):
+        media, *params = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        media = media.lower()
+        ranks[media] = max(quality, ranks.get(media, 0.0))
+    html = ranks.get("text/html", 0.0)
+    return html > 0 and html > max(ranks.get(media, 0.0) for media in JSON_TYPES)
+
+
+def failure_response(request: Request, failure: CalbridgeError, *, back: str | None) -> Response:
+    """The answer to a failed callback: for a browser, an HTML page linking to ``back`` (the
+    page the flow was started from, when the state told us) or else to the panel; for anyone
+    else, problem+json."""
+    response: Response
+    if prefers_html(request.headers.get("accept", "")):
+        response = render(
+            request,
+            "google_error.html",
+            None,
+            status_code=failure.status_code,
+            title="Google account not connected",
+            message=failure.detail,
+            back=back or PANEL_HOME,
+            back_label="Back to the account" if back else "Back to the admin panel",
+        )
+    else:
+        response = problem_response(failure.problem(), failure.headers)
+    response.headers["Vary"] = "Accept"
     return response

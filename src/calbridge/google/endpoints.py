@@ -27,13 +27,19 @@ from sqlalchemy import select
 from calbridge.account.models import Account
 from calbridge.auth.scopes import Scope
 from calbridge.deps import READ_METHODS, authenticate, get_database
-from calbridge.errors import FieldError, NotFound, ValidationProblem, problem_responses
+from calbridge.errors import (
+    CalbridgeError,
+    FieldError,
+    NotFound,
+    ValidationProblem,
+    problem_responses,
+)
 from calbridge.google import account_calendar, browser
 from calbridge.google.client import GoogleCalendarClient
 from calbridge.google.errors import GoogleNotConnected, GooglePermissionDisabled, OAuthFlowError
 from calbridge.google.gateway import gateway_of
 from calbridge.google.models import ACTIVE, GoogleConnection
-from calbridge.google.oauth import finish_connect, return_path
+from calbridge.google.oauth import consume_state, finish_connect, return_path
 from calbridge.google.schemas import CreateEntry, EntryDetailBody, EntryList
 from calbridge.google.service import calendar_client, get_connection
 from calbridge.timezones import NonexistentLocalTime
@@ -161,19 +167,38 @@ async def create_calendar_entry(target: WriteAccount, request: Request) -> Entry
     return EntryDetailBody(data=await account_calendar.create_entry(target.client, entry))
 
 
+def _error_code(error: str) -> str:
+    # Shown to the admin: an RFC 6749 error code, not whatever text a crafted link carries.
+    plain = error.isascii() and error.replace("_", "").isalnum() and len(error) <= 64
+    return error if plain else "error"
+
+
 @router.get("/google/oauth/callback", include_in_schema=False)
 async def google_oauth_callback(
     request: Request, state: str = "", code: str = "", error: str = ""
 ) -> Response:
-    """Google sends the admin's browser here after consent (see ``google.browser``)."""
+    """Google sends the admin's browser here after consent (see ``google.browser``).
+
+    Three steps, none of which holds a transaction while Google answers (``google.oauth``): the
+    state is consumed and committed, the code exchanged, the connection stored. A failure is
+    answered as a small HTML page to a browser, and as problem+json to an API client."""
     binding = browser.read_binding(request)
     gateway = gateway_of(request.app.state)
-    async with get_database(request).session(write=True) as session:
-        target = await return_path(session, state) or "/admin"
-        if error:  # e.g. access_denied: the admin pressed Cancel at Google
-            raise OAuthFlowError(f"Google did not grant access ({error}).")
-        await finish_connect(session, state=state, code=code, binding=binding, gateway=gateway)
-        await session.commit()
+    database = get_database(request)
+    back: str | None = None
+    try:
+        async with database.transaction() as session:
+            back = await return_path(session, state)
+            if error:  # e.g. access_denied: the admin pressed Cancel at Google
+                raise OAuthFlowError(f"Google did not grant access ({_error_code(error)}).")
+            pending = await consume_state(session, state=state, binding=binding, gateway=gateway)
+            if not code:
+                raise OAuthFlowError("Google sent no authorization code.")
+        # Committed: the state is used up now, whatever Google answers next.
+        await finish_connect(database, pending, code=code, gateway=gateway)
+    except CalbridgeError as failure:
+        return browser.failure_response(request, failure, back=back)
+    target = back or "/admin"
     separator = "&" if "?" in target else "?"
     response = RedirectResponse(f"{target}{separator}{urlencode({'google': 'connected'})}", 303)
     browser.clear_binding_cookie(response)

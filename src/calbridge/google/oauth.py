@@ -2,12 +2,21 @@
 
 ``start_connect`` stores the flow server-side (the state as a hash, the PKCE verifier encrypted,
 a hash of the caller's ``binding`` and an expiry) and returns Google's authorization URL.
-``finish_connect`` accepts the callback only for a state that exists, has not expired, has not
-been used, and was started with the same ``binding`` (the admin panel passes a value only the
-admin's browser holds, see ``google.browser``). The state is consumed first; then the code is
-exchanged with the verifier, the email read from userinfo, and the connection stored with its
-tokens encrypted. Any failure raises ``OAuthFlowError`` (400) and, because the caller's
-transaction then rolls back, nothing is stored.
+The callback finishes in three steps, so that no transaction (on SQLite: the database's write
+lock) is open while Google answers:
+
+1. ``consume_state`` (a short transaction the caller commits): the state must exist, not have
+   expired, and have been started with the same ``binding`` (the admin panel passes a value
+   only the admin's browser holds, see ``google.browser``); it is deleted, so it is used once.
+2. ``exchange`` (no transaction): the code is exchanged with the PKCE verifier and the email
+   read from userinfo.
+3. ``store_connection`` (a second short transaction): the connection is stored (or replaced)
+   with its tokens encrypted.
+
+``finish_connect`` runs steps 2 and 3. Any failure raises ``OAuthFlowError`` (400) or, when
+Google cannot be reached, ``GoogleUnavailable`` (503), and no connection is stored. A state
+whose exchange failed stays consumed: Google's codes are one-time too, so the flow cannot be
+finished again anyway, and the admin starts again from the account page (a new state).
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -23,7 +33,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.account.models import Account
-from calbridge.db import utcnow
+from calbridge.db import Database, utcnow
 from calbridge.google import token_endpoint
 from calbridge.google.crypto import TokenCipher
 from calbridge.google.errors import (
@@ -34,6 +44,7 @@ from calbridge.google.errors import (
 )
 from calbridge.google.gateway import GoogleGateway
 from calbridge.google.models import ACTIVE, GoogleConnection, GoogleOAuthState
+from calbridge.google.token_endpoint import TokenGrant
 from calbridge.settings import get_settings
 
 CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar"
@@ -103,7 +114,29 @@ async def start_connect(
     return f"{settings.google_auth_url}?{urlencode(query)}"
 
 
-async def _consume_state(session: AsyncSession, state: str, binding: str) -> GoogleOAuthState:
+@dataclass(frozen=True)
+class PendingConnect:
+    """A flow whose state was consumed: the account it connects and the PKCE verifier (in
+    memory only), waiting for Google's code to be exchanged."""
+
+    account_id: int
+    verifier: str
+
+
+@dataclass(frozen=True)
+class Granted:
+    """What Google gave for a flow: the tokens and the Google account's email."""
+
+    account_id: int
+    grant: TokenGrant
+    email: str
+
+
+async def consume_state(
+    session: AsyncSession, *, state: str, binding: str, gateway: GoogleGateway
+) -> PendingConnect:
+    """Check the callback's ``state`` against the one stored and delete it (step 1). The caller
+    commits before calling Google, so a state is used once whatever Google answers."""
     if not state:
         raise OAuthFlowError("The callback carries no state.", code="oauth_state_invalid")
     row = await session.scalar(
@@ -125,41 +158,45 @@ async def _consume_state(session: AsyncSession, state: str, binding: str) -> Goo
     consumed = await session.execute(delete(GoogleOAuthState).where(GoogleOAuthState.id == row.id))
     if getattr(consumed, "rowcount", 0) != 1:  # a concurrent callback won
         raise OAuthFlowError("This connect attempt was already used.", code="oauth_state_invalid")
-    return row
+    verifier = TokenCipher.from_settings(gateway.settings).decrypt(row.code_verifier_encrypted)
+    return PendingConnect(row.account_id, verifier)
 
 
-async def finish_connect(
-    session: AsyncSession,
-    *,
-    state: str,
-    code: str,
-    binding: str,
-    gateway: GoogleGateway | None = None,
-) -> GoogleConnection:
-    """Finish the flow ``state`` names: store (or replace) the account's connection."""
-    gateway = gateway or GoogleGateway(get_settings())
-    pending = await _consume_state(session, state, binding)
-    if not code:
-        raise OAuthFlowError("Google sent no authorization code.")
-    cipher = TokenCipher.from_settings(gateway.settings)
+async def exchange(gateway: GoogleGateway, pending: PendingConnect, code: str) -> Granted:
+    """Google's tokens and the account's email for ``code`` (step 2; no database involved, so
+    call it with no transaction open)."""
     try:
-        grant = await token_endpoint.exchange_code(
-            gateway, code, cipher.decrypt(pending.code_verifier_encrypted)
-        )
+        grant = await token_endpoint.exchange_code(gateway, code, pending.verifier)
         email = await token_endpoint.userinfo_email(gateway, grant.access_token)
     except GoogleOAuthRejected as error:
-        raise OAuthFlowError(f"Google refused the connection: {error.message}") from error
+        raise OAuthFlowError(
+            f"Google refused the connection: {error.message}. Start again from the account page."
+        ) from error
     except GoogleRetryable as error:
-        raise GoogleUnavailable() from error
+        raise GoogleUnavailable(
+            "Google could not be reached to finish connecting; start again from the account "
+            "page in a moment."
+        ) from error
     if grant.scopes and CALENDAR_SCOPE not in grant.scopes:
         raise OAuthFlowError("Access to Google Calendar was not granted.")
+    return Granted(pending.account_id, grant, email)
+
+
+async def store_connection(
+    session: AsyncSession, granted: Granted, *, gateway: GoogleGateway
+) -> GoogleConnection:
+    """Store (or replace) the account's connection with what Google granted (step 3)."""
+    if await session.get(Account, granted.account_id) is None:
+        raise OAuthFlowError("The account was deleted while it was being connected.")
+    cipher = TokenCipher.from_settings(gateway.settings)
+    grant = granted.grant
     connection = await session.scalar(
-        select(GoogleConnection).where(GoogleConnection.account_id == pending.account_id)
+        select(GoogleConnection).where(GoogleConnection.account_id == granted.account_id)
     )
     if connection is None:
-        connection = GoogleConnection(account_id=pending.account_id)
+        connection = GoogleConnection(account_id=granted.account_id)
         session.add(connection)
-    connection.google_email = email
+    connection.google_email = granted.email
     connection.scopes = grant.scopes
     connection.access_token_encrypted = cipher.encrypt(grant.access_token)
     if grant.refresh_token or connection.refresh_token_encrypted is None:
@@ -174,8 +211,18 @@ async def finish_connect(
     return connection
 
 
+async def finish_connect(
+    database: Database, pending: PendingConnect, *, code: str, gateway: GoogleGateway
+) -> GoogleConnection:
+    """Steps 2 and 3 for a consumed state: call Google with no transaction open, then store
+    the connection in a short transaction of its own."""
+    granted = await exchange(gateway, pending, code)
+    async with database.transaction() as session:
+        return await store_connection(session, granted, gateway=gateway)
+
+
 async def return_path(session: AsyncSession, state: str) -> str | None:
-    """Where the browser goes after the callback for ``state`` (read before finishing)."""
+    """Where the browser goes after the callback for ``state`` (read before consuming it)."""
     if not state:
         return None
     return await session.scalar(

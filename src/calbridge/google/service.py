@@ -1,8 +1,15 @@
 """An account's Google connection: its status for the admin panel, disconnecting, and a
-Calendar client for it."""
+Calendar client for it.
+
+Disconnecting is two steps so that Google is never called inside an open transaction:
+``forget`` deletes the connection in the caller's transaction and returns its token, the caller
+commits, then ``revoke`` tells Google. ``disconnect`` does both for callers without a
+transaction of their own.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Literal
 
@@ -14,11 +21,13 @@ from calbridge.db import Database
 from calbridge.google import token_endpoint
 from calbridge.google.client import GoogleCalendarClient
 from calbridge.google.credentials import ConnectionCredentials
-from calbridge.google.crypto import TokenCipher
+from calbridge.google.crypto import InvalidToken, TokenCipher
 from calbridge.google.errors import GoogleError
 from calbridge.google.gateway import GoogleGateway
 from calbridge.google.models import ACTIVE, GoogleConnection
 from calbridge.settings import get_settings
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,27 +63,62 @@ async def connection_status(session: AsyncSession, account: Account) -> Connecti
     return ConnectionStatus("broken", connection.google_email, connection.last_error)
 
 
-async def disconnect(
+@dataclass(frozen=True)
+class Revocation:
+    """The token of a deleted connection, to revoke at Google once the deletion is committed
+    (``token`` is None when it could not be decrypted: the key is gone)."""
+
+    token: str | None
+
+
+async def forget(
     session: AsyncSession, account: Account, *, gateway: GoogleGateway | None = None
-) -> bool:
-    """Revoke the grant at Google and delete the connection. Returns whether Google confirmed
-    the revocation; the connection is deleted either way (a grant Google could not be told
-    about stays visible under the user's Google account permissions, where they can remove
-    it), so Disconnect always works. No connection: nothing to do, returns True."""
+) -> Revocation | None:
+    """Delete the account's connection in the caller's transaction; what to revoke at Google
+    afterwards (None: there was no connection). Google is not called here: the caller commits
+    first and then calls ``revoke`` with no transaction open (on SQLite an open write
+    transaction would hold the database's write lock for as long as Google takes)."""
     gateway = gateway or GoogleGateway(get_settings())
     connection = await get_connection(session, account.id)
     if connection is None:
-        return True
-    cipher = TokenCipher.from_settings(gateway.settings)
+        return None
     secret = connection.refresh_token_encrypted or connection.access_token_encrypted
-    revoked = True
     try:
-        await token_endpoint.revoke(gateway, cipher.decrypt(secret))
-    except GoogleError:
-        revoked = False
+        token: str | None = TokenCipher.from_settings(gateway.settings).decrypt(secret)
+    except InvalidToken:
+        token = None
     await session.delete(connection)
     await session.flush()
-    return revoked
+    return Revocation(token)
+
+
+async def revoke(gateway: GoogleGateway, revocation: Revocation | None) -> bool:
+    """Revoke a forgotten connection's grant at Google; call it with no transaction open.
+    Whether Google confirmed it (True when there was nothing to revoke). A grant Google could
+    not be told about stays listed under the user's Google account permissions, where they
+    can remove it; the failure is logged."""
+    if revocation is None:
+        return True
+    if revocation.token is None:
+        logger.warning("Google grant not revoked: its token could not be decrypted")
+        return False
+    try:
+        await token_endpoint.revoke(gateway, revocation.token)
+    except GoogleError as error:
+        logger.warning("Google grant not revoked: %s", error.message)
+        return False
+    return True
+
+
+async def disconnect(database: Database, account_id: int, *, gateway: GoogleGateway) -> bool:
+    """Delete the account's connection (a short transaction of its own), then revoke the grant
+    at Google with no transaction open. Whether Google confirmed the revocation; the connection
+    is deleted either way, so Disconnect always works. Not for use inside an open write
+    transaction (on SQLite its own transaction would wait for that one)."""
+    async with database.transaction() as session:
+        account = await session.get(Account, account_id)
+        revocation = None if account is None else await forget(session, account, gateway=gateway)
+    return await revoke(gateway, revocation)
 
 
 def calendar_client(
