@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from sqlalchemy import text
 
 from tests.idempotency.conftest import app_with, key, row_counts, workspace_on
 
@@ -91,6 +92,22 @@ async def test_an_expired_key_runs_again(test_db: TestDatabase) -> None:
     assert (await row_counts(test_db))["events"] == 3
 
 
+async def test_expired_keys_do_not_pile_up(test_db: TestDatabase) -> None:
+    app = app_with(test_db, idempotency_ttl_seconds=0)
+    async with workspace_on(test_db, app) as ws:
+        for index in range(4):
+            body = {"name": f"M{index}", "email": f"m{index}@example.com"}
+            response = await ws.post("/members", json=body, headers=key(f"member-{index}"))
+            assert response.status_code == 201
+    # Each new key cleared the expired ones before it; only the last one is left.
+    assert await _stored_keys(test_db) == ["member-3"]
+
+
+async def _stored_keys(test_db: TestDatabase) -> list[str]:
+    async with test_db.database.session(write=False) as session:
+        return list(await session.scalars(text("SELECT key FROM idempotency_keys ORDER BY id")))
+
+
 async def test_a_key_within_its_ttl_replays(test_db: TestDatabase) -> None:
     app = app_with(test_db, idempotency_ttl_seconds=3600)
     async with workspace_on(test_db, app) as ws:
@@ -99,6 +116,7 @@ async def test_a_key_within_its_ttl_replays(test_db: TestDatabase) -> None:
         second = await ws.post("/members", json=body, headers=key("fresh"))
     assert second.headers[REPLAYED] == "true"
     assert second.json() == first.json()
+    assert await _stored_keys(test_db) == ["fresh"]
 
 
 async def test_a_twin_of_a_running_request_gets_409(test_db: TestDatabase) -> None:

@@ -9,15 +9,19 @@ after a server error runs again. Keys belong to the token that sent them.
 The response is stored just after the request's own transaction commits. Should the process die
 in between, the key stays "in progress" until ``idempotency_lock_seconds`` pass; a retry before
 that gets 409, after it the request runs again.
+
+Expired keys are deleted as new keys are claimed, a bounded batch at a time, so the table holds
+about one TTL's worth of keys rather than every key ever sent.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,6 +34,7 @@ from calbridge.settings import Settings
 
 HEADER = b"idempotency-key"
 REPLAYED = "Idempotent-Replayed"
+PURGE_BATCH = 100
 
 
 class IdempotencyMiddleware:
@@ -112,6 +117,7 @@ class IdempotencyMiddleware:
                         await session.flush()
                         existing = None
                     if existing is None:
+                        await _purge_expired(session, now)
                         session.add(
                             IdempotencyKey(
                                 scope=token_scope,
@@ -191,6 +197,21 @@ class IdempotencyMiddleware:
             title=titles.get(status, "Error"), status=status, code=code, detail=detail
         )
         await problem_response(problem)(scope, receive, send)
+
+
+async def _purge_expired(session: AsyncSession, now: datetime) -> None:
+    """Deletes up to PURGE_BATCH expired keys of any token. Rows another transaction is
+    purging are skipped (PostgreSQL), so concurrent claims never wait on one another here."""
+    expired = await session.scalars(
+        select(IdempotencyKey.id)
+        .where(IdempotencyKey.expires_at <= now)
+        .order_by(IdempotencyKey.id)
+        .limit(PURGE_BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(expired)
+    if ids:
+        await session.execute(delete(IdempotencyKey).where(IdempotencyKey.id.in_(ids)))
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -17,7 +17,7 @@ class IdempotencyKey(Base):
     __table_args__ = (UniqueConstraint("scope", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # SHA-256 of the bearer token: keys of different tokens never meet.
+    # The id of the API token that sent the key: keys of different tokens never meet.
     scope: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(255))
     fingerprint: Mapped[str] = mapped_column(String(64))
