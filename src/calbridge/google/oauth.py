@@ -76,9 +76,9 @@ async def start_connect(
 ) -> str:
     """Begin connecting ``account``; the URL to send the admin's browser to.
 
-    ``binding`` must come back to ``finish_connect`` from the same browser session (the admin
-    panel uses ``google.browser.new_binding``). ``return_to`` (a path on this site) is where the
-    callback sends the browser afterwards."""
+    ``binding`` must come back to ``consume_state`` from the same browser session (the admin
+    panel makes one in ``google.browser.connect_redirect``). ``return_to`` (a path on this
+    site) is where the callback sends the browser afterwards."""
     gateway = gateway or GoogleGateway(get_settings())
     settings = gateway.settings
     if not binding:
