@@ -50,9 +50,10 @@ async def _calbridge_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
-        # FastAPI answers a body that is not even text (not UTF-8) with a bare 400, but one
-        # that is text yet not JSON with 422: both are the client's invalid input, so both 422.
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+        # FastAPI answers a JSON body that is not even text (not UTF-8) with a bare 400, but
+        # one that is text yet not JSON with 422: both are the client's invalid input, so
+        # both 422. (Other parse failures, such as a broken HTML form, stay 400.)
         return _unreadable_body()
     status = exc.status_code
     title = _TITLES.get(status, "Error")
