@@ -143,10 +143,15 @@ async def update_event(
     ):
         if field in fields:
             setattr(event, attribute, getattr(data, field))
+    await _flush(session)  # new attendees get their defaults
+    after = EventView(event, calendar, members)
+    if after.snapshot() == before_snapshot:
+        # Nothing the client can see changed: no new version (the ETag stays), no job (no sync,
+        # no rule run), like cancelling a cancelled event.
+        return after
     event.google_sync_status = _sync_status(calendar, event.google_sync_status)
     _touch(event)
     await _flush(session)
-    after = EventView(event, calendar, members)
     await _changed(session, after, "updated", before=before_snapshot)
     return after
 
