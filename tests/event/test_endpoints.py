@@ -448,3 +448,26 @@ async def test_simultaneous_changes_with_one_etag_let_one_through(ws: WorkspaceF
         assert [a["responseStatus"] for a in after.json()["attendees"]] == ["accepted"] * 2
         stale = await ws.put(path, json={"title": "C"}, headers={"If-Match": before})
         assert_problem(stale, 412, "precondition_failed")
+
+
+async def test_put_that_changes_nothing_keeps_etag_and_enqueues_nothing(
+    ws: WorkspaceFixture, test_db: TestDatabase
+) -> None:
+    calendar = await ws.calendar()
+    alice = await ws.member("Alice")
+    event = await ws.event(calendar["id"], attendeeIds=[alice["id"]])
+    path = f"/calendar-events/{event['id']}"
+    tag = (await ws.get(path)).headers["etag"]
+    for body in (
+        {},
+        {"title": event["title"]},
+        {"startTime": "2026-04-13T07:00:00Z", "attendeeIds": [alice["id"]]},
+    ):
+        response = await ws.put(path, json=body, headers={"If-Match": tag})
+        assert response.status_code == 200, response.text
+        assert response.headers["etag"] == tag, body
+        assert response.json() == event
+    assert await changes(test_db, event["id"]) == ["created"]
+    changed = await ws.put(path, json={"title": "New"}, headers={"If-Match": tag})
+    assert changed.headers["etag"] != tag
+    assert await changes(test_db, event["id"]) == ["created", "updated"]
