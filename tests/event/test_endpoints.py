@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy import func, select
 
+from calbridge.account.models import Account
 from calbridge.event.models import Event
 from calbridge.outbox.models import OutboxJob
 from tests.support.api import WorkspaceFixture
@@ -471,3 +472,19 @@ async def test_put_that_changes_nothing_keeps_etag_and_enqueues_nothing(
     changed = await ws.put(path, json={"title": "New"}, headers={"If-Match": tag})
     assert changed.headers["etag"] != tag
     assert await changes(test_db, event["id"]) == ["created", "updated"]
+
+
+async def test_events_of_a_linked_calendar_wait_for_sync(
+    ws: WorkspaceFixture, test_db: TestDatabase
+) -> None:
+    async with test_db.database.transaction() as session:
+        account = Account(workspace_id=ws.workspace.id, name="Sales")
+        session.add(account)
+        await session.flush()
+        account_id = account.id
+    calendar = await ws.calendar(googleAccountId=account_id, googleCalendarId="primary")
+    event = await ws.event(calendar["id"])
+    assert event["googleSyncStatus"] == "pending"
+    assert event["googleEventId"] is None
+    unlinked = await ws.event((await ws.calendar(name="Local"))["id"])
+    assert unlinked["googleSyncStatus"] == "not_linked"
