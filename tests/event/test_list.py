@@ -55,6 +55,22 @@ async def test_date_range_is_overlap_of_half_open_intervals(ws: WorkspaceFixture
     # With offsets, the instants count: 07:30Z is 09:30 in Amsterdam.
     assert await ids(ws, startDate=f"{day}07:30:00Z", endDate=f"{day}08:00:00+00:00") == [b["id"]]
 
+    # An event that began weeks before the range and runs through it overlaps it.
+    other = (await ws.calendar(name="Long"))["id"]
+    long = await ws.event(other, startTime="2026-03-20T08:00:00", endTime="2026-04-20T08:00:00")
+    window = {"startDate": f"{day}09:30:00", "endDate": f"{day}10:00:00"}
+    assert await ids(ws, **window) == [long["id"], b["id"]]
+    assert await ids(ws, calendarId=other, **window) == [long["id"]]
+    assert await ids(ws, calendarId=other, startDate="2026-04-20T08:00:00") == []
+    # Still found after it moves to another calendar, or grows.
+    third = (await ws.calendar(name="Third"))["id"]
+    moved = await ws.put(f"/calendar-events/{long['id']}", json={"calendarId": third})
+    assert moved.status_code == 200, moved.text
+    assert await ids(ws, calendarId=third, **window) == [long["id"]]
+    grown = await ws.put(f"/calendar-events/{c['id']}", json={"endTime": "2026-05-30T11:00:00"})
+    assert grown.status_code == 200, grown.text
+    assert c["id"] in await ids(ws, startDate="2026-05-29T00:00:00")
+
 
 async def test_naive_dates_are_local_to_the_calendar_or_the_workspace(
     ws: WorkspaceFixture,
