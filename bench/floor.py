@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -71,12 +71,18 @@ def floor_app(settings: Settings | None = None) -> Starlette:
         calendar_id = int(params["calendarId"])
         start_at = datetime.fromisoformat(params["startDate"])
         end_at = datetime.fromisoformat(params["endDate"])
-        where = (
-            Event.calendar_id == calendar_id,
-            Event.start_at < end_at,
-            Event.end_at > start_at,
-        )
         async with database.session(write=False) as session:
+            # The same bounded range query as the list endpoint: the calendar's longest event
+            # (an index lookup) bounds start_at from below.
+            longest = await session.scalar(
+                select(func.max(Event.duration_seconds)).where(Event.calendar_id == calendar_id)
+            )
+            where = (
+                Event.calendar_id == calendar_id,
+                Event.start_at < end_at,
+                Event.end_at > start_at,
+                Event.start_at > start_at - timedelta(seconds=longest or 0),
+            )
             total = await session.scalar(select(func.count()).select_from(Event).where(*where))
             rows = await session.execute(
                 select(*COLUMNS).where(*where).order_by(Event.start_at, Event.id).limit(PAGE_SIZE)

@@ -73,15 +73,17 @@ def _event_rows(seeded: Seeded, count: int) -> list[dict[str, Any]]:
     rows = []
     for index in range(count):
         start_at = LIST_SPAN_START + step * index
+        minutes = rng.choice((15, 30, 45, 60, 90, 120))
         rows.append(
             {
                 "workspace_id": seeded.workspace_id,
                 "calendar_id": seeded.list_calendar_id,
                 "title": f"Seeded event {index}",
                 "start_at": start_at,
-                "end_at": start_at + timedelta(minutes=rng.choice((15, 30, 45, 60, 90, 120))),
+                "end_at": start_at + timedelta(minutes=minutes),
                 "status": "confirmed",
                 "metadata": {},
+                "duration_seconds": minutes * 60,
                 "exclusive": False,
                 "version": 1,
                 "google_sync_status": "not_linked",

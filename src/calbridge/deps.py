@@ -60,18 +60,21 @@ def bearer_secret(request: Request) -> str:
     return secret.strip()
 
 
-async def authenticate(request: Request, session: AsyncSession) -> Subject:
-    found = await auth_service.find_live_token(session, bearer_secret(request))
+async def authenticate(request: Request, session: AsyncSession | None = None) -> Subject:
+    """The token's subject. The lookup runs in a short read session of its own, before the
+    request's session begins: on SQLite a write request's session holds the write lock from its
+    first query, and a token lookup has no business inside it. ``session`` is accepted for
+    callers that have one, and unused."""
+    database = get_database(request)
+    async with database.session(write=False) as lookup:
+        found = await auth_service.find_live_token(lookup, bearer_secret(request))
     if found is None:
         raise Unauthenticated("The bearer token is unknown, revoked or expired.")
     token, workspace = found
     if auth_service.needs_touch(token):
-        if request.method in READ_METHODS:
-            # A read request holds no write lock; record the use in a short write of its own.
-            async with get_database(request).transaction() as write_session:
-                await auth_service.touch(write_session, token.id)
-        else:
-            await auth_service.touch(session, token.id)
+        # At most once a minute per token: a short write of its own.
+        async with database.transaction() as write_session:
+            await auth_service.touch(write_session, token.id)
     return Subject(token_id=token.id, workspace=workspace, scopes=frozenset(token.scopes))
 
 

@@ -7,15 +7,21 @@ from calbridge.calendar.models import Calendar
 
 
 async def get_calendar(
-    session: AsyncSession, workspace_id: int, calendar_id: int, *, lock: bool = False
+    session: AsyncSession,
+    workspace_id: int,
+    calendar_id: int,
+    *,
+    lock: bool = False,
+    share: bool = False,
 ) -> Calendar | None:
-    """The calendar; with ``lock``, its row is locked for the transaction (PostgreSQL), which
-    serialises bookings of one calendar. SQLite's write transactions are serialised already."""
+    """The calendar; with ``lock``, its row is locked for the transaction on PostgreSQL
+    (``FOR UPDATE``, or ``FOR SHARE`` with ``share``). SQLite's write transactions are
+    serialised already, so there the lock is a no-op."""
     query = select(Calendar).where(
         Calendar.workspace_id == workspace_id, Calendar.id == calendar_id
     )
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(read=share)
     return await session.scalar(query)
 
 

@@ -6,8 +6,12 @@
 4. no overlap with a live event of the calendar (unless it allows overlap) → 409 slot_conflict;
    then, with googleConflictCheck, no busy time in the linked Google calendar (``conflicts``)
 
-Callers hold the calendar's lock (PostgreSQL row lock; SQLite's IMMEDIATE transaction), so the
-overlap check cannot race another booking; PostgreSQL's exclusion constraint backs it up.
+Concurrency. SQLite: write transactions begin IMMEDIATE, so check-then-insert is serialised and
+the overlap check cannot race another booking. PostgreSQL: bookings take the calendar's row
+``FOR SHARE`` — they do not queue behind each other, but a calendar change (``FOR UPDATE``)
+cannot slip between reading the calendar's rules and inserting the event — and the exclusion
+constraint ``events_no_overlap`` is what makes a raced overlap impossible: the second insert
+waits for the first to commit, then fails, and the service answers 409 slot_conflict.
 """
 
 from __future__ import annotations
@@ -46,7 +50,9 @@ class CheckedBooking:
 
 
 async def load_calendar(session: AsyncSession, workspace: Workspace, calendar_id: int) -> Calendar:
-    calendar = await calendar_repository.get_calendar(session, workspace.id, calendar_id, lock=True)
+    calendar = await calendar_repository.get_calendar(
+        session, workspace.id, calendar_id, lock=True, share=True
+    )
     if calendar is None:
         raise ValidationProblem(
             "No such calendar in this workspace.", field="calendarId", code="calendar_not_found"

@@ -17,6 +17,7 @@ class Event(Base):
     __table_args__ = (
         Index("ix_events_calendar_start", "calendar_id", "start_at", "id"),
         Index("ix_events_workspace_start", "workspace_id", "start_at", "id"),
+        Index("ix_events_calendar_duration", "calendar_id", "duration_seconds"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,6 +28,9 @@ class Event(Base):
     location: Mapped[str | None] = mapped_column(String(1024))
     start_at: Mapped[datetime] = mapped_column(UTCDateTime())
     end_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # end_at - start_at, rounded up. The longest event of a calendar (an index lookup) bounds
+    # "overlaps [S, E)" from below, so range queries can use the start_at index.
+    duration_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(16), default="confirmed")
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
     # A copy of "not calendar.allow_overlap", so PostgreSQL's exclusion constraint can see it.

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from calbridge.calendar.models import Calendar
 from calbridge.event.models import Event
 
 SORT_COLUMNS: dict[str, Any] = {
@@ -72,7 +73,12 @@ async def page_events(
     if calendar_id is not None:
         query = query.where(Event.calendar_id == calendar_id)
     if start_at is not None:
-        query = query.where(Event.end_at > start_at)
+        # end_at > S alone cannot use the start_at index; no event is longer than the longest
+        # one, so it also starts after S minus that length.
+        longest = await _longest_duration(session, workspace_id, calendar_id)
+        query = query.where(
+            Event.end_at > start_at, Event.start_at > start_at - timedelta(seconds=longest)
+        )
     if end_at is not None:
         query = query.where(Event.start_at < end_at)
     if status is not None:
@@ -84,3 +90,19 @@ async def page_events(
         query.order_by(*order).offset(offset).limit(limit).options(selectinload(Event.attendees))
     )
     return list(rows), total
+
+
+async def _longest_duration(
+    session: AsyncSession, workspace_id: int, calendar_id: int | None
+) -> int:
+    """Seconds of the longest event of the calendar (or of the workspace's calendars): one
+    index lookup per calendar on (calendar_id, duration_seconds)."""
+    per_calendar = (
+        select(func.max(Event.duration_seconds))
+        .where(Event.calendar_id == Calendar.id)
+        .scalar_subquery()
+    )
+    query = select(func.max(per_calendar)).where(Calendar.workspace_id == workspace_id)
+    if calendar_id is not None:
+        query = query.where(Calendar.id == calendar_id)
+    return await session.scalar(query) or 0

@@ -3,6 +3,7 @@ job in the same transaction; Google sync and event rules subscribe to it and run
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,19 +72,16 @@ async def create_event(session: AsyncSession, workspace: Workspace, data: EventC
     now = utcnow()
     event = Event(
         workspace_id=workspace.id,
-        calendar_id=checked.calendar.id,
         title=data.title,
         description=data.description,
         location=data.location,
-        start_at=checked.start_at,
-        end_at=checked.end_at,
         status=data.status,
         meta=data.metadata,
-        exclusive=not checked.calendar.allow_overlap,
         google_sync_status=_sync_status(checked.calendar),
         created_at=now,
         updated_at=now,
     )
+    _place(event, checked)
     event.attendees = [
         Attendee(member_id=member_id, position=position)
         for position, member_id in enumerate(data.attendee_ids)
@@ -129,9 +127,7 @@ async def update_event(
             event_id=event.id,
         )
         calendar, members = checked.calendar, checked.members
-        event.calendar_id = calendar.id
-        event.start_at, event.end_at = checked.start_at, checked.end_at
-        event.exclusive = not calendar.allow_overlap
+        _place(event, checked)
         if data.attendee_ids is not None:
             _replace_attendees(event, data.attendee_ids)
     for field, attribute in (
@@ -233,6 +229,13 @@ def _replace_attendees(event: Event, member_ids: list[int]) -> None:
         attendee.position = position
         attendees.append(attendee)
     event.attendees = attendees
+
+
+def _place(event: Event, checked: booking.CheckedBooking) -> None:
+    event.calendar_id = checked.calendar.id
+    event.start_at, event.end_at = checked.start_at, checked.end_at
+    event.duration_seconds = math.ceil((checked.end_at - checked.start_at).total_seconds())
+    event.exclusive = not checked.calendar.allow_overlap
 
 
 def _touch(event: Event) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -87,9 +87,7 @@ async def enqueue(
         job.max_attempts = max_attempts
     session.add(job)
     await session.flush()
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        # Delivered at commit only, so a worker never wakes for a job it cannot see yet.
-        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+    # On PostgreSQL a trigger on outbox_jobs sends NOTIFY (NOTIFY_CHANNEL), delivered at commit.
     session.sync_session.info[_ENQUEUED] = True
     return job
 

@@ -1,0 +1,44 @@
+"""Range filters stay right for long events: the list bounds start_at from below by the longest
+event, so an event that began long before the window but still overlaps it must be found."""
+
+from __future__ import annotations
+
+from tests.support.api import WorkspaceFixture
+
+
+async def test_a_long_event_that_began_before_the_window_is_listed(ws: WorkspaceFixture) -> None:
+    calendar = await ws.calendar(allowOverlap=True)
+    conference = await ws.event(
+        calendar["id"],
+        title="Conference",
+        startTime="2026-05-01T09:00:00",
+        endTime="2026-05-10T17:00:00",
+    )
+    await ws.event(
+        calendar["id"],
+        title="Short, earlier",
+        startTime="2026-05-01T09:00:00",
+        endTime="2026-05-01T10:00:00",
+    )
+    window = {"startDate": "2026-05-08T00:00:00", "endDate": "2026-05-09T00:00:00"}
+
+    for params in ({**window, "calendarId": calendar["id"]}, window):
+        listed = await ws.get("/calendar-events", params=params)
+        assert listed.status_code == 200
+        assert [item["id"] for item in listed.json()["items"]] == [conference["id"]]
+        assert listed.json()["total"] == 1
+
+
+async def test_a_moved_event_keeps_the_bound_right(ws: WorkspaceFixture) -> None:
+    calendar = await ws.calendar(allowOverlap=True)
+    event = await ws.event(calendar["id"])
+    moved = await ws.put(
+        f"/calendar-events/{event['id']}",
+        json={"startTime": "2026-06-01T09:00:00", "endTime": "2026-06-20T09:00:00"},
+    )
+    assert moved.status_code == 200
+    listed = await ws.get(
+        "/calendar-events",
+        params={"startDate": "2026-06-15T00:00:00", "endDate": "2026-06-16T00:00:00"},
+    )
+    assert [item["id"] for item in listed.json()["items"]] == [event["id"]]
