@@ -11,7 +11,9 @@ from calbridge import __version__
 from calbridge.admin.web import mount_admin
 from calbridge.api import workspace_api
 from calbridge.db import Database
+from calbridge.google import runtime as google_runtime
 from calbridge.google.endpoints import router as google_router
+from calbridge.google.gateway import gateway_of
 from calbridge.http import BodySizeLimit, install_error_handlers
 from calbridge.idempotency.middleware import IdempotencyMiddleware
 from calbridge.settings import Settings, get_settings
@@ -35,6 +37,8 @@ def create_app(
         if run_worker:
             from calbridge.outbox.worker import Worker
 
+            # The in-process worker's jobs (Google sync) reach Google with this app's settings.
+            google_runtime.configure(gateway_of(app.state))
             worker = Worker(db, settings)
             worker_task = worker.start()
         try:
@@ -42,6 +46,7 @@ def create_app(
         finally:
             if worker_task is not None:
                 await worker.stop()
+                google_runtime.configure(None)
             gateway = getattr(app.state, "google_gateway", None)
             if gateway is not None:
                 await gateway.aclose()
