@@ -10,8 +10,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,7 +31,7 @@ def demo(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALBRIDGE_")}
     port = free_port()
     process = subprocess.Popen(
-        [str(CALBRIDGE), "dev", "--port", str(port)],
+        [str(CALBRIDGE), "dev", "--port", str(port), "--google-port", str(free_port())],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -59,7 +60,7 @@ def read_banner(process: subprocess.Popen[str]) -> str:
         if not line:
             break
         lines.append(line)
-        if "/calendar-events" in line:
+        if "/calendar'" in line:  # the last curl of the banner
             return "".join(lines)
     raise AssertionError(f"the demo printed no curl: {''.join(lines)!r}")
 
@@ -76,21 +77,46 @@ def run_curl(command: str) -> subprocess.CompletedProcess[str]:
         time.sleep(0.5)
 
 
+def curls(banner: str) -> list[str]:
+    return [
+        " ".join(found.split())
+        for found in re.findall(r"(curl .*?'http://\S+')", banner.replace("\\\n", " "), re.S)
+    ]
+
+
+def run_curl_until(command: str, done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """Runs the curl until its JSON satisfies ``done`` (the worker syncs after commit)."""
+    deadline = time.monotonic() + 60
+    while True:
+        result = run_curl(command)
+        assert result.returncode == 0, result.stdout + result.stderr
+        body: dict[str, Any] = json.loads(result.stdout)
+        if done(body) or time.monotonic() > deadline:
+            return body
+        time.sleep(0.5)
+
+
 @pytest.mark.slow
-def test_run_command_prints_a_curl_that_lists_the_demo_events(
+def test_run_command_prints_curls_that_show_the_demo_and_its_google_copy(
     demo: tuple[subprocess.Popen[str], int],
 ) -> None:
     process, port = demo
     banner = read_banner(process)
-    match = re.search(r"(curl .*?'http://\S+')", banner.replace("\\\n", " "), re.S)
-    assert match, banner
-    result = run_curl(" ".join(match.group(1).split()))
-    assert result.returncode == 0, result.stdout + result.stderr
-    page = json.loads(result.stdout)
+    assert f"127.0.0.1:{port}" in banner
+    events_curl, google_curl = curls(banner)
+
+    page = json.loads(run_curl(events_curl).stdout)
     assert page["total"] == 1
     assert page["items"][0]["title"] == "Intro call"
     assert page["items"][0]["attendees"][0]["name"] == "Alice"
-    assert f"127.0.0.1:{port}" in banner
+
+    # The booking reached the local Google emulator through the in-process worker.
+    google = run_curl_until(google_curl, lambda body: body["meta"]["total"] == 1)
+    assert [entry["title"] for entry in google["data"]] == ["Intro call"]
+    synced = run_curl_until(
+        events_curl, lambda body: body["items"][0]["googleSyncStatus"] == "synced"
+    )
+    assert synced["items"][0]["googleEventId"] == google["data"][0]["id"]
 
 
 @pytest.mark.slow
@@ -100,7 +126,7 @@ def test_a_second_start_reuses_the_demo_and_revokes_the_old_token(tmp_path: Path
     for _ in range(2):
         port = free_port()
         process = subprocess.Popen(
-            [str(CALBRIDGE), "dev", "--port", str(port)],
+            [str(CALBRIDGE), "dev", "--port", str(port), "--google-port", str(free_port())],
             cwd=tmp_path,
             env=env,
             stdout=subprocess.PIPE,
@@ -112,9 +138,7 @@ def test_a_second_start_reuses_the_demo_and_revokes_the_old_token(tmp_path: Path
             token = re.search(r"token:\s+(\S+)", banner)
             assert token
             tokens.append(token.group(1))
-            match = re.search(r"(curl .*?'http://\S+')", banner.replace("\\\n", " "), re.S)
-            assert match
-            command = " ".join(match.group(1).split())
+            command = curls(banner)[0]
             assert run_curl(command).returncode == 0
             if len(tokens) == 2:
                 stale = command.replace(tokens[1], tokens[0])
