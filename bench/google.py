@@ -5,8 +5,9 @@ Measures, against the Google emulator served over HTTP by its own process
 
 - **push throughput**: N bookings are committed while no worker runs (each a real
   ``create_event``: booking rules, event row, ``event.changed`` job), then worker processes
-  (``calbridge.outbox.worker.Worker``, default settings but quick polls) are started and timed
-  until every ``google.sync`` job is done: N / seconds = events pushed to Google per second.
+  (``bench.worker``: ``calbridge.outbox.worker.Worker``, default settings but quick polls) are
+  started and timed until every ``google.sync`` job is done: N / seconds = events pushed to
+  Google per second.
   One worker on SQLite and PostgreSQL, two workers on PostgreSQL.
 - **commit-to-Google latency** (p50/p99): one booking at a time, with the worker idle-waiting
   between them (``worker_poll_seconds`` = 5 s, so a result well under that shows it was woken):
@@ -23,13 +24,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import socket
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +37,11 @@ import httpx
 from sqlalchemy import func, select
 
 from bench import databases
+from bench.seed import book
+from bench.worker import start_workers, stop_workers, worker_settings
 from calbridge.account.service import create_account
 from calbridge.calendar.models import Calendar
 from calbridge.db import Database
-from calbridge.event import service as event_service
-from calbridge.event.schemas import EventCreate
 from calbridge.google import runtime
 from calbridge.google.crypto import TokenCipher
 from calbridge.google.gateway import GoogleGateway
@@ -62,16 +62,7 @@ SAMPLES = int(os.environ.get("BENCH_GOOGLE_SAMPLES", "100"))
 
 
 def settings_for(database: databases.BenchDatabase, google: str, poll: float) -> Settings:
-    return Settings(
-        environment="test",
-        database_url=database.url,
-        database_schema=database.schema,
-        google_base_url=google,
-        google_client_id="calbridge-dev",
-        google_client_secret="calbridge-dev-secret",
-        worker_poll_seconds=poll,
-        log_level="ERROR",
-    )
+    return worker_settings(database, poll, google)
 
 
 def free_port() -> int:
@@ -129,24 +120,6 @@ async def setup(database: Database, settings: Settings) -> tuple[Workspace, int]
     return workspace, calendar.id
 
 
-START = datetime(2027, 1, 4, tzinfo=UTC)
-
-
-async def book(database: Database, workspace: Workspace, calendar_id: int, n: int) -> int:
-    start = START + timedelta(hours=n)
-    data = EventCreate.model_validate(
-        {
-            "calendarId": calendar_id,
-            "title": f"Bench {n}",
-            "startTime": start.isoformat(),
-            "endTime": (start + timedelta(minutes=30)).isoformat(),
-        }
-    )
-    async with database.transaction() as session:
-        view = await event_service.create_event(session, workspace, data)
-    return view.event.id
-
-
 async def sync_jobs_left(database: Database) -> int:
     async with database.session(write=False) as session:
         left = await session.scalar(
@@ -155,39 +128,6 @@ async def sync_jobs_left(database: Database) -> int:
             .where(OutboxJob.status != "done", OutboxJob.kind.in_(("event.changed", GOOGLE_SYNC)))
         )
     return int(left or 0)
-
-
-async def worker_processes(
-    database: databases.BenchDatabase, google: str, count: int, poll: float
-) -> list[asyncio.subprocess.Process]:
-    return [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.google",
-            "worker",
-            database.url,
-            database.schema or "",
-            google,
-            f"bench-{index}",
-            str(poll),
-            cwd=ROOT,
-        )
-        for index in range(count)
-    ]
-
-
-async def stop(processes: list[asyncio.subprocess.Process]) -> None:
-    for process in processes:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            async with asyncio.timeout(10):
-                await process.wait()
-        except TimeoutError:
-            process.kill()
-            await process.wait()
 
 
 async def throughput(kind: str, workers: int, google: str, directory: Path) -> dict[str, Any]:
@@ -199,13 +139,13 @@ async def throughput(kind: str, workers: int, google: str, directory: Path) -> d
         for n in range(PUSHES):
             await book(database, workspace, calendar_id, n)
         started = time.perf_counter()
-        processes = await worker_processes(bench_db, google, workers, 0.05)
+        processes = await start_workers(bench_db, workers, 0.05, google=google)
         try:
             while await sync_jobs_left(database):  # noqa: ASYNC110 (polls the database)
                 await asyncio.sleep(0.05)
         finally:
             elapsed = time.perf_counter() - started
-            await stop(processes)
+            await stop_workers(processes)
         async with httpx.AsyncClient() as client:
             state = (await client.get(f"{google}/_emulator/state")).json()
         pushed = sum(
@@ -242,7 +182,9 @@ async def latency(kind: str, google: str, directory: Path) -> dict[str, Any]:
             worker = Worker(database, settings, name="bench-latency")
             worker.start()
         else:
-            processes = await worker_processes(bench_db, google, 1, settings.worker_poll_seconds)
+            processes = await start_workers(
+                bench_db, 1, settings.worker_poll_seconds, google=google
+            )
         await asyncio.sleep(2.0)  # the worker is up and idle
         samples: list[float] = []
         async with httpx.AsyncClient(base_url=google) as client:
@@ -264,6 +206,9 @@ async def latency(kind: str, google: str, directory: Path) -> dict[str, Any]:
             "p50_ms": round(statistics.median(samples), 1),
             "p99_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.99))], 1),
             "max_ms": round(samples[-1], 1),
+            # A sample past the poll interval means the worker slept through the commit.
+            "over_poll": sum(1 for ms in samples if ms > settings.worker_poll_seconds * 1000),
+            "over_1s": sum(1 for ms in samples if ms > 1000),
             "worker_poll_seconds": settings.worker_poll_seconds,
             "woken_by": "in-process commit listener" if kind == "sqlite" else "NOTIFY",
         }
@@ -272,7 +217,7 @@ async def latency(kind: str, google: str, directory: Path) -> dict[str, Any]:
             await worker.stop()
             await runtime.gateway().aclose()
             runtime.configure(None)
-        await stop(processes)
+        await stop_workers(processes)
         await database.dispose()
         await databases.drop(bench_db)
         async with httpx.AsyncClient() as client:
@@ -295,13 +240,15 @@ def markdown(results: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "| database | commit→Google p50 ms | p99 ms | max ms | samples | woken by |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| database | commit→Google p50 ms | p99 ms | max ms | samples | > 1 s | > poll "
+        "| woken by |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in results["latency"]:
         lines.append(
             f"| {row['database']} | {row['p50_ms']} | {row['p99_ms']} | {row['max_ms']} "
-            f"| {row['samples']} | {row['woken_by']} (poll {row['worker_poll_seconds']} s) |"
+            f"| {row['samples']} | {row.get('over_1s', '')} | {row.get('over_poll', '')} "
+            f"| {row['woken_by']} (poll {row['worker_poll_seconds']} s) |"
         )
     for note in results["skipped"]:
         lines.append(f"\nSkipped: {note}")
@@ -341,24 +288,5 @@ async def main() -> None:
     print(markdown(results))
 
 
-async def worker_main(url: str, schema: str | None, google: str, name: str, poll: float) -> None:
-    """One worker process (``python -m bench.google worker URL SCHEMA GOOGLE NAME POLL``)."""
-    kind = "sqlite" if url.startswith("sqlite") else "postgresql"
-    settings = settings_for(databases.BenchDatabase(kind, url, schema), google, poll)
-    database = databases.BenchDatabase(kind, url, schema)
-    runtime.configure(GoogleGateway(settings))
-    worker = Worker(database.connect(), settings, name=name)
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(worker.stop()))
-    await worker.run()
-
-
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "worker":
-        asyncio.run(
-            worker_main(
-                sys.argv[2], sys.argv[3] or None, sys.argv[4], sys.argv[5], float(sys.argv[6])
-            )
-        )
-    else:
-        asyncio.run(main())
+    asyncio.run(main())

@@ -15,9 +15,9 @@ LIST_TARGET = 3.0
 
 def judge(app: dict[str, Any], floor: dict[str, Any]) -> dict[str, Any]:
     """Ratios of the app to its floor, and whether each target is met."""
-    create_ratio = _ratio(app["create"]["per_second"], floor["insert"]["per_second"])
-    list_p50_ratio = _ratio(app["list"]["p50_ms"], floor["select"]["p50_ms"])
-    list_p99_ratio = _ratio(app["list"]["p99_ms"], floor["select"]["p99_ms"])
+    create_ratio = ratio(app["create"]["per_second"], floor["insert"]["per_second"])
+    list_p50_ratio = ratio(app["list"]["p50_ms"], floor["select"]["p50_ms"])
+    list_p99_ratio = ratio(app["list"]["p99_ms"], floor["select"]["p99_ms"])
     return {
         "create_ratio": create_ratio,
         "create_target": CREATE_TARGET,
@@ -29,7 +29,7 @@ def judge(app: dict[str, Any], floor: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _ratio(numerator: float, denominator: float) -> float:
+def ratio(numerator: float, denominator: float) -> float:
     if not denominator or math.isnan(denominator) or math.isnan(numerator):
         return math.nan
     return round(numerator / denominator, 3)

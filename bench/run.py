@@ -64,7 +64,7 @@ async def main(options: argparse.Namespace) -> dict[str, Any]:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
-            "load_average_at_start": _load_average(),
+            "load_average_at_start": load_average(),
         },
         "options": {
             "events": options.events,
@@ -80,7 +80,7 @@ async def main(options: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="calbridge-bench-") as directory:
         for kind in kinds:
             results["databases"][kind] = await bench_database(kind, Path(directory), options)
-    results["machine"]["load_average_at_end"] = _load_average()
+    results["machine"]["load_average_at_end"] = load_average()
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     return results
 
@@ -89,7 +89,7 @@ async def bench_database(kind: str, directory: Path, options: argparse.Namespace
     if kind == "postgresql":
         problem = await databases.postgres_problem()
         if problem is not None:
-            _say(f"postgresql: skipped, unreachable at {databases.POSTGRES_URL} ({problem})")
+            say(f"postgresql: skipped, unreachable at {databases.POSTGRES_URL} ({problem})")
             return {"status": "skipped", "reason": f"PostgreSQL unreachable ({problem})"}
     created: list[BenchDatabase] = []
     try:
@@ -98,20 +98,20 @@ async def bench_database(kind: str, directory: Path, options: argparse.Namespace
         app_db, floor_db = created
         app_seeded, app_seed_seconds = await _seed(app_db, options.events)
         floor_seeded, floor_seed_seconds = await _seed(floor_db, options.events)
-        _say(
+        say(
             f"{kind}: seeded {options.events:,} events in {app_seed_seconds:.1f}s (app) and "
             f"{floor_seed_seconds:.1f}s (floor)"
         )
         app_requests, floor_requests = AppRequests(app_seeded), FloorRequests(floor_seeded)
         async with serve(APP, app_db.env()) as app, serve(FLOOR, floor_db.env()) as floor:
-            app_list, floor_select = await _compare(
+            app_list, floor_select = await compare(
                 kind,
                 "list",
                 Meter(app, app_requests.list(), expect=200, concurrency=options.concurrency),
                 Meter(floor, floor_requests.list(), expect=200, concurrency=options.concurrency),
                 options,
             )
-            app_create, floor_insert = await _compare(
+            app_create, floor_insert = await compare(
                 kind,
                 "create",
                 Meter(app, app_requests.create(), expect=201, concurrency=options.concurrency),
@@ -132,11 +132,16 @@ async def bench_database(kind: str, directory: Path, options: argparse.Namespace
     }
 
 
-async def _compare(
-    kind: str, name: str, app: Meter, floor: Meter, options: argparse.Namespace
+async def compare(
+    kind: str,
+    name: str,
+    app: Meter,
+    floor: Meter,
+    options: argparse.Namespace,
+    labels: tuple[str, str] = ("app", "floor"),
 ) -> tuple[Phase, Phase]:
-    """App and floor take turns (who goes first alternates), so a busy moment of the shared
-    machine falls on both rather than on one of them."""
+    """App and floor (or any two servers, named by ``labels``) take turns (who goes first
+    alternates), so a busy moment of the shared machine falls on both rather than on one."""
     async with app, floor:
         await app.warm_up(options.warmup)
         await floor.warm_up(options.warmup)
@@ -144,8 +149,8 @@ async def _compare(
         for turn in range(options.rounds):
             for meter in (app, floor) if turn % 2 == 0 else (floor, app):
                 await meter.measure(stretch)
-    _report(kind, "app", name, app.phase)
-    _report(kind, "floor", name, floor.phase)
+    _report(kind, labels[0], name, app.phase)
+    _report(kind, labels[1], name, floor.phase)
     return app.phase, floor.phase
 
 
@@ -254,7 +259,7 @@ def _slots() -> Any:
 
 def _report(kind: str, label: str, phase_name: str, phase: Phase) -> None:
     summary = phase.summary()
-    _say(
+    say(
         f"{kind} {label} {phase_name}: {summary['requests']:,} ok, {summary['errors']} errors, "
         f"{summary['per_second']:,.0f}/s, p50 {summary['p50_ms']:.1f} ms, "
         f"p99 {summary['p99_ms']:.1f} ms, server CPU {summary['server_cpu_cores']:.2f}, "
@@ -262,12 +267,12 @@ def _report(kind: str, label: str, phase_name: str, phase: Phase) -> None:
     )
 
 
-def _load_average() -> float:
+def load_average() -> float:
     """The 1-minute load average: on a shared machine, how much else wanted the CPUs."""
     return round(os.getloadavg()[0], 2)
 
 
-def _say(line: str) -> None:
+def say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 

@@ -1,6 +1,7 @@
 """The data both the app and the floor are measured on: one workspace with a token and a member,
 a calendar that allows overlap holding N events spread over two years (for the list test), and an
-empty calendar that forbids overlap and has no availability (for the create test)."""
+empty calendar that forbids overlap and has no availability (for the create test). Also ``book``:
+one booking through the real event service, for benchmarks that time what follows a commit."""
 
 from __future__ import annotations
 
@@ -15,13 +16,16 @@ from calbridge.auth.scopes import ALL_SCOPES
 from calbridge.auth.service import create_token
 from calbridge.calendar.models import Calendar
 from calbridge.db import Database, utcnow
+from calbridge.event import service as event_service
 from calbridge.event.models import Event
-from calbridge.workspace.models import Member
+from calbridge.event.schemas import EventCreate
+from calbridge.workspace.models import Member, Workspace
 from calbridge.workspace.service import create_workspace
 
 TIMEZONE = "Europe/Amsterdam"
 LIST_SPAN_START = datetime(2027, 1, 4, tzinfo=UTC)  # a Monday
 LIST_SPAN = timedelta(days=730)
+BOOKING_START = datetime(2027, 1, 4, tzinfo=UTC)
 BATCH = 5_000
 EVENTS = cast(Table, Event.__table__)
 
@@ -92,3 +96,21 @@ def _event_rows(seeded: Seeded, count: int) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+async def book(database: Database, workspace: Workspace, calendar_id: int, n: int) -> int:
+    """Booking number ``n`` (half an hour at BOOKING_START + n hours, no attendee) through
+    ``create_event`` in a transaction of its own: the booking rules, the event row and its
+    ``event.changed`` job, committed. Returns the event's id."""
+    start = BOOKING_START + timedelta(hours=n)
+    data = EventCreate.model_validate(
+        {
+            "calendarId": calendar_id,
+            "title": f"Bench {n}",
+            "startTime": start.isoformat(),
+            "endTime": (start + timedelta(minutes=30)).isoformat(),
+        }
+    )
+    async with database.transaction() as session:
+        view = await event_service.create_event(session, workspace, data)
+    return view.event.id
