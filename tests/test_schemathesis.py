@@ -65,39 +65,7 @@ OPERATIONS = [
 
 # Failures whose cause lies outside this test's owner's files, by (database, operation). Each is
 # xfail(strict=True): once fixed it passes, and the XPASS says to remove it here.
-RULE_IDS = (
-    "rules/endpoints.py takes rule_id/run_id (and rules/schemas.py calendarIds, eventId) as "
-    "unbounded int: an id past the storage range reaches the driver and answers 500 "
-    "(SQLite above 2**63, PostgreSQL above 2**31-1) instead of 422; use schemas.PathId/Id"
-)
-ACCOUNT_IDS = (
-    "google/endpoints.py _account_id accepts up to 18 digits, past PostgreSQL's integer: "
-    "/api/2147483648/calendar answers 500 instead of 404; bound it by schemas.MAX_ID"
-)
-RULES = "/api/v2/w/{workspace_uuid}/event-rules/{rule_id}"
-RULE_OPERATIONS = [
-    f"{method} {RULES}{suffix}"
-    for method, suffix in [
-        ("GET", ""),
-        ("PATCH", ""),
-        ("DELETE", ""),
-        ("POST", "/rotate-secret"),
-        ("GET", "/runs"),
-        ("POST", "/runs/{run_id}/retry"),
-        ("POST", "/test"),
-    ]
-]
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    **{(kind, label): RULE_IDS for kind in ("sqlite", "postgresql") for label in RULE_OPERATIONS},
-    **{
-        ("postgresql", label): ACCOUNT_IDS
-        for label in [
-            "GET /api/{account}/calendar",
-            "POST /api/{account}/calendar",
-            "GET /api/{account}/calendar/{event_id}",
-        ]
-    },
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 async def _seed(ws: WorkspaceFixture, test_db: TestDatabase) -> dict[str, list[Any]]:

@@ -42,6 +42,7 @@ from calbridge.google.models import ACTIVE, GoogleConnection
 from calbridge.google.oauth import consume_state, finish_connect, return_path
 from calbridge.google.schemas import CreateEntry, EntryDetailBody, EntryList
 from calbridge.google.service import calendar_client, get_connection
+from calbridge.schemas import MAX_ID
 from calbridge.timezones import NonexistentLocalTime
 
 router = APIRouter()
@@ -65,7 +66,11 @@ PositiveInt = Annotated[int, BeforeValidator(_digits)]
 
 
 def _account_id(raw: str) -> int | None:
-    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 18 else None
+    """The account id in the path, or None (→ 404) for anything no account can have."""
+    if not (raw.isascii() and raw.isdigit() and 0 < len(raw) <= 19):
+        return None
+    value = int(raw)
+    return value if 1 <= value <= MAX_ID else None
 
 
 def _guard(scope: Scope, flag: Literal["read", "write"]) -> Any:

@@ -30,7 +30,14 @@ def run_migrations_offline() -> None:
 
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    # With a schema (tests give each run one), its alembic_version lives there too, so a stray
+    # public.alembic_version can never make a fresh schema look migrated.
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        version_table_schema=schema(),
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -20,7 +20,7 @@ from calbridge.rules.schemas import (
     RuleUpdate,
     RunResponse,
 )
-from calbridge.schemas import Deleted, Page, PageParams, page_params
+from calbridge.schemas import Deleted, Page, PageParams, PathId, page_params
 from calbridge.settings import Settings
 
 router = APIRouter(prefix="/event-rules", tags=["event rules"])
@@ -59,14 +59,16 @@ async def create_event_rule(
 
 
 @router.get("/{rule_id}", responses=problem_responses(*AUTH, 422))
-async def get_event_rule(rule_id: int, subject: ReadSubject, session: SessionDep) -> RuleResponse:
+async def get_event_rule(
+    rule_id: PathId, subject: ReadSubject, session: SessionDep
+) -> RuleResponse:
     """One rule (without its secret)."""
     return service.present_rule(await service.get_rule(session, subject.workspace, rule_id))
 
 
 @router.patch("/{rule_id}", responses=problem_responses(*AUTH, 413, 422))
 async def update_event_rule(
-    rule_id: int, body: RuleUpdate, subject: AdminSubject, session: SessionDep
+    rule_id: PathId, body: RuleUpdate, subject: AdminSubject, session: SessionDep
 ) -> RuleResponse:
     """Change any subset of the rule's fields; ``{"enabled": false}`` turns it off."""
     rule = await service.update_rule(session, subject.workspace, rule_id, body)
@@ -74,7 +76,7 @@ async def update_event_rule(
 
 
 @router.delete("/{rule_id}", responses=problem_responses(*AUTH, 422))
-async def delete_event_rule(rule_id: int, subject: AdminSubject, session: SessionDep) -> Deleted:
+async def delete_event_rule(rule_id: PathId, subject: AdminSubject, session: SessionDep) -> Deleted:
     """Delete the rule and its run history."""
     await service.delete_rule(session, subject.workspace, rule_id)
     return Deleted(id=rule_id)
@@ -82,7 +84,7 @@ async def delete_event_rule(rule_id: int, subject: AdminSubject, session: Sessio
 
 @router.post("/{rule_id}/rotate-secret", responses=problem_responses(*AUTH, 422))
 async def rotate_event_rule_secret(
-    rule_id: int, subject: AdminSubject, session: SessionDep, request: Request
+    rule_id: PathId, subject: AdminSubject, session: SessionDep, request: Request
 ) -> RuleSecret:
     """A new signing secret, shown once; the old one stops signing at once."""
     secret = await service.rotate_secret(
@@ -93,7 +95,7 @@ async def rotate_event_rule_secret(
 
 @router.get("/{rule_id}/runs", responses=problem_responses(*AUTH, 422))
 async def list_event_rule_runs(
-    rule_id: int, subject: ReadSubject, session: SessionDep, paging: Paging
+    rule_id: PathId, subject: ReadSubject, session: SessionDep, paging: Paging
 ) -> Page[RunResponse]:
     """The rule's runs, newest first: the event, the change, and each action's outcome with
     its attempts (the receiver's status and the first 2000 characters of its answer)."""
@@ -102,7 +104,7 @@ async def list_event_rule_runs(
 
 @router.post("/{rule_id}/runs/{run_id}/retry", responses=problem_responses(*AUTH, 409, 422))
 async def retry_event_rule_run(
-    rule_id: int, run_id: int, subject: AdminSubject, session: SessionDep
+    rule_id: PathId, run_id: PathId, subject: AdminSubject, session: SessionDep
 ) -> RunResponse:
     """Run the run's failed actions again (409 run_not_failed if none failed)."""
     return await service.retry_run(session, subject.workspace, rule_id, run_id)
@@ -110,7 +112,7 @@ async def retry_event_rule_run(
 
 @router.post("/{rule_id}/test", responses=problem_responses(*AUTH, 413, 422))
 async def test_event_rule(
-    rule_id: int, body: RuleTestRequest, subject: AdminSubject, session: SessionDep
+    rule_id: PathId, body: RuleTestRequest, subject: AdminSubject, session: SessionDep
 ) -> RuleTestResponse:
     """Run the rule against an event as it is now, as if ``trigger`` had just happened: says
     which parts matched and what each action would do. Webhooks and emails are really sent

@@ -12,7 +12,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from calbridge.rules import templates
 from calbridge.rules.ssrf import check_url_syntax
-from calbridge.schemas import InputModel, OutputModel
+from calbridge.schemas import Id, InputModel, OutputModel
 
 Trigger = Literal[
     "event.created", "event.updated", "event.cancelled", "event.deleted", "attendee.responded"
@@ -154,7 +154,7 @@ class SetStatusAction(InputModel):
 
 class AddAttendeeAction(InputModel):
     type: Literal["add_attendee"]
-    member_id: int
+    member_id: Id
 
 
 class CancelEventAction(InputModel):
@@ -170,7 +170,7 @@ EVENT_ACTIONS = frozenset({"set_status", "add_attendee", "cancel_event"})
 
 Name = Annotated[str, Field(min_length=1, max_length=255)]
 Triggers = Annotated[list[Trigger], Field(min_length=1, max_length=5)]
-CalendarIds = Annotated[list[int], Field(min_length=1, max_length=100)]
+CalendarIds = Annotated[list[Id], Field(min_length=1, max_length=100)]
 Conditions = Annotated[list[Condition], Field(max_length=20)]
 Actions = Annotated[list[Action], Field(min_length=1, max_length=10)]
 
@@ -257,7 +257,7 @@ class RunResponse(OutputModel):
 
 
 class RuleTestRequest(InputModel):
-    event_id: int
+    event_id: Id
     trigger: Trigger = "event.updated"
 
 
