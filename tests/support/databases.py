@@ -31,13 +31,9 @@ class TestDatabase:
     async def wipe(self) -> None:
         tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
         async with self.database.transaction() as session:
-            if self.kind == "postgresql":
-                await session.execute(
-                    text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-                )
-            else:
-                for table in tables:
-                    await session.execute(text(f"DELETE FROM {table}"))
+            # DELETE, children first: on tables this small it is far cheaper than TRUNCATE.
+            for table in tables:
+                await session.execute(text(f"DELETE FROM {table}"))
 
 
 def postgres_available() -> bool:
