@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -84,6 +84,17 @@ async def has_work(session: AsyncSession, *, now: datetime) -> bool:
     """Whether any job is due now or running (on any worker)."""
     query = select(exists().where(or_(_due(now), OutboxJob.status == RUNNING)))
     return bool(await session.scalar(query))
+
+
+async def next_due_at(session: AsyncSession, *, now: datetime) -> datetime | None:
+    """When the next pending job that waits for its time (a retry's backoff, a deferral, a
+    webhook's next attempt) becomes due, if after ``now``; None if no job waits. No commit
+    wakes a worker for such a job, so an idle worker sleeps no longer than this."""
+    query = select(func.min(OutboxJob.run_after)).where(
+        OutboxJob.status == PENDING, OutboxJob.run_after > now
+    )
+    due: datetime | None = await session.scalar(query)
+    return due
 
 
 async def _update_held(session: AsyncSession, job_id: int, worker: str, **values: Any) -> bool:

@@ -21,7 +21,9 @@ any worker claims them again. A handler must therefore be safe to run again afte
 should finish well within the lease.
 
 The worker sleeps ``worker_poll_seconds`` between polls, but wakes at once after a commit in this
-process that added jobs, and, on PostgreSQL, on ``NOTIFY calbridge_outbox`` from any process.
+process that added jobs, and, on PostgreSQL, on ``NOTIFY calbridge_outbox`` from any process. A job
+that becomes due later (a retry after its backoff, a deferred job, a webhook's next attempt) has
+no commit to announce it, so an idle worker sleeps no longer than until the next such job is due.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ logger = logging.getLogger(__name__)
 
 
 CLEANUP_INTERVAL_SECONDS = 600.0
+MIN_SLEEP_SECONDS = 0.01
 
 
 def default_name() -> str:
@@ -129,7 +132,7 @@ class Worker:
                     logger.exception("outbox worker %s: claiming or recording failed", self.name)
                     ran = 0
                 if ran == 0 and not self._stopping:
-                    await self._sleep(self.settings.worker_poll_seconds)
+                    await self._sleep(await self._idle_seconds())
         finally:
             remove_jobs_committed_listener(wake)
             await self._unlisten()
@@ -257,6 +260,22 @@ class Worker:
         async with self.database.transaction() as session:
             for job in jobs:
                 await repository.release_job(session, job.id, worker=self.name)
+
+    async def _idle_seconds(self) -> float:
+        """How long to sleep when no job was due: the poll interval, or less if a job waiting
+        for its time becomes due sooner (nothing else would wake the worker for it)."""
+        poll = self.settings.worker_poll_seconds
+        now = self.clock()
+        try:
+            async with self.database.session(write=False) as session:
+                due = await repository.next_due_at(session, now=now)
+        except Exception:
+            logger.warning("outbox worker %s: reading the next due time failed", self.name)
+            return poll
+        if due is None:
+            return poll
+        # A floor, so a clock that stands still (tests) cannot make the worker spin.
+        return min(poll, max((due - now).total_seconds(), MIN_SLEEP_SECONDS))
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
