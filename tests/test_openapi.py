@@ -98,3 +98,16 @@ def check_details(document: dict[str, Any]) -> None:
     names = {parameter["name"] for parameter in listing["parameters"]}
     assert {"calendarId", "startDate", "endDate", "status", "page", "pageSize"} <= names
     assert {"sortBy", "sortOrder"} <= names
+
+
+def test_every_api_post_documents_the_idempotency_key_header(app: FastAPI) -> None:
+    spec = app.openapi()
+    posts = [
+        (path, operations["post"])
+        for path, operations in spec["paths"].items()
+        if path.startswith("/api/") and "post" in operations
+    ]
+    assert posts
+    for path, operation in posts:
+        headers = [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"]
+        assert "Idempotency-Key" in headers, path

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from calbridge import __version__
+from calbridge import __version__, openapi
 from calbridge.admin.web import mount_admin
 from calbridge.api import workspace_api
 from calbridge.db import Database
@@ -62,6 +62,7 @@ def create_app(
     app.state.database = db
     app.state.settings = settings
     install_error_handlers(app)
+    openapi.install(app)
     app.include_router(workspace_api)
     app.include_router(google_router)
 
