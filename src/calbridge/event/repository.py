@@ -85,6 +85,9 @@ async def page_events(
         query = query.where(Event.status == status)
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     column = SORT_COLUMNS[sort_by]
+    if sort_by == "title" and session.get_bind().dialect.name == "postgresql":
+        # Code-point order on both databases (SQLite's default), whatever the server's locale.
+        column = column.collate("C")
     order = (column.desc(), Event.id.desc()) if descending else (column.asc(), Event.id.asc())
     rows = await session.scalars(
         query.order_by(*order).offset(offset).limit(limit).options(selectinload(Event.attendees))

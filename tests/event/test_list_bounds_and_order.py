@@ -1,5 +1,6 @@
-"""Range filters stay right for long events: the list bounds start_at from below by the longest
-event, so an event that began long before the window but still overlaps it must be found."""
+"""Listing edge cases: range filters stay right for long events (the list bounds start_at from
+below by the longest event, so one that began long before the window but overlaps it is found),
+and titles sort the same on every database."""
 
 from __future__ import annotations
 
@@ -42,3 +43,13 @@ async def test_a_moved_event_keeps_the_bound_right(ws: WorkspaceFixture) -> None
         params={"startDate": "2026-06-15T00:00:00", "endDate": "2026-06-16T00:00:00"},
     )
     assert [item["id"] for item in listed.json()["items"]] == [event["id"]]
+
+
+async def test_titles_sort_in_code_point_order_on_every_database(ws: WorkspaceFixture) -> None:
+    calendar = await ws.calendar(allowOverlap=True)
+    for title in ["beta", "Alpha", "alpha", "Beta", "_under", "Zulu"]:
+        await ws.event(calendar["id"], title=title)
+    listed = await ws.get("/calendar-events", params={"sortBy": "title"})
+    titles = [item["title"] for item in listed.json()["items"]]
+    assert titles == sorted(titles)  # Python compares strings by code point
+    assert titles == ["Alpha", "Beta", "Zulu", "_under", "alpha", "beta"]
