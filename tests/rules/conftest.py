@@ -4,7 +4,7 @@ the rules runtime (settings, resolver, clock) pointed at them."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,26 +13,12 @@ import pytest
 from sqlalchemy import update
 
 from calbridge.db import utcnow
-from calbridge.event.service import EVENT_CHANGED
 from calbridge.outbox.models import OutboxJob
-from calbridge.outbox.service import subscribe, unsubscribe
 from calbridge.outbox.worker import Worker
 from calbridge.rules import runtime
-from calbridge.rules.tasks import RUN_RULES
 from calbridge.settings import Settings
 from tests.support.api import WorkspaceFixture
 from tests.support.databases import TestDatabase
-
-# Importing rules.tasks subscribes rules.run to event.changed; other suites count the
-# subscribers of event.changed, so the subscription is only kept during the tests here.
-unsubscribe(EVENT_CHANGED, RUN_RULES)
-
-
-@pytest.fixture(autouse=True)
-def _rules_subscribed() -> Iterator[None]:
-    subscribe(EVENT_CHANGED, RUN_RULES)
-    yield
-    unsubscribe(EVENT_CHANGED, RUN_RULES)
 
 
 class Clock:
