@@ -169,3 +169,35 @@ async def test_a_calendar_without_a_link_sends_nothing(
     assert in_google.all() == []
     shown = (await ws.get(f"/calendar-events/{event['id']}")).json()
     assert (shown["googleEventId"], shown["googleSyncStatus"]) == (None, "not_linked")
+
+
+async def test_a_deleted_event_leaves_google_even_when_its_calendar_is_deleted_first(
+    ws: WorkspaceFixture, linked: dict[str, Any], worker: Worker, in_google: GoogleView
+) -> None:
+    event = await ws.event(linked["id"])
+    await settle(worker)
+    assert (in_google.copy_of(event["id"]) or {}).get("status") == "confirmed"
+
+    response = await ws.delete(f"/calendar-events/{event['id']}", token="admin")
+    assert response.status_code == 200, response.text
+    response = await ws.delete(f"/calendars/{linked['id']}", token="admin")
+    assert response.status_code == 200, response.text  # before the worker ran
+    await settle(worker)
+
+    assert (in_google.copy_of(event["id"]) or {}).get("status") == "cancelled"
+
+
+async def test_a_cancelled_event_leaves_google_even_when_its_calendar_is_unlinked_first(
+    ws: WorkspaceFixture, linked: dict[str, Any], worker: Worker, in_google: GoogleView
+) -> None:
+    event = await ws.event(linked["id"])
+    await settle(worker)
+
+    response = await ws.post(f"/calendar-events/{event['id']}/cancel", json={})
+    assert response.status_code == 200, response.text
+    unlink = {"googleAccountId": None, "googleCalendarId": None}
+    response = await ws.patch(f"/calendars/{linked['id']}", token="admin", json=unlink)
+    assert response.status_code == 200, response.text  # before the worker ran
+    await settle(worker)
+
+    assert (in_google.copy_of(event["id"]) or {}).get("status") == "cancelled"

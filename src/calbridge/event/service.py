@@ -186,6 +186,8 @@ async def delete_event(session: AsyncSession, workspace: Workspace, event_id: in
         change="deleted",
         before=before.snapshot(),
         after=None,
+        before_google=_google_link(before.calendar, event.google_event_id),
+        after_google=None,
     )
 
 
@@ -276,5 +278,26 @@ async def _changed(
         change=change,
         before=before,
         after=view_.snapshot(),
+        before_google=(
+            None
+            if before is None
+            else _google_link(
+                await session.get(Calendar, before["calendarId"]), before["googleEventId"]
+            )
+        ),
+        after_google=_google_link(view_.calendar, view_.event.google_event_id),
         **extra,
     )
+
+
+def _google_link(calendar: Calendar | None, google_event_id: str | None) -> dict[str, Any] | None:
+    """Where the event's Google copy is (or is to be): the calendar's link as it is when the
+    change is made. The sync job removes the copy from there even if the calendar is unlinked or
+    deleted before the job runs (it could not find the link any more)."""
+    if calendar is None or calendar.google_account_id is None or not calendar.google_calendar_id:
+        return None
+    return {
+        "account_id": calendar.google_account_id,
+        "calendar_id": calendar.google_calendar_id,
+        "event_id": google_event_id,
+    }

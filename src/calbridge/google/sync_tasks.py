@@ -7,7 +7,8 @@ pushes it again (``google.sync`` is idempotent). Per event:
 
 - live, calendar linked → upsert into the calendar's Google calendar;
 - cancelled or deleted → delete the Google copy;
-- moved from a calendar linked elsewhere (the change's ``before``) → delete the copy there too;
+- moved from a calendar linked elsewhere, or its calendar unlinked or deleted since the change →
+  delete the copy where the change found it (the link recorded in the job, ``before_google``);
 - calendar not linked → nothing (a ``pending`` status becomes ``not_linked``).
 
 Outcomes: ``googleEventId`` and ``googleSyncStatus: synced`` are written without touching the
@@ -90,15 +91,9 @@ async def _plan(session: AsyncSession, payload: dict[str, Any]) -> Plan | None:
     if event is not None:
         calendar = await calendar_repository.get_calendar(session, workspace.id, event.calendar_id)
     current = link_of(calendar)
-    before_calendar_id = (payload.get("before") or {}).get("calendarId")
-    if before_calendar_id is not None and (
-        event is None or before_calendar_id != event.calendar_id
-    ):
-        previous = link_of(
-            await calendar_repository.get_calendar(session, workspace.id, before_calendar_id)
-        )
-        if previous is not None and (previous != current or event is None):
-            plan.removals.append(previous)
+    previous = await _previous_link(session, workspace, payload)
+    if previous is not None and (event is None or previous != current):
+        plan.removals.append(previous)
     if event is not None and calendar is not None:
         plan.version, plan.known = event.version, event.google_event_id is not None
         if current is None:
@@ -113,6 +108,25 @@ async def _plan(session: AsyncSession, payload: dict[str, Any]) -> Plan | None:
     for link in plan.links():
         plan.connections[link.account_id] = await get_connection(session, link.account_id)
     return plan
+
+
+async def _previous_link(
+    session: AsyncSession, workspace: Workspace, payload: dict[str, Any]
+) -> Link | None:
+    """Where the copy was before the change: the link the change recorded (``before_google``),
+    so a calendar deleted or unlinked since still has its copy removed. A job queued before
+    links were recorded looks up the ``before`` calendar's link as it is now."""
+    if "before_google" in payload:
+        recorded = payload["before_google"]
+        if not recorded:
+            return None
+        return Link(int(recorded["account_id"]), str(recorded["calendar_id"]))
+    before_calendar_id = (payload.get("before") or {}).get("calendarId")
+    if before_calendar_id is None:
+        return None
+    return link_of(
+        await calendar_repository.get_calendar(session, workspace.id, before_calendar_id)
+    )
 
 
 @handler(GOOGLE_SYNC)
