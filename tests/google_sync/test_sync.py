@@ -201,3 +201,21 @@ async def test_a_cancelled_event_leaves_google_even_when_its_calendar_is_unlinke
     await settle(worker)
 
     assert (in_google.copy_of(event["id"]) or {}).get("status") == "cancelled"
+
+
+async def test_an_event_moved_to_an_unlinked_calendar_is_not_linked_once_its_copy_is_gone(
+    ws: WorkspaceFixture, linked: dict[str, Any], worker: Worker, in_google: GoogleView
+) -> None:
+    unlinked = await ws.calendar(name="Unlinked")
+    event = await ws.event(linked["id"])
+    await settle(worker)
+    path = f"/calendar-events/{event['id']}"
+    assert (await ws.get(path)).json()["googleSyncStatus"] == "synced"
+
+    response = await ws.put(path, json={"calendarId": unlinked["id"]})
+    assert response.status_code == 200, response.text
+    await settle(worker)
+
+    assert (in_google.copy_of(event["id"]) or {}).get("status") == "cancelled"
+    shown = (await ws.get(path)).json()
+    assert (shown["googleSyncStatus"], shown["googleEventId"]) == ("not_linked", None)

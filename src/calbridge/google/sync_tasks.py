@@ -9,7 +9,8 @@ pushes it again (``google.sync`` is idempotent). Per event:
 - cancelled or deleted → delete the Google copy;
 - moved from a calendar linked elsewhere, or its calendar unlinked or deleted since the change →
   delete the copy where the change found it (the link recorded in the job, ``before_google``);
-- calendar not linked → nothing (a ``pending`` status becomes ``not_linked``).
+- calendar not linked → nothing more; once any copy is removed (see above) the event is
+  ``not_linked`` with no ``googleEventId`` (whatever it said before: that copy is gone).
 
 Outcomes: ``googleEventId`` and ``googleSyncStatus: synced`` are written without touching the
 event's version (no new ETag, no new ``event.changed``), and only if the event was not changed
@@ -74,6 +75,7 @@ class Plan:
     upsert: tuple[Link, dict[str, Any]] | None = None
     removals: list[Link] = field(default_factory=list)
     known: bool = False  # the event has a googleEventId, so a copy was made once
+    unlinked: bool = False  # the event lives on in a calendar that is not linked
     connections: dict[int, GoogleConnection | None] = field(default_factory=dict)
 
     def links(self) -> list[Link]:
@@ -97,7 +99,9 @@ async def _plan(session: AsyncSession, payload: dict[str, Any]) -> Plan | None:
     if event is not None and calendar is not None:
         plan.version, plan.known = event.version, event.google_event_id is not None
         if current is None:
-            await _unlinked(session, event)
+            plan.unlinked = True
+            if not plan.removals:
+                await _synced(session, plan)  # nothing to call Google for
         elif event.status == "cancelled":
             plan.removals.append(current)
         else:
@@ -171,11 +175,14 @@ def _connection(plan: Plan, link: Link) -> GoogleConnection:
 
 
 async def _synced(session: AsyncSession, plan: Plan) -> None:
-    """Record the outcome without a new version (no new ETag, no new ``event.changed``)."""
+    """Record the outcome without a new version (no new ETag, no new ``event.changed``). An
+    event in a calendar that is not linked has no copy any more (any was removed first)."""
     if plan.version is None:
         return
     values: dict[str, Any] = {"google_sync_status": "synced"}
-    if plan.upsert is not None:
+    if plan.unlinked:
+        values = {"google_sync_status": "not_linked", "google_event_id": None}
+    elif plan.upsert is not None:
         values["google_event_id"] = plan.google_id
     await session.execute(
         update(Event)
@@ -183,16 +190,6 @@ async def _synced(session: AsyncSession, plan: Plan) -> None:
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-
-
-async def _unlinked(session: AsyncSession, event: Event) -> None:
-    if event.google_sync_status == "pending":
-        await session.execute(
-            update(Event)
-            .where(Event.id == event.id, Event.version == event.version)
-            .values(google_sync_status="not_linked")
-            .execution_options(synchronize_session=False)
-        )
 
 
 @on_failure(GOOGLE_SYNC)
