@@ -13,7 +13,7 @@ from calbridge.outbox.worker import Worker
 from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
 from tests.google.conftest import seed
-from tests.google_sync.conftest import GoogleView, settle
+from tests.google_sync.conftest import USER, GoogleView, settle
 from tests.support.api import WorkspaceFixture
 
 BUSY = {
@@ -111,7 +111,55 @@ async def test_google_unreachable_is_503_and_nothing_is_booked(
 async def test_google_failing_with_server_errors_is_503(
     ws: WorkspaceFixture, checked: dict[str, Any], emulator: GoogleEmulator
 ) -> None:
-    emulator.add_fault("unavailable_503", count=5, path_prefix="/calendar/v3/freeBusy")
+    emulator.add_fault("unavailable_503", count=5, path_prefix="/calendar/v3/calendars/")
     response = await ws.post("/calendar-events", json=booking(checked["id"], "12:00", "12:30"))
     assert response.status_code == 503, response.text
     assert response.json()["code"] == "google_unavailable"
+
+
+async def test_a_cancelled_booking_frees_its_slot_before_google_hears_of_it(
+    ws: WorkspaceFixture, checked: dict[str, Any], worker: Worker, in_google: GoogleView
+) -> None:
+    first = await ws.post("/calendar-events", json=booking(checked["id"], "12:00", "12:30"))
+    assert first.status_code == 201, first.text
+    await settle(worker)
+    assert (in_google.copy_of(first.json()["id"]) or {}).get("status") == "confirmed"
+
+    response = await ws.post(f"/calendar-events/{first.json()['id']}/cancel", json={})
+    assert response.status_code == 200, response.text
+    # The worker has not run: the copy still shows the slot busy in Google.
+    assert (in_google.copy_of(first.json()["id"]) or {}).get("status") == "confirmed"
+    again = await ws.post("/calendar-events", json=booking(checked["id"], "12:00", "12:30"))
+    assert again.status_code == 201, again.text
+
+
+async def test_google_events_count_as_freebusy_would_count_them(
+    ws: WorkspaceFixture,
+    other_ws: WorkspaceFixture,
+    checked: dict[str, Any],
+    google: httpx.AsyncClient,
+    emulator: GoogleEmulator,
+) -> None:
+    headers = {"Authorization": f"Bearer {emulator.issue_access_token()}"}
+
+    def at(hour: int) -> dict[str, Any]:
+        return {
+            "start": {"dateTime": f"2026-04-13T{hour}:00:00+02:00"},
+            "end": {"dateTime": f"2026-04-13T{hour + 1}:00:00+02:00"},
+        }
+
+    # Another workspace's calbridge copy is somebody else's busy time.
+    theirs = {"private": {"calbridgeEventId": "1", "calbridgeWorkspace": other_ws.uuid}}
+    await seed(google, headers, extendedProperties=theirs, **at(13))
+    await seed(google, headers, transparency="transparent", **at(14))  # shown as free
+    declined = [{"email": USER, "responseStatus": "declined"}]
+    await seed(google, headers, attendees=declined, **at(15))
+    await seed(google, headers, status="tentative", **at(16))
+
+    codes = {}
+    for hour in (13, 14, 15, 16):
+        response = await ws.post(
+            "/calendar-events", json=booking(checked["id"], f"{hour}:15", f"{hour}:45")
+        )
+        codes[hour] = response.status_code
+    assert codes == {13: 409, 14: 201, 15: 201, 16: 409}

@@ -1,21 +1,20 @@
 """Booking rule 4 with ``googleConflictCheck``: busy time in the linked Google calendar counts.
 
-How busy is found:
+How busy is found: the events of the Google calendar in ``[start, end)`` are listed
+(``singleEvents``, at most ``MAX_PAGES`` pages) and counted busy as freeBusy counts them (not
+cancelled, not ``transparent``, not declined by the calendar's owner), **except calbridge's own
+copies** of this workspace's events (``extendedProperties.private.calbridgeWorkspace``). Our own
+events are checked locally and as they are now, whereas a copy shows them as they were when the
+last sync ran: a cancelled or moved event's copy would keep its old slot busy until the worker
+catches up (for as long as the connection is broken), and the event being updated would
+conflict with its own copy. Another workspace's copies are somebody else's busy time.
 
-- **create**: Google's freeBusy over ``[start, end)`` (one call; nothing of the new event can be
-  in Google yet).
-- **update** (``event_id`` given): freeBusy cannot tell which event is busy, and the event's own
-  Google copy must not conflict with it. So the events in the window are listed instead
-  (``singleEvents``, every page), and counted busy as freeBusy would (not cancelled, not
-  ``transparent``), except the event's own copy (its derived id, ``google.sync``).
-  Subtracting the copy's interval from freeBusy would also
-  hide another Google event over exactly that time.
+The check applies whether or not the calendar allows overlap (the flag asks for it explicitly).
+Events of another calendar of this workspace linked to the same Google calendar are not seen
+here (their copies are skipped, and the local check is per calendar).
 
-The check applies whether or not the calendar allows overlap (the flag asks for it explicitly);
-note that Google also shows the copies of this calendar's other events.
-
-Every busy period must overlap ``[start, end)`` by more than an instant: meeting end to start
-is not a conflict, as with our own events.
+Meeting end to start is not a conflict, as with our own events: events.list's bounds are
+exclusive (an event that ends at ``start`` or begins at ``end`` is not listed).
 
 Google unreachable (timeouts, 5xx, rate limits after the gateway's retries), a connection that is
 missing or broken, or Google refusing the check → 503 ``google_unavailable``: the booking cannot
@@ -24,11 +23,11 @@ be checked, so it is not made.
 **The lock is held during the call.** This check runs last, after the local overlap check,
 while the caller holds the calendar's lock (PostgreSQL: its row; SQLite: the write transaction,
 i.e. every write in the database waits). That is what makes the check hold under concurrency
-(two bookings of one slot cannot both pass it), and it is one HTTP call, bounded by
-``google_timeout_seconds`` per attempt; the price is that, on SQLite, a slow Google slows every
-booking, and on PostgreSQL every booking of that calendar. Credentials write a refreshed token
-through the caller's session (``google.transactions.SessionDatabase``), because on SQLite a
-transaction of their own would wait for the request's.
+(two bookings of one slot cannot both pass it), and it is usually one HTTP call (one page),
+bounded by ``google_timeout_seconds`` per attempt; the price is that, on SQLite, a slow Google
+slows every booking, and on PostgreSQL every booking of that calendar. Credentials write a
+refreshed token through the caller's session (``google.transactions.SessionDatabase``), because
+on SQLite a transaction of their own would wait for the request's.
 """
 
 from __future__ import annotations
@@ -61,7 +60,8 @@ async def check_google_busy(
     *,
     event_id: int | None,
 ) -> None:
-    """Raise 409 ``slot_conflict`` if the linked Google calendar is busy in ``[start, end)``."""
+    """Raise 409 ``slot_conflict`` if the linked Google calendar is busy in ``[start, end)``.
+    ``event_id`` (the event being updated) needs no special case: its copy is one of ours."""
     if (
         not calendar.google_conflict_check
         or calendar.google_account_id is None
@@ -75,11 +75,9 @@ async def check_google_busy(
         )
     client = calendar_client(runtime.gateway(), SessionDatabase(session), connection)
     try:
-        if event_id is None:
-            busy = await _free_busy(client, calendar.google_calendar_id, start_at, end_at)
-        else:
-            own = sync.google_event_id(workspace.uuid, event_id)
-            busy = await _busy_events(client, calendar.google_calendar_id, start_at, end_at, own)
+        busy = await _busy_events(
+            client, calendar.google_calendar_id, start_at, end_at, workspace.uuid
+        )
     except GoogleError as error:
         raise GoogleUnavailable(
             f"Google Calendar could not be checked for busy time: {error.message}"
@@ -88,29 +86,12 @@ async def check_google_busy(
         raise Conflict("The slot is busy in the linked Google calendar.", code="slot_conflict")
 
 
-async def _free_busy(
-    client: GoogleCalendarClient, calendar_id: str, start_at: datetime, end_at: datetime
-) -> bool:
-    answer = await client.free_busy([calendar_id], start_at, end_at)
-    entry = (answer.get("calendars") or {}).get(calendar_id)
-    if not isinstance(entry, dict):
-        raise GoogleError("freeBusy did not answer for the calendar")
-    if entry.get("errors"):
-        reasons = ", ".join(str(e.get("reason")) for e in entry["errors"] if isinstance(e, dict))
-        raise GoogleError(f"freeBusy failed for the calendar: {reasons}")
-    return any(
-        _overlaps(period.get("start"), period.get("end"), start_at, end_at)
-        for period in entry.get("busy") or []
-        if isinstance(period, dict)
-    )
-
-
 async def _busy_events(
     client: GoogleCalendarClient,
     calendar_id: str,
     start_at: datetime,
     end_at: datetime,
-    own_google_id: str,
+    workspace_uuid: str,
 ) -> bool:
     params: dict[str, str | int | bool] = {
         "timeMin": start_at.isoformat(),
@@ -121,7 +102,7 @@ async def _busy_events(
     for _ in range(MAX_PAGES):
         page = await client.list_events(calendar_id, **params)
         for item in page.get("items") or []:
-            if isinstance(item, dict) and _busy(item) and not _own(item, own_google_id):
+            if isinstance(item, dict) and _busy(item) and not _ours(item, workspace_uuid):
                 return True
         token = page.get("nextPageToken")
         if not token:
@@ -131,17 +112,18 @@ async def _busy_events(
 
 
 def _busy(item: dict[str, Any]) -> bool:
-    return item.get("status") != "cancelled" and item.get("transparency") != "transparent"
+    """As freeBusy: not cancelled, not shown as free, not declined by the calendar's owner."""
+    if item.get("status") == "cancelled" or item.get("transparency") == "transparent":
+        return False
+    return not any(
+        isinstance(attendee, dict)
+        and attendee.get("self")
+        and attendee.get("responseStatus") == "declined"
+        for attendee in item.get("attendees") or []
+    )
 
 
-def _own(item: dict[str, Any], own_google_id: str) -> bool:
-    return item.get("id") == own_google_id
-
-
-def _overlaps(start: Any, end: Any, start_at: datetime, end_at: datetime) -> bool:
-    try:
-        busy_start = datetime.fromisoformat(str(start))
-        busy_end = datetime.fromisoformat(str(end))
-    except ValueError:
-        return True  # busy, but unreadable: err on the side of no double booking
-    return busy_start < end_at and busy_end > start_at
+def _ours(item: dict[str, Any], workspace_uuid: str) -> bool:
+    """A copy of one of this workspace's events (``google.sync`` marks them)."""
+    private = (item.get("extendedProperties") or {}).get("private") or {}
+    return isinstance(private, dict) and private.get(sync.PRIVATE_WORKSPACE) == workspace_uuid
