@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.auth import service as auth_service
@@ -72,9 +74,11 @@ async def authenticate(request: Request, session: AsyncSession | None = None) ->
         raise Unauthenticated("The bearer token is unknown, revoked or expired.")
     token, workspace = found
     if auth_service.needs_touch(token):
-        # At most once a minute per token: a short write of its own.
-        async with database.transaction() as write_session:
-            await auth_service.touch(write_session, token.id)
+        # At most once a minute per token, a short write of its own; a hint, so a busy database
+        # skips it rather than failing the request.
+        with contextlib.suppress(OperationalError):
+            async with database.transaction() as write_session:
+                await auth_service.touch(write_session, token.id)
     return Subject(token_id=token.id, workspace=workspace, scopes=frozenset(token.scopes))
 
 

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic.alias_generators import to_camel
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -107,10 +108,39 @@ def _unreadable_body() -> JSONResponse:
     return problem_response(problem)
 
 
+# Contention the database resolved by giving up on one side: the client may simply retry.
+_BUSY_SIGNS = ("database is locked", "deadlock detected", "could not serialize access")
+
+
+async def _database_error(_: Request, exc: Exception) -> JSONResponse:
+    if not any(sign in str(exc) for sign in _BUSY_SIGNS):
+        raise exc  # a real fault: the 500 handler answers (and it is logged)
+    problem = Problem(
+        title="Service Unavailable",
+        status=503,
+        code="database_busy",
+        detail="The database is busy with other writes; retry in a moment.",
+    )
+    return problem_response(problem, {"Retry-After": "1"})
+
+
+async def _unexpected_error(_: Request, __: Exception) -> JSONResponse:
+    problem = Problem(
+        title="Internal Server Error",
+        status=500,
+        code="internal_error",
+        detail="Something went wrong on our side; it has been logged.",
+    )
+    return problem_response(problem)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CalbridgeError, _calbridge_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    # Starlette answers with this after logging, then re-raises (so servers and tests see it).
+    app.add_exception_handler(Exception, _unexpected_error)
 
 
 class BodySizeLimit:

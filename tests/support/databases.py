@@ -23,6 +23,8 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 class TestDatabase:
     """A migrated database for one test session, wiped between tests."""
 
+    __test__ = False  # not a test class, whatever its name says
+
     kind: str  # "sqlite" or "postgresql"
     url: str
     schema: str | None

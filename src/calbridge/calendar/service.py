@@ -38,6 +38,15 @@ async def update_calendar(
 ) -> Calendar:
     """Changes apply to future bookings; existing events are not re-validated, except that
     forbidding overlap is refused while overlapping events exist (409 slot_conflict)."""
+    if "allow_overlap" in data.model_fields_set:
+        # Event updates lock their event, then the calendar; take the same order here (the
+        # calendar's events, then the calendar), or the two deadlock on PostgreSQL.
+        await session.execute(
+            select(Event.id)
+            .where(Event.workspace_id == workspace.id, Event.calendar_id == calendar_id)
+            .order_by(Event.id)
+            .with_for_update()
+        )
     calendar = await repository.get_calendar(session, workspace.id, calendar_id, lock=True)
     if calendar is None:
         raise NotFound("Calendar")

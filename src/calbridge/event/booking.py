@@ -17,7 +17,7 @@ waits for the first to commit, then fails, and the service answers 409 slot_conf
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,9 +71,19 @@ def resolve(value: datetime, calendar: Calendar, field: str) -> datetime:
         ) from None
 
 
+# Availability is evaluated day by day; an unbounded event would let one request hold the
+# write lock for seconds. A year covers every real booking.
+MAX_EVENT_DURATION = timedelta(days=366)
+
+
 def _check_order(start: datetime, end: datetime) -> None:
     if end <= start:
         raise ValidationProblem("endTime must be after startTime.", field="endTime")
+    if end - start > MAX_EVENT_DURATION:
+        raise ValidationProblem(
+            f"An event may last at most {MAX_EVENT_DURATION.days} days.", field="endTime",
+            code="event_too_long",
+        )
 
 
 async def check(

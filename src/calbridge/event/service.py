@@ -145,7 +145,7 @@ async def update_event(
         # Nothing the client can see changed: no new version (the ETag stays), no job (no sync,
         # no rule run), like cancelling a cancelled event.
         return after
-    event.google_sync_status = _sync_status(calendar, event.google_sync_status)
+    event.google_sync_status = _sync_status(calendar, event.google_event_id)
     _touch(event)
     await _flush(session)
     await _changed(session, after, "updated", before=before_snapshot)
@@ -164,7 +164,7 @@ async def cancel_event(
     event.status = "cancelled"
     event.cancelled_at = utcnow()
     event.cancellation_reason = data.reason
-    event.google_sync_status = _sync_status(before.calendar, event.google_sync_status)
+    event.google_sync_status = _sync_status(before.calendar, event.google_event_id)
     _touch(event)
     await _flush(session)
     after = EventView(event, before.calendar, before.members)
@@ -217,7 +217,8 @@ async def respond(
 def check_if_match(event: Event, if_match: str | None) -> None:
     if if_match is None:
         return
-    wanted = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
+    # If-Match compares strongly (RFC 9110 §13.1.1): a weak tag never matches.
+    wanted = {tag.strip() for tag in if_match.split(",")}
     if "*" not in wanted and presenter.etag(event) not in wanted:
         raise PreconditionFailed("The event has changed since that ETag was issued.")
 
@@ -245,9 +246,11 @@ def _touch(event: Event) -> None:
     event.updated_at = utcnow()
 
 
-def _sync_status(calendar: Calendar, current: str = "not_linked") -> str:
-    if calendar.google_calendar_id is None:
-        return "not_linked" if current in {"not_linked", "pending"} else current
+def _sync_status(calendar: Calendar, google_event_id: str | None = None) -> str:
+    """``pending`` while the sync job has work: the calendar is linked, or the event still has a
+    Google copy (from a calendar it left) that the job will remove; else ``not_linked``."""
+    if calendar.google_calendar_id is None and google_event_id is None:
+        return "not_linked"
     return "pending"
 
 

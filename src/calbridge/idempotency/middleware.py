@@ -107,10 +107,11 @@ class IdempotencyMiddleware:
         for _ in range(2):
             try:
                 async with self.database.transaction() as session:
+                    # Locked (PostgreSQL), so two retries of a dead request cannot both take over.
                     existing = await session.scalar(
-                        select(IdempotencyKey).where(
-                            IdempotencyKey.scope == token_scope, IdempotencyKey.key == key
-                        )
+                        select(IdempotencyKey)
+                        .where(IdempotencyKey.scope == token_scope, IdempotencyKey.key == key)
+                        .with_for_update()
                     )
                     if existing is not None and existing.expires_at <= now:
                         await session.delete(existing)
