@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     # Retries of one call inside an API request (so at most 1 + this many attempts).
     google_request_retries: int = 2
     google_retry_backoff_seconds: float = 0.25
+    google_conflict_check_timeout_seconds: float = 5.0  # whole googleConflictCheck, no retries
     # An access token this close to its expiry is refreshed before use.
     google_refresh_margin_seconds: float = 120.0
     google_oauth_state_ttl_seconds: int = 600

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -12,7 +13,7 @@ from calbridge.google.gateway import GoogleGateway
 from calbridge.outbox.worker import Worker
 from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
-from tests.google.conftest import seed
+from tests.google.conftest import gateway_for, seed
 from tests.google_sync.conftest import USER, GoogleView, settle
 from tests.support.api import WorkspaceFixture
 
@@ -163,3 +164,42 @@ async def test_google_events_count_as_freebusy_would_count_them(
         )
         codes[hour] = response.status_code
     assert codes == {13: 409, 14: 201, 15: 201, 16: 409}
+
+
+@pytest.fixture
+def configure(settings: Settings, emulator: GoogleEmulator) -> Callable[..., None]:
+    """Point the booking check at the emulator with some settings changed."""
+
+    def configure(**changes: Any) -> None:
+        runtime.configure(gateway_for(settings.model_copy(update=changes), emulator))
+
+    return configure  # the app fixture puts the runtime back
+
+
+async def test_a_slow_google_is_503_at_the_checks_deadline(
+    ws: WorkspaceFixture,
+    checked: dict[str, Any],
+    emulator: GoogleEmulator,
+    configure: Callable[..., None],
+) -> None:
+    # Google answers within each call's timeout (5 s), but not within the check's deadline: the
+    # booking holds the calendar's lock (on SQLite every writer's) while it waits.
+    configure(google_conflict_check_timeout_seconds=0.2)
+    emulator.add_fault("latency", count=1, seconds=3, path_prefix="/calendar/v3/calendars/")
+    response = await ws.post("/calendar-events", json=booking(checked["id"], "12:00", "12:30"))
+    assert response.status_code == 503, response.text
+    assert response.json()["code"] == "google_unavailable"
+    assert (await ws.get("/calendar-events")).json()["items"] == []
+
+
+async def test_the_check_does_not_retry_inside_the_request(
+    ws: WorkspaceFixture,
+    checked: dict[str, Any],
+    emulator: GoogleEmulator,
+    configure: Callable[..., None],
+) -> None:
+    configure(google_request_retries=2)  # what other requests (the account calendar API) use
+    emulator.add_fault("unavailable_503", count=1, path_prefix="/calendar/v3/calendars/")
+    response = await ws.post("/calendar-events", json=booking(checked["id"], "12:00", "12:30"))
+    assert response.status_code == 503, response.text
+    assert response.json()["code"] == "google_unavailable"

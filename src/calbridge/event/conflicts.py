@@ -23,15 +23,19 @@ be checked, so it is not made.
 **The lock is held during the call.** This check runs last, after the local overlap check,
 while the caller holds the calendar's lock (PostgreSQL: its row; SQLite: the write transaction,
 i.e. every write in the database waits). That is what makes the check hold under concurrency
-(two bookings of one slot cannot both pass it), and it is usually one HTTP call (one page),
-bounded by ``google_timeout_seconds`` per attempt; the price is that, on SQLite, a slow Google
-slows every booking, and on PostgreSQL every booking of that calendar. Credentials write a
-refreshed token through the caller's session (``google.transactions.SessionDatabase``), because
-on SQLite a transaction of their own would wait for the request's.
+(two bookings of one slot cannot both pass it); the price is that, on SQLite, a slow Google
+slows every booking, and on PostgreSQL every booking of that calendar. So the whole check (a
+token refresh if one is due, then usually one page) has one hard deadline,
+``google_conflict_check_timeout_seconds`` (5 s), with no retries inside it: it must end well
+before SQLite's busy timeout (30 s), or the writers waiting for the lock would fail with
+"database is locked". Past the deadline the booking is 503 ``google_unavailable``. Credentials
+write a refreshed token through the caller's session (``google.transactions.SessionDatabase``),
+because on SQLite a transaction of their own would wait for the request's.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -73,15 +77,22 @@ async def check_google_busy(
         raise GoogleUnavailable(
             "The calendar's Google account is not connected, so its busy time cannot be checked."
         )
-    client = calendar_client(runtime.gateway(), SessionDatabase(session), connection)
+    gateway = runtime.gateway()
+    client = calendar_client(gateway, SessionDatabase(session), connection, retries=0)
+    deadline = gateway.settings.google_conflict_check_timeout_seconds
     try:
-        busy = await _busy_events(
-            client, calendar.google_calendar_id, start_at, end_at, workspace.uuid
-        )
+        async with asyncio.timeout(deadline):
+            busy = await _busy_events(
+                client, calendar.google_calendar_id, start_at, end_at, workspace.uuid
+            )
     except GoogleError as error:
         raise GoogleUnavailable(
             f"Google Calendar could not be checked for busy time: {error.message}"
         ) from error
+    except TimeoutError:
+        raise GoogleUnavailable(
+            f"Google Calendar did not answer the busy time check within {deadline:g} s."
+        ) from None
     if busy:
         raise Conflict("The slot is busy in the linked Google calendar.", code="slot_conflict")
 
