@@ -188,3 +188,14 @@ async def test_a_job_due_later_runs_when_it_is_due_not_at_the_next_poll(
 
     await asyncio.wait_for(second.wait(), PROMPTLY)
     assert attempts == [1, 2]
+
+
+async def test_a_notify_for_another_schema_does_not_wake_the_worker(
+    make_worker: MakeWorker,
+) -> None:
+    worker = make_worker()
+    worker._schema = "ours"
+    worker._notified(None, 1, "calbridge_outbox", "theirs")
+    assert not worker._wake.is_set()
+    worker._notified(None, 1, "calbridge_outbox", "ours")
+    assert worker._wake.is_set()

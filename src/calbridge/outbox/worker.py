@@ -92,6 +92,7 @@ class Worker:
         self._task: asyncio.Task[None] | None = None
         self._listen_connection: AsyncConnection | None = None
         self._listener: Any = None
+        self._schema: str | None = None  # where our jobs live (PostgreSQL), from LISTEN
 
     def start(self) -> asyncio.Task[None]:
         """Run ``run()`` in the background; the task ends after ``stop()``."""
@@ -295,6 +296,12 @@ class Worker:
             connection = await self.database.engine.connect()
             raw = await connection.get_raw_connection()
             self._listener = raw.driver_connection  # the asyncpg connection
+            # The trigger says which schema the jobs went into; other schemas' jobs (another
+            # deployment or test run sharing the database) are not ours to wake for.
+            self._schema = await self._listener.fetchval(
+                "SELECT relnamespace::regnamespace::text FROM pg_class"
+                " WHERE oid = 'outbox_jobs'::regclass"
+            )
             await self._listener.add_listener(NOTIFY_CHANNEL, self._notified)
         except Exception:
             logger.warning("worker %s: LISTEN failed, polling only", self.name, exc_info=True)
@@ -303,8 +310,9 @@ class Worker:
             return
         self._listen_connection = connection
 
-    def _notified(self, *_args: Any) -> None:
-        self._wake.set()
+    def _notified(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
+        if not payload or payload == self._schema:
+            self._wake.set()
 
     async def _unlisten(self) -> None:
         connection, self._listen_connection = self._listen_connection, None

@@ -33,10 +33,11 @@ def upgrade() -> None:
     op.execute(f"UPDATE events SET duration_seconds = {SECONDS[dialect]}")
     if dialect == "postgresql":
         # One NOTIFY per inserting statement, delivered at commit: workers wake without the
-        # booking path paying a round trip for it.
+        # booking path paying a round trip for it. The payload is the table's schema, so
+        # workers of other schemas sharing the database ignore it.
         op.execute(
             "CREATE FUNCTION calbridge_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "BEGIN PERFORM pg_notify('calbridge_outbox', ''); RETURN NULL; END $$"
+            "BEGIN PERFORM pg_notify('calbridge_outbox', TG_TABLE_SCHEMA); RETURN NULL; END $$"
         )
         op.execute(
             "CREATE TRIGGER outbox_jobs_notify AFTER INSERT ON outbox_jobs "
