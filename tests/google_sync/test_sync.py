@@ -219,3 +219,27 @@ async def test_an_event_moved_to_an_unlinked_calendar_is_not_linked_once_its_cop
     assert (in_google.copy_of(event["id"]) or {}).get("status") == "cancelled"
     shown = (await ws.get(path)).json()
     assert (shown["googleSyncStatus"], shown["googleEventId"]) == ("not_linked", None)
+
+
+async def test_a_removal_for_a_deleted_account_fails_visibly_instead_of_waiting_forever(
+    ws: WorkspaceFixture,
+    linked: dict[str, Any],
+    account: int,
+    worker: Worker,
+    test_db: databases.TestDatabase,
+) -> None:
+    from calbridge.account.models import Account
+
+    event = await ws.event(linked["id"])
+    await settle(worker)
+    cancelled = await ws.post(f"/calendar-events/{event['id']}/cancel")
+    assert cancelled.status_code == 200
+    async with test_db.database.transaction() as session:  # before the cancel is synced
+        found = await session.get(Account, account)
+        assert found is not None
+        await session.delete(found)
+    await settle(worker)
+
+    jobs = await sync_jobs(test_db, event["id"])
+    assert [job.status for job in jobs] == ["done", "failed"]
+    assert "was deleted" in (jobs[-1].last_error or "")

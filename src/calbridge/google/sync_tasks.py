@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calbridge.account.models import Account
 from calbridge.calendar import repository as calendar_repository
 from calbridge.calendar.models import Calendar
 from calbridge.event import repository as event_repository
@@ -77,6 +78,7 @@ class Plan:
     known: bool = False  # the event has a googleEventId, so a copy was made once
     unlinked: bool = False  # the event lives on in a calendar that is not linked
     connections: dict[int, GoogleConnection | None] = field(default_factory=dict)
+    deleted_accounts: set[int] = field(default_factory=set)
 
     def links(self) -> list[Link]:
         return self.removals + ([self.upsert[0]] if self.upsert else [])
@@ -111,6 +113,8 @@ async def _plan(session: AsyncSession, payload: dict[str, Any]) -> Plan | None:
             plan.upsert = (current, sync.event_body(event, calendar, members, workspace.uuid))
     for link in plan.links():
         plan.connections[link.account_id] = await get_connection(session, link.account_id)
+        if await session.get(Account, link.account_id) is None:
+            plan.deleted_accounts.add(link.account_id)
     return plan
 
 
@@ -141,6 +145,9 @@ async def sync_event(session: AsyncSession, payload: dict[str, Any]) -> None:
     if plan is None or not plan.links():
         return
     for link in plan.links():
+        if link.account_id in plan.deleted_accounts:
+            # No reconnect can ever come: fail visibly rather than wait forever.
+            raise JobFailed(f"Google account {link.account_id} was deleted; nothing to sync with")
         connection = plan.connections.get(link.account_id)
         if connection is None or connection.status != ACTIVE:
             raise JobDeferred(
