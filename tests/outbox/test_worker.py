@@ -218,3 +218,26 @@ async def test_a_job_whose_lease_ran_out_while_it_waited_in_a_batch_is_not_run_t
 
     assert recorder.starts() == [2]
     assert [job.status for job in await all_jobs(test_db)] == ["done", "done"]
+
+
+async def test_a_handler_slower_than_its_lease_keeps_its_job(
+    test_db: TestDatabase, make_worker: MakeWorker, recorder: Recorder
+) -> None:
+    """The lease is renewed while the handler runs: another worker never takes the job of a
+    slow but living worker (the lease here is 1 s, the handler takes 2.5 s)."""
+    async with test_db.database.transaction() as session:
+        job = await enqueue(session, "test.record", n=1, pause=2.5)
+    slow, other = make_worker(name="slow"), make_worker(name="other")
+
+    running = asyncio.create_task(slow.run_once())
+    await recorder.started.wait()
+    claimed_by_other = 0
+    while not running.done():
+        claimed_by_other += await other.run_once()
+        await asyncio.sleep(0.2)
+
+    assert await running == 1
+    assert claimed_by_other == 0
+    assert recorder.starts() == [1]
+    done = await get_job(test_db, job.id)
+    assert (done.status, done.attempts) == ("done", 1)

@@ -187,6 +187,7 @@ class Worker:
         if run is None:
             await self._failed(job, f"no handler is registered for job kind {job.kind!r}", True)
             return
+        heartbeat = asyncio.create_task(self._heartbeat(job.id))
         try:
             async with self.database.session(write=True) as session:
                 await run(session, dict(job.payload))
@@ -222,6 +223,30 @@ class Worker:
             message = f"{type(error).__name__}: {error}"
             final = isinstance(error, JobFailed) or job.attempts >= job.max_attempts
             await self._failed(job, message, final)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
+    async def _heartbeat(self, job_id: int) -> None:
+        """Renew the job's lease while its handler runs, so a slow handler is not taken for a
+        dead worker's and run a second time. Stops once the job is no longer ours."""
+        lease = self.settings.worker_lease_seconds
+        while True:
+            await asyncio.sleep(lease / 3)
+            try:
+                async with self.database.transaction() as session:
+                    held = await repository.renew_lease(
+                        session,
+                        job_id,
+                        worker=self.name,
+                        locked_until=self.clock() + timedelta(seconds=lease),
+                    )
+            except Exception:
+                logger.warning("outbox job %s: renewing its lease failed", job_id, exc_info=True)
+                continue
+            if not held:
+                return
 
     async def _failed(self, job: OutboxJob, error: str, final: bool) -> None:
         now = self.clock()
