@@ -62,11 +62,10 @@ def bearer_secret(request: Request) -> str:
     return secret.strip()
 
 
-async def authenticate(request: Request, session: AsyncSession | None = None) -> Subject:
+async def authenticate(request: Request) -> Subject:
     """The token's subject. The lookup runs in a short read session of its own, before the
     request's session begins: on SQLite a write request's session holds the write lock from its
-    first query, and a token lookup has no business inside it. ``session`` is accepted for
-    callers that have one, and unused."""
+    first query, and a token lookup has no business inside it."""
     database = get_database(request)
     async with database.session(write=False) as lookup:
         found = await auth_service.find_live_token(lookup, bearer_secret(request))
@@ -87,8 +86,8 @@ def workspace_subject(scope: Scope) -> Callable[..., Coroutine[Any, Any, Subject
     for any workspace but the token's own (never 403: another workspace's existence stays hidden),
     then checks the scope."""
 
-    async def dependency(workspace_uuid: str, request: Request, session: SessionDep) -> Subject:
-        subject = await authenticate(request, session)
+    async def dependency(workspace_uuid: str, request: Request) -> Subject:
+        subject = await authenticate(request)
         if subject.workspace.uuid != workspace_uuid:
             raise NotFound("Workspace")
         subject.require(scope)

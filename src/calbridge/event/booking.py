@@ -81,7 +81,8 @@ def _check_order(start: datetime, end: datetime) -> None:
         raise ValidationProblem("endTime must be after startTime.", field="endTime")
     if end - start > MAX_EVENT_DURATION:
         raise ValidationProblem(
-            f"An event may last at most {MAX_EVENT_DURATION.days} days.", field="endTime",
+            f"An event may last at most {MAX_EVENT_DURATION.days} days.",
+            field="endTime",
             code="event_too_long",
         )
 

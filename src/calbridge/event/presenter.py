@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,11 +52,6 @@ def present(event: Event, calendar: Calendar, members: dict[int, Member]) -> Eve
         created_at=to_local(event.created_at, tz),
         updated_at=to_local(event.updated_at, tz),
     )
-
-
-def snapshot(event: Event, calendar: Calendar, members: dict[int, Member]) -> dict[str, Any]:
-    """The event as JSON, for outbox payloads (rules see the event before and after a change)."""
-    return present(event, calendar, members).model_dump(mode="json", by_alias=True)
 
 
 async def present_many(

@@ -4,7 +4,7 @@ job in the same transaction; Google sync and event rules subscribe to it and run
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -30,19 +30,23 @@ from calbridge.workspace.models import Member, Workspace
 EVENT_CHANGED = "event.changed"
 
 
-@dataclass(frozen=True)
+@dataclass
 class EventView:
-    """An event with what it takes to show it."""
+    """An event with what it takes to show it, once its change is complete: the response is
+    built once and serves both the HTTP answer and the outbox snapshot."""
 
     event: Event
     calendar: Calendar
     members: dict[int, Member]
+    _shown: EventResponse | None = field(default=None, init=False, repr=False, compare=False)
 
     def response(self) -> EventResponse:
-        return presenter.present(self.event, self.calendar, self.members)
+        if self._shown is None:
+            self._shown = presenter.present(self.event, self.calendar, self.members)
+        return self._shown
 
     def snapshot(self) -> dict[str, Any]:
-        return presenter.snapshot(self.event, self.calendar, self.members)
+        return self.response().model_dump(mode="json", by_alias=True)
 
 
 async def get_event(
@@ -130,24 +134,25 @@ async def update_event(
         _place(event, checked)
         if data.attendee_ids is not None:
             _replace_attendees(event, data.attendee_ids)
-    for field, attribute in (
+    for name, attribute in (
         ("title", "title"),
         ("description", "description"),
         ("location", "location"),
         ("status", "status"),
         ("metadata", "meta"),
     ):
-        if field in fields:
-            setattr(event, attribute, getattr(data, field))
+        if name in fields:
+            setattr(event, attribute, getattr(data, name))
     await _flush(session)  # new attendees get their defaults
-    after = EventView(event, calendar, members)
-    if after.snapshot() == before_snapshot:
+    unchanged = EventView(event, calendar, members)
+    if unchanged.snapshot() == before_snapshot:
         # Nothing the client can see changed: no new version (the ETag stays), no job (no sync,
         # no rule run), like cancelling a cancelled event.
-        return after
+        return unchanged
     event.google_sync_status = _sync_status(calendar, event.google_event_id)
     _touch(event)
     await _flush(session)
+    after = EventView(event, calendar, members)  # shown once the change is complete
     await _changed(session, after, "updated", before=before_snapshot)
     return after
 
