@@ -33,8 +33,8 @@ def emulator() -> GoogleEmulator:
     return GoogleEmulator()
 
 
-@pytest.fixture
-def settings(test_db: TestDatabase) -> Settings:
+def google_settings(test_db: TestDatabase, **overrides: Any) -> Settings:
+    """Settings of an app on the test database whose Google is the emulator."""
     return Settings(
         environment="test",
         database_url=test_db.url,
@@ -44,7 +44,13 @@ def settings(test_db: TestDatabase) -> Settings:
         google_client_secret="calbridge-dev-secret",
         google_retry_backoff_seconds=0.001,
         google_timeout_seconds=5.0,
+        **overrides,
     )
+
+
+@pytest.fixture
+def settings(test_db: TestDatabase) -> Settings:
+    return google_settings(test_db)
 
 
 def gateway_for(settings: Settings, emulator: GoogleEmulator) -> GoogleGateway:

@@ -24,7 +24,7 @@ from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.worker import Worker
 from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
-from tests.google.conftest import GOOGLE, connect, gateway_for, new_account
+from tests.google.conftest import GOOGLE, connect, gateway_for, google_settings, new_account
 from tests.support.api import WorkspaceFixture
 from tests.support.databases import TestDatabase
 
@@ -38,17 +38,10 @@ def emulator() -> GoogleEmulator:
 
 @pytest.fixture
 def settings(test_db: TestDatabase) -> Settings:
-    return Settings(
-        environment="test",
-        database_url=test_db.url,
-        database_schema=test_db.schema,
-        google_base_url=GOOGLE,
-        google_client_id="calbridge-dev",
-        google_client_secret="calbridge-dev-secret",
+    return google_settings(
+        test_db,
         # One attempt per call: the worker's retries are what these tests are about.
         google_request_retries=0,
-        google_retry_backoff_seconds=0.001,
-        google_timeout_seconds=5.0,
         worker_poll_seconds=0.05,
         job_backoff_base_seconds=0.01,
         job_backoff_max_seconds=0.05,
