@@ -36,7 +36,7 @@ from sqlalchemy import func, select
 
 from bench import databases, report
 from bench.load import Meter
-from bench.run import RESULTS, AppRequests, compare, load_average, say
+from bench.run import RESULTS, compare, load_average, requests_to_app, say
 from bench.seed import Seeded, book, seed
 from bench.server import APP, serve
 from bench.worker import start_workers, stop_workers
@@ -225,13 +225,13 @@ async def booking_cost(
                 "create",
                 Meter(
                     plain_server,
-                    AppRequests(plain).create(),
+                    requests_to_app(plain).create(),
                     expect=201,
                     concurrency=options.concurrency,
                 ),
                 Meter(
                     rules_server,
-                    AppRequests(with_rules).create(),
+                    requests_to_app(with_rules).create(),
                     expect=201,
                     concurrency=options.concurrency,
                 ),

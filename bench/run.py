@@ -102,7 +102,7 @@ async def bench_database(kind: str, directory: Path, options: argparse.Namespace
             f"{kind}: seeded {options.events:,} events in {app_seed_seconds:.1f}s (app) and "
             f"{floor_seed_seconds:.1f}s (floor)"
         )
-        app_requests, floor_requests = AppRequests(app_seeded), FloorRequests(floor_seeded)
+        app_requests, floor_requests = requests_to_app(app_seeded), requests_to_floor(floor_seeded)
         async with serve(APP, app_db.env()) as app, serve(FLOOR, floor_db.env()) as floor:
             app_list, floor_select = await compare(
                 kind,
@@ -165,13 +165,17 @@ async def _seed(database: BenchDatabase, events: int) -> tuple[Seeded, float]:
     return seeded, round(time.perf_counter() - started, 2)
 
 
-class AppRequests:
-    """Requests to the real API: the list endpoint, and bookings with one attendee."""
+class Requests:
+    """The list and booking requests of one side. Both sides send the same windows and slots;
+    the app's bookings carry one attendee (the floor has no attendees to insert)."""
 
-    def __init__(self, seeded: Seeded) -> None:
-        self.seeded = seeded
-        self.path = f"/api/v2/w/{seeded.workspace_uuid}/calendar-events"
-        self.headers = {"Authorization": f"Bearer {seeded.token}"}
+    def __init__(
+        self, path: str, calendars: Seeded, *, headers: dict[str, str], attendee: int | None
+    ) -> None:
+        self.path = path
+        self.seeded = calendars
+        self.headers = headers
+        self.attendee = attendee
 
     def list(self) -> Send:
         windows = _windows()
@@ -192,53 +196,32 @@ class AppRequests:
 
         def send(client: httpx.AsyncClient) -> Any:
             start, end = next(slots)
-            body = {
+            body: dict[str, Any] = {
                 "calendarId": self.seeded.create_calendar_id,
                 "title": "Bench booking",
                 "startTime": start,
                 "endTime": end,
-                "attendeeIds": [self.seeded.member_id],
             }
+            if self.attendee is not None:
+                body["attendeeIds"] = [self.attendee]
             return client.post(self.path, json=body, headers=self.headers)
 
         return send
 
 
-class FloorRequests:
+def requests_to_app(seeded: Seeded) -> Requests:
+    """Requests to the real API: the list endpoint, and bookings with one attendee."""
+    return Requests(
+        f"/api/v2/w/{seeded.workspace_uuid}/calendar-events",
+        seeded,
+        headers={"Authorization": f"Bearer {seeded.token}"},
+        attendee=seeded.member_id,
+    )
+
+
+def requests_to_floor(seeded: Seeded) -> Requests:
     """The same windows and slots, sent to the floor's bare endpoints."""
-
-    def __init__(self, seeded: Seeded) -> None:
-        self.seeded = seeded
-        self.path = f"/w/{seeded.workspace_id}/events"
-
-    def list(self) -> Send:
-        windows = _windows()
-
-        def send(client: httpx.AsyncClient) -> Any:
-            start, end = next(windows)
-            params = {
-                "calendarId": self.seeded.list_calendar_id,
-                "startDate": start,
-                "endDate": end,
-            }
-            return client.get(self.path, params=params)
-
-        return send
-
-    def create(self) -> Send:
-        slots = _slots()
-
-        def send(client: httpx.AsyncClient) -> Any:
-            start, end = next(slots)
-            body = {
-                "calendarId": self.seeded.create_calendar_id,
-                "title": "Bench booking",
-                "startTime": start,
-                "endTime": end,
-            }
-            return client.post(self.path, json=body)
-
-        return send
+    return Requests(f"/w/{seeded.workspace_id}/events", seeded, headers={}, attendee=None)
 
 
 def _windows() -> Any:
