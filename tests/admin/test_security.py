@@ -195,3 +195,17 @@ async def test_the_session_cookie_is_http_only_and_same_site(
 async def test_the_cookie_is_secure_over_https(anonymous: Panel) -> None:
     response = await anonymous.client.get("https://testserver/admin/login")
     assert "secure" in response.headers["set-cookie"].lower()
+
+
+async def test_a_session_ends_when_it_expires(
+    anonymous: Panel, admin_user: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from calbridge.admin import session
+
+    await anonymous.sign_in()
+    assert (await anonymous.client.get("/admin/workspaces")).status_code == 200
+    # Every signed-in cookie is now older than the sessions' lifetime.
+    monkeypatch.setattr(session, "SESSION_MAX_AGE", -1)
+    expired = await anonymous.client.get("/admin/workspaces")
+    assert expired.status_code == 303
+    assert "/admin/login" in expired.headers["location"]
