@@ -1,26 +1,15 @@
-"""Bearer-token checks for the Calendar API and userinfo."""
+"""Bearer-token checks for the Calendar API and userinfo.
+
+Which scopes a Calendar method accepts comes from Google's discovery document (each method's
+`scopes` list), not from a table kept here.
+"""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 
-from calbridge_google_emulator import errors
+from calbridge_google_emulator import discovery, errors
 from calbridge_google_emulator.state import AccessToken, EmulatorState
-
-_AUTH = "https://www.googleapis.com/auth/"
-FULL = _AUTH + "calendar"
-READONLY = _AUTH + "calendar.readonly"
-EVENTS = _AUTH + "calendar.events"
-EVENTS_READONLY = _AUTH + "calendar.events.readonly"
-
-# The scopes Google accepts for each kind of call (any one of them is enough).
-EVENT_READ_SCOPES = frozenset({FULL, READONLY, EVENTS, EVENTS_READONLY})
-EVENT_WRITE_SCOPES = frozenset({FULL, EVENTS})
-CALENDAR_LIST_SCOPES = frozenset({FULL, READONLY})
-FREEBUSY_SCOPES = EVENT_READ_SCOPES | {
-    _AUTH + "calendar.freebusy",
-    _AUTH + "calendar.events.freebusy",
-}
 
 
 def bearer_token(request: Request) -> str | None:
@@ -31,8 +20,9 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def authenticate(state: EmulatorState, request: Request, scopes: frozenset[str]) -> AccessToken:
-    """The caller's live token, or 401 `authError`; 403 if it lacks every scope in `scopes`.
+def authenticate(state: EmulatorState, request: Request, method_id: str) -> AccessToken:
+    """The caller's live token, or 401 `authError`; 403 `insufficientPermissions` when it
+    holds none of the scopes the discovery document lists for `method_id`.
 
     Call with `state.lock` held.
     """
@@ -40,6 +30,6 @@ def authenticate(state: EmulatorState, request: Request, scopes: frozenset[str])
     record = state.live_access_token(token) if token else None
     if record is None:
         raise errors.auth_error()
-    if scopes and not scopes.intersection(record.scopes):
+    if not discovery.scopes(method_id).intersection(record.scopes):
         raise errors.insufficient_permissions()
     return record

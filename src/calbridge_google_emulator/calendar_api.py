@@ -13,10 +13,10 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from calbridge_google_emulator import errors
-from calbridge_google_emulator.auth import EVENT_READ_SCOPES, EVENT_WRITE_SCOPES, authenticate
+from calbridge_google_emulator.auth import authenticate
+from calbridge_google_emulator.discovery import ApiRoute
 from calbridge_google_emulator.event_model import merge_patch, normalize, render
 from calbridge_google_emulator.event_query import matches, max_results, parse_query, sort_key
 from calbridge_google_emulator.ids import is_valid_event_id, new_event_id
@@ -27,7 +27,7 @@ from calbridge_google_emulator.web import json_response, parse_json, state_of
 
 def resolve_calendar(state: EmulatorState, request: Request, email: str) -> Calendar:
     """The path's calendar, `primary` meaning the caller's own; 404 if not the caller's."""
-    calendar_id = request.path_params["calendar_id"]
+    calendar_id = request.path_params["calendarId"]
     if calendar_id == "primary":
         calendar_id = state.primary_calendar_id(email)
     calendar = state.calendars.get(calendar_id)
@@ -49,7 +49,7 @@ def _response_zone(request: Request) -> Any:
 async def list_events(request: Request) -> Response:
     state = state_of(request)
     async with state.lock:
-        token = authenticate(state, request, EVENT_READ_SCOPES)
+        token = authenticate(state, request, "calendar.events.list")
         calendar = resolve_calendar(state, request, token.email)
         limit = max_results(request.query_params)
         tz = _response_zone(request)
@@ -104,7 +104,7 @@ def _last_update(state: EmulatorState, calendar: Calendar) -> Any:
 
 
 def _find(state: EmulatorState, calendar: Calendar, request: Request) -> StoredEvent:
-    event = state.events[calendar.id].get(request.path_params["event_id"])
+    event = state.events[calendar.id].get(request.path_params["eventId"])
     if event is None:
         raise errors.not_found()
     return event
@@ -119,7 +119,7 @@ def _check_if_match(request: Request, event: StoredEvent) -> None:
 async def get_event(request: Request) -> Response:
     state = state_of(request)
     async with state.lock:
-        token = authenticate(state, request, EVENT_READ_SCOPES)
+        token = authenticate(state, request, "calendar.events.get")
         calendar = resolve_calendar(state, request, token.email)
         event = _find(state, calendar, request)
         if request.headers.get("if-none-match") == event.etag:
@@ -131,7 +131,7 @@ async def insert_event(request: Request) -> Response:
     state = state_of(request)
     payload = await request.body()
     async with state.lock:
-        token = authenticate(state, request, EVENT_WRITE_SCOPES)
+        token = authenticate(state, request, "calendar.events.insert")
         calendar = resolve_calendar(state, request, token.email)
         raw = parse_json(payload)
         event_id = raw.get("id") if isinstance(raw, dict) else None
@@ -171,10 +171,11 @@ async def patch_event(request: Request) -> Response:
 
 
 async def _write(request: Request, patch: bool) -> Response:
+    method_id = "calendar.events.patch" if patch else "calendar.events.update"
     state = state_of(request)
     payload = await request.body()
     async with state.lock:
-        token = authenticate(state, request, EVENT_WRITE_SCOPES)
+        token = authenticate(state, request, method_id)
         calendar = resolve_calendar(state, request, token.email)
         raw = parse_json(payload)
         if not isinstance(raw, dict):
@@ -196,7 +197,7 @@ async def _write(request: Request, patch: bool) -> Response:
 async def delete_event(request: Request) -> Response:
     state = state_of(request)
     async with state.lock:
-        token = authenticate(state, request, EVENT_WRITE_SCOPES)
+        token = authenticate(state, request, "calendar.events.delete")
         calendar = resolve_calendar(state, request, token.email)
         event = _find(state, calendar, request)
         if event.status == "cancelled":
@@ -208,12 +209,11 @@ async def delete_event(request: Request) -> Response:
         return Response(status_code=204)
 
 
-EVENTS = "/calendar/v3/calendars/{calendar_id}/events"
 routes = [
-    Route(EVENTS, list_events, methods=["GET"]),
-    Route(EVENTS, insert_event, methods=["POST"]),
-    Route(EVENTS + "/{event_id}", get_event, methods=["GET"]),
-    Route(EVENTS + "/{event_id}", update_event, methods=["PUT"]),
-    Route(EVENTS + "/{event_id}", patch_event, methods=["PATCH"]),
-    Route(EVENTS + "/{event_id}", delete_event, methods=["DELETE"]),
+    ApiRoute("calendar.events.list", list_events),
+    ApiRoute("calendar.events.insert", insert_event),
+    ApiRoute("calendar.events.get", get_event),
+    ApiRoute("calendar.events.update", update_event),
+    ApiRoute("calendar.events.patch", patch_event),
+    ApiRoute("calendar.events.delete", delete_event),
 ]

@@ -7,10 +7,10 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from calbridge_google_emulator.auth import CALENDAR_LIST_SCOPES, EVENT_READ_SCOPES, authenticate
+from calbridge_google_emulator.auth import authenticate
 from calbridge_google_emulator.calendar_api import resolve_calendar
+from calbridge_google_emulator.discovery import ApiRoute
 from calbridge_google_emulator.state import Calendar
 from calbridge_google_emulator.web import json_response, state_of
 
@@ -43,7 +43,7 @@ def list_entry(calendar: Calendar) -> dict[str, Any]:
 async def list_calendar_list(request: Request) -> Response:
     state = state_of(request)
     async with state.lock:
-        token = authenticate(state, request, CALENDAR_LIST_SCOPES)
+        token = authenticate(state, request, "calendar.calendarList.list")
         state.ensure_user(token.email)
         mine = [c for c in state.calendars.values() if c.owner_email == token.email]
         return json_response(
@@ -58,23 +58,19 @@ async def list_calendar_list(request: Request) -> Response:
 async def get_calendar_list_entry(request: Request) -> Response:
     state = state_of(request)
     async with state.lock:
-        token = authenticate(state, request, CALENDAR_LIST_SCOPES)
+        token = authenticate(state, request, "calendar.calendarList.get")
         return json_response(list_entry(resolve_calendar(state, request, token.email)))
 
 
 async def get_calendar(request: Request) -> Response:
     state = state_of(request)
     async with state.lock:
-        token = authenticate(state, request, EVENT_READ_SCOPES)
+        token = authenticate(state, request, "calendar.calendars.get")
         return json_response(calendar_resource(resolve_calendar(state, request, token.email)))
 
 
 routes = [
-    Route("/calendar/v3/users/me/calendarList", list_calendar_list, methods=["GET"]),
-    Route(
-        "/calendar/v3/users/me/calendarList/{calendar_id}",
-        get_calendar_list_entry,
-        methods=["GET"],
-    ),
-    Route("/calendar/v3/calendars/{calendar_id}", get_calendar, methods=["GET"]),
+    ApiRoute("calendar.calendarList.list", list_calendar_list),
+    ApiRoute("calendar.calendarList.get", get_calendar_list_entry),
+    ApiRoute("calendar.calendars.get", get_calendar),
 ]

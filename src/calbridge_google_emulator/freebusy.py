@@ -13,10 +13,10 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from calbridge_google_emulator import errors
-from calbridge_google_emulator.auth import FREEBUSY_SCOPES, authenticate
+from calbridge_google_emulator.auth import authenticate
+from calbridge_google_emulator.discovery import ApiRoute
 from calbridge_google_emulator.state import Calendar, EmulatorState, StoredEvent
 from calbridge_google_emulator.times import format_datetime, format_timestamp, parse_rfc3339, zone
 from calbridge_google_emulator.web import json_response, parse_json, state_of
@@ -70,7 +70,7 @@ async def query_freebusy(request: Request) -> Response:
     state = state_of(request)
     payload = await request.body()
     async with state.lock:
-        token = authenticate(state, request, FREEBUSY_SCOPES)
+        token = authenticate(state, request, "calendar.freebusy.query")
         body = parse_json(payload)
         if not isinstance(body, dict):
             raise errors.ApiError(400, "parseError", "Parse Error")
@@ -111,4 +111,4 @@ async def query_freebusy(request: Request) -> Response:
         )
 
 
-routes = [Route("/calendar/v3/freeBusy", query_freebusy, methods=["POST"])]
+routes = [ApiRoute("calendar.freebusy.query", query_freebusy)]

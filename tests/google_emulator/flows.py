@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+
+import calbridge_google_emulator
 
 BASE_URL = "http://emulator.test"
 REDIRECT_URI = "http://app.test/callback"
@@ -81,3 +86,11 @@ def timed_event(start: str, end: str, **fields: Any) -> dict[str, Any]:
 def error_reason(response: httpx.Response) -> str:
     reason: str = response.json()["error"]["errors"][0]["reason"]
     return reason
+
+
+@cache
+def discovery_document() -> dict[str, Any]:
+    """Google's Calendar v3 discovery document, read from the file the emulator ships."""
+    path = Path(calbridge_google_emulator.__file__).parent / "discovery" / "calendar.v3.json"
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return document
