@@ -16,6 +16,7 @@ from calbridge.google.endpoints import router as google_router
 from calbridge.google.gateway import gateway_of
 from calbridge.http import BodySizeLimit, install_error_handlers
 from calbridge.idempotency.middleware import IdempotencyMiddleware
+from calbridge.ops.health import router as health_router
 from calbridge.settings import Settings, get_settings
 
 
@@ -41,11 +42,13 @@ def create_app(
             google_runtime.configure(gateway_of(app.state))
             worker = Worker(db, settings)
             worker_task = worker.start()
+            app.state.worker_task = worker_task  # /readyz watches it
         try:
             yield
         finally:
             if worker_task is not None:
-                await worker.stop()
+                if not worker_task.done():  # else it died, and /readyz has been saying so
+                    await worker.stop()
                 google_runtime.configure(None)
             gateway = getattr(app.state, "google_gateway", None)
             if gateway is not None:
@@ -65,10 +68,7 @@ def create_app(
     openapi.install(app)
     app.include_router(workspace_api)
     app.include_router(google_router)
-
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    app.include_router(health_router)
 
     mount_admin(app, settings)
 

@@ -42,6 +42,26 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
     raise AssertionError("unreachable")
 
 
+def require_newest_schema(settings: Settings) -> None:
+    """Exit with one clear line unless the database answers and its schema is the newest, so
+    ``serve`` and ``worker`` never start on tables they cannot use."""
+    from calbridge.ops.schema import schema_state
+
+    async def check() -> str:
+        db = database(settings)
+        try:
+            return (await schema_state(db, settings.database_schema)).describe()
+        finally:
+            await db.dispose()
+
+    try:
+        verdict = asyncio.run(check())
+    except Exception as error:
+        fail(f"cannot reach the database: {type(error).__name__}: {error}")
+    if verdict != "ok":
+        fail(f"the database schema is {verdict}")
+
+
 async def with_database(work: Callable[[Database], Awaitable[T]]) -> T:
     db = database()
     try:

@@ -10,7 +10,14 @@ import uvicorn
 from calbridge.account.service import create_account
 from calbridge.admin.service import create_admin_user
 from calbridge.auth.service import create_token
-from calbridge.cli.common import database, emit, run, with_database, workspace_by_uuid
+from calbridge.cli.common import (
+    database,
+    emit,
+    require_newest_schema,
+    run,
+    with_database,
+    workspace_by_uuid,
+)
 from calbridge.cli.dev import dev
 from calbridge.cli.jobs import jobs
 from calbridge.cli.keys import keys
@@ -55,6 +62,7 @@ def serve(
     from calbridge.app import create_app
 
     settings = get_settings()
+    require_newest_schema(settings)
     application = create_app(settings, run_worker=settings.is_sqlite and not no_worker)
     uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower())
 
@@ -63,6 +71,8 @@ def serve(
 def worker() -> None:
     """Run the after-commit worker (Google sync, event rules) until SIGTERM or Ctrl-C."""
     from calbridge.outbox.worker import Worker
+
+    require_newest_schema(get_settings())
 
     async def main() -> None:
         db = database()
