@@ -42,7 +42,7 @@ def create_app(
             google_runtime.configure(gateway_of(app.state))
             worker = Worker(db, settings)
             worker_task = worker.start()
-            app.state.worker_task = worker_task  # /readyz watches it
+            app.state.worker, app.state.worker_task = worker, worker_task  # /readyz watches it
         try:
             yield
         finally:
