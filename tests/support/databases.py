@@ -30,6 +30,15 @@ class TestDatabase:
     schema: str | None
     database: Database
 
+    def command_env(self) -> dict[str, str]:
+        """The environment of a ``calbridge`` command (in-process or a subprocess) that works on
+        this database: the caller's, without its CALBRIDGE_ settings, plus the database's."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CALBRIDGE_")}
+        env |= {"CALBRIDGE_DATABASE_URL": self.url, "CALBRIDGE_ENVIRONMENT": "test"}
+        if self.schema:
+            env["CALBRIDGE_DATABASE_SCHEMA"] = self.schema
+        return env
+
     async def wipe(self) -> None:
         tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
         async with self.database.transaction() as session:

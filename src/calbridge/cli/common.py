@@ -3,8 +3,8 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any, NoReturn, TypeVar
 
 import typer
 
@@ -21,7 +21,16 @@ def emit(payload: dict[str, Any]) -> None:
     typer.echo(json.dumps(payload, default=str))
 
 
-def fail(message: str) -> None:
+def emit_all(items: Sequence[T], describe: Callable[[T], dict[str, Any]], none: str) -> None:
+    """Print what a ``list`` command found, one JSON object per line; or, on stderr, that it
+    found nothing (so stdout stays JSON lines)."""
+    for item in items:
+        emit(describe(item))
+    if not items:
+        typer.echo(none, err=True)
+
+
+def fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code=1)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from calbridge.cli.common import emit, fail, run, with_database
+from calbridge.cli.common import emit, emit_all, fail, run, with_database
 from calbridge.db import Database
 from calbridge.outbox import repository
 from calbridge.outbox.models import OutboxJob
@@ -36,8 +36,8 @@ def list_jobs(
 
     async def work(db: Database) -> None:
         async with db.session(write=False) as session:
-            for job in await repository.list_jobs(session, failed_only=failed, limit=limit):
-                emit(describe(job))
+            found = await repository.list_jobs(session, failed_only=failed, limit=limit)
+        emit_all(found, describe, "no failed jobs" if failed else "no jobs")
 
     run(with_database(work))
 
@@ -51,7 +51,6 @@ def retry(job_id: int) -> None:
             job = await repository.retry_job(session, job_id)
             if job is None:
                 fail(f"job {job_id} does not exist or is running or done: nothing to retry")
-                return
             emit(describe(job))
 
     run(with_database(work))

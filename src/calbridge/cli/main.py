@@ -2,39 +2,27 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from importlib.metadata import version as package_version
 from typing import Annotated
 
 import typer
 import uvicorn
 
-from calbridge.account.service import create_account
-from calbridge.admin.service import create_admin_user
-from calbridge.auth.service import create_token
-from calbridge.cli.common import (
-    database,
-    emit,
-    require_newest_schema,
-    run,
-    with_database,
-    workspace_by_uuid,
-)
+from calbridge.cli.admin_users import admin_app
+from calbridge.cli.common import database, require_newest_schema
 from calbridge.cli.dev import dev
 from calbridge.cli.jobs import jobs
 from calbridge.cli.keys import keys
-from calbridge.db import Database
+from calbridge.cli.tokens import token_app
+from calbridge.cli.workspaces import account_app, workspace_app
 from calbridge.migrate import upgrade
 from calbridge.settings import get_settings
-from calbridge.workspace.service import create_workspace
 
 app = typer.Typer(
     help="calbridge: calendars, bookings, Google sync and event rules.",
     no_args_is_help=True,
     add_completion=False,
 )
-workspace_app = typer.Typer(help="Workspaces.", no_args_is_help=True)
-token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
-account_app = typer.Typer(help="Accounts.", no_args_is_help=True)
-admin_app = typer.Typer(help="Admin-panel users.", no_args_is_help=True)
 app.add_typer(workspace_app, name="workspace")
 app.add_typer(token_app, name="token")
 app.add_typer(account_app, name="account")
@@ -42,6 +30,24 @@ app.add_typer(admin_app, name="admin")
 app.add_typer(jobs, name="jobs")
 app.add_typer(keys, name="keys")
 app.command("dev")(dev)
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"calbridge {package_version('calbridge')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """calbridge: calendars, bookings, Google sync and event rules."""
 
 
 @app.command()
@@ -68,94 +74,53 @@ def serve(
 
 
 @app.command()
-def worker() -> None:
-    """Run the after-commit worker (Google sync, event rules) until SIGTERM or Ctrl-C."""
+def worker(
+    poll: Annotated[
+        float | None,
+        typer.Option(
+            min=0.01,
+            help="Seconds between polls when idle (default: CALBRIDGE_WORKER_POLL_SECONDS, 1)",
+        ),
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="How many jobs run at once in this process")
+    ] = 1,
+    grace: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="On SIGTERM/SIGINT, seconds to let running jobs finish before their leases "
+            "are released (the jobs then run again, on any worker)",
+        ),
+    ] = 30.0,
+) -> None:
+    """Run the after-commit worker (Google sync, event rules) until SIGTERM or Ctrl-C; then
+    finish the running jobs (or, after --grace seconds, give them back) and exit 0."""
     from calbridge.outbox.worker import Worker
 
-    require_newest_schema(get_settings())
+    settings = get_settings()
+    if poll is not None:
+        settings = settings.model_copy(update={"worker_poll_seconds": poll})
+    if concurrency > 1:
+        # N worker loops, each claiming one job at a time: a batch would hold jobs that another
+        # idle loop could be running meanwhile.
+        settings = settings.model_copy(update={"worker_batch_size": 1})
+    require_newest_schema(settings)
 
     async def main() -> None:
-        db = database()
-        runner = Worker(db, get_settings())
+        db = database(settings)
+        runners = [Worker(db, settings) for _ in range(concurrency)]
         loop = asyncio.get_running_loop()
         stopping = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stopping.set)
-        task = runner.start()
+        for runner in runners:
+            runner.start()
         await stopping.wait()
-        await runner.stop()
-        await task
+        await asyncio.gather(*(runner.stop(grace=grace) for runner in runners))
         await db.dispose()
 
     asyncio.run(main())
-
-
-@workspace_app.command("create")
-def workspace_create(
-    name: Annotated[str, typer.Option()],
-    timezone: Annotated[str, typer.Option()] = "UTC",
-) -> None:
-    """Create a workspace."""
-
-    async def work(db: Database) -> None:
-        async with db.transaction() as session:
-            workspace = await create_workspace(session, name=name, timezone=timezone)
-        emit({"uuid": workspace.uuid, "name": workspace.name, "timezone": workspace.timezone})
-
-    run(with_database(work))
-
-
-@token_app.command("create")
-def token_create(
-    workspace: Annotated[str, typer.Option(help="Workspace uuid")],
-    scopes: Annotated[str, typer.Option(help="Comma-separated, e.g. calendars:read")],
-    name: Annotated[str, typer.Option()] = "cli",
-) -> None:
-    """Create an API token; the token is shown only now."""
-
-    async def work(db: Database) -> None:
-        found = await workspace_by_uuid(db, workspace)
-        async with db.transaction() as session:
-            issued = await create_token(
-                session,
-                found,
-                scopes=[s.strip() for s in scopes.split(",") if s.strip()],
-                name=name,
-            )
-        emit({"id": issued.token.id, "token": issued.secret, "scopes": issued.token.scopes})
-
-    run(with_database(work))
-
-
-@account_app.command("create")
-def account_create(
-    workspace: Annotated[str, typer.Option(help="Workspace uuid")],
-    name: Annotated[str, typer.Option()],
-) -> None:
-    """Create an account (its Google Calendar use is off, read and write flags on)."""
-
-    async def work(db: Database) -> None:
-        found = await workspace_by_uuid(db, workspace)
-        async with db.transaction() as session:
-            account = await create_account(session, found, name=name)
-        emit({"id": account.id, "name": account.name})
-
-    run(with_database(work))
-
-
-@admin_app.command("create-user")
-def admin_create_user(
-    email: Annotated[str, typer.Option()],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
-) -> None:
-    """Create an admin-panel sign-in."""
-
-    async def work(db: Database) -> None:
-        async with db.transaction() as session:
-            user = await create_admin_user(session, email=email, password=password)
-        emit({"id": user.id, "email": user.email})
-
-    run(with_database(work))
 
 
 def main() -> None:

@@ -100,12 +100,19 @@ class Worker:
             self._task = asyncio.create_task(self.run(), name=f"outbox worker {self.name}")
         return self._task
 
-    async def stop(self) -> None:
-        """Finish the job in hand, give back the rest of the batch, and return. A stopped
-        worker stays stopped."""
+    async def stop(self, grace: float | None = None) -> None:
+        """Finish the job in hand, give back the rest of the batch, and return. With ``grace``,
+        a job still running after that many seconds is cut short and given back too (pending,
+        the attempt not counted), to run again on any worker. A stopped worker stays stopped."""
         self._stopping = True
         self._wake.set()
-        if self._task is not None:
+        if self._task is None:
+            return
+        done, _ = await asyncio.wait([self._task], timeout=grace)
+        if not done:
+            logger.warning("outbox worker %s: giving back the job still running", self.name)
+            self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
             await self._task
 
     async def run(self) -> None:
@@ -155,7 +162,11 @@ class Worker:
                 break
             if index > 0 and not await self._keep_lease(job):
                 continue
-            await self._run(job)
+            try:
+                await self._run(job)
+            except asyncio.CancelledError:  # stop() ran out of grace: give the jobs back
+                await self._release(jobs[index:])
+                raise
             ran += 1
         return ran
 

@@ -55,3 +55,8 @@ async def page_members(
         select(Member).where(where).order_by(Member.id).offset(offset).limit(limit)
     )
     return list(rows), total
+
+
+async def list_workspaces(session: AsyncSession) -> list[Workspace]:
+    """Every workspace, oldest first (for the operator's ``workspace list``)."""
+    return list(await session.scalars(select(Workspace).order_by(Workspace.id)))
