@@ -12,6 +12,7 @@ from calbridge.admin.render import page_number, redirect, render
 from calbridge.admin.session import CurrentAdmin
 from calbridge.deps import SessionDep
 from calbridge.outbox import repository
+from calbridge.outbox.views import views_of
 
 router = APIRouter()
 # Jobs per page, newest first.
@@ -36,7 +37,7 @@ async def list_jobs(
         request,
         "jobs.html",
         admin,
-        jobs=jobs[:SHOWN],
+        jobs=await views_of(db, jobs[:SHOWN]),
         failed_only=failed_only,
         page=number,
         has_next=len(jobs) > SHOWN,
