@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, Table, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -36,6 +36,14 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    @classmethod
+    def __table_cls__(cls, name: str, metadata: MetaData, *args: Any, **kwargs: Any) -> Table:
+        # SQLite hands a deleted row's id to the next insert unless the table is AUTOINCREMENT;
+        # ids leave the service (URLs, ETags, Google ids, webhooks), so none may ever come back.
+        # (PostgreSQL's sequences never go back either.) Composite keys are left as they are.
+        kwargs.setdefault("sqlite_autoincrement", True)
+        return Table(name, metadata, *args, **kwargs)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -18,7 +18,7 @@ from calbridge.app import create_app
 from calbridge.db import utcnow
 from calbridge.event.models import Event
 from calbridge.google import runtime
-from calbridge.google.sync import google_event_id
+from calbridge.google.sync import PRIVATE_EVENT_ID, PRIVATE_WORKSPACE
 from calbridge.google.sync_tasks import GOOGLE_SYNC
 from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.worker import Worker
@@ -121,8 +121,13 @@ class GoogleView:
         return events
 
     def copy_of(self, event_id: int) -> dict[str, Any] | None:
-        wanted = google_event_id(self.workspace_uuid, event_id)
-        found = [item for item in self.all() if item["id"] == wanted]
+        """The copy of our event (found by the ids it carries: its own id is random)."""
+        wanted = {PRIVATE_EVENT_ID: str(event_id), PRIVATE_WORKSPACE: self.workspace_uuid}
+        found = [
+            item
+            for item in self.all()
+            if wanted.items() <= item.get("extendedProperties", {}).get("private", {}).items()
+        ]
         assert len(found) <= 1
         return found[0] if found else None
 

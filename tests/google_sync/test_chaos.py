@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from starlette.types import Receive, Scope, Send
 
+from calbridge.event.models import Event
 from calbridge.google import runtime
 from calbridge.google.gateway import GoogleGateway
 from calbridge.google.sync import PRIVATE_EVENT_ID, google_event_id
@@ -218,6 +219,7 @@ async def test_chaos_ends_with_exactly_one_copy_of_every_live_booking(
         failed = (
             await session.scalars(select(OutboxJob).where(OutboxJob.status == "failed"))
         ).all()
+        uids = {row.id: row.uid for row in await session.execute(select(Event.id, Event.uid))}
     assert [(job.kind, job.last_error) for job in failed] == []
 
     copies = emulator.events(USER)
@@ -239,7 +241,7 @@ async def test_chaos_ends_with_exactly_one_copy_of_every_live_booking(
         if copy is None or copy["status"] != "confirmed":
             missing.append(event_id)
             continue
-        assert copy["id"] == google_event_id(ws.uuid, event_id)
+        assert copy["id"] == google_event_id(ws.uuid, event_id, uids[event_id])
         if (
             copy["summary"] != state["title"]
             or datetime.fromisoformat(copy["start"]["dateTime"])

@@ -132,6 +132,30 @@ async def test_cancel_and_delete_cancel_the_copy_in_google(
     assert shown["googleSyncStatus"] == "synced"
 
 
+async def test_a_new_event_never_takes_over_a_deleted_events_copy(
+    ws: WorkspaceFixture, linked: dict[str, Any], worker: Worker, in_google: GoogleView
+) -> None:
+    old = await ws.event(linked["id"], title="Old")
+    await settle(worker)
+    old_copy = in_google.copy_of(old["id"])
+    assert old_copy is not None
+    response = await ws.delete(f"/calendar-events/{old['id']}", token="admin")
+    assert response.status_code == 200, response.text
+    await settle(worker)
+
+    new = await ws.event(linked["id"], title="New")  # same slot: it is free again
+    await settle(worker)
+
+    shown = (await ws.get(f"/calendar-events/{new['id']}")).json()
+    assert shown["googleSyncStatus"] == "synced"
+    assert shown["googleEventId"] != old_copy["id"]
+    copies = {copy["id"]: (copy["summary"], copy["status"]) for copy in in_google.all()}
+    assert copies == {
+        old_copy["id"]: ("Old", "cancelled"),  # the deleted booking stays cancelled in Google
+        shown["googleEventId"]: ("New", "confirmed"),
+    }
+
+
 async def test_three_quick_updates_leave_the_latest_in_google(
     test_db: databases.TestDatabase,
     ws: WorkspaceFixture,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +38,10 @@ class Event(Base):
     exclusive: Mapped[bool] = mapped_column(default=True)
     version: Mapped[int] = mapped_column(default=1)
     google_event_id: Mapped[str | None] = mapped_column(String(1024))
+    # Random and fixed when the event is made: its Google copy's id and its ETags derive from
+    # it, so a new event can never meet a deleted one's copy or ETag. NULL on events made
+    # before it existed (their copies keep the id derived from the workspace and event ids).
+    uid: Mapped[str | None] = mapped_column(String(32), default=lambda: uuid.uuid4().hex)
     google_sync_status: Mapped[str] = mapped_column(String(16), default="not_linked")
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancellation_reason: Mapped[str | None] = mapped_column(Text)

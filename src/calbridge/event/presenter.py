@@ -17,7 +17,11 @@ from calbridge.workspace.models import Member
 
 
 def etag(event: Event) -> str:
-    return f'"{event.id}-{event.version}"'
+    """Id and version, plus part of the event's random uid: even a database whose ids were
+    reused before they were made AUTOINCREMENT never hands an old tag to another event."""
+    if event.uid is None:
+        return f'"{event.id}-{event.version}"'
+    return f'"{event.id}-{event.version}-{event.uid[:8]}"'
 
 
 def present_attendee(attendee: Attendee, member: Member, tz: ZoneInfo) -> AttendeeResponse:

@@ -1,8 +1,8 @@
 """Pushing one of our events to its linked Google calendar, idempotently.
 
-The Google copy's id is derived from the event (``google_event_id``), and our ids are also in
-``extendedProperties.private``, so whatever happens to a call (a response lost after Google did
-the write, a worker killed mid-call) repeating it can never make a second copy:
+The Google copy's id is derived from the event's random uid (``google_event_id``), and our ids
+are also in ``extendedProperties.private``, so whatever happens to a call (a response lost after
+Google did the write, a worker killed mid-call) repeating it can never make a second copy:
 
 - ``upsert``: patch when we know a copy exists; else insert with the derived id, and if Google
   answers 409 (the id exists: a retried insert whose answer was lost, or a copy deleted earlier,
@@ -32,9 +32,13 @@ PRIVATE_EVENT_ID = "calbridgeEventId"
 PRIVATE_WORKSPACE = "calbridgeWorkspace"
 
 
-def google_event_id(workspace_uuid: str, event_id: int) -> str:
-    """``"cb"`` + base32hex (lowercase, unpadded) of the workspace's uuid and the event id:
-    41 characters of ``0-9a-v``, unique across workspaces, and the same on every retry."""
+def google_event_id(workspace_uuid: str, event_id: int, event_uid: str | None) -> str:
+    """The id of the event's Google copy, the same on every retry: ``"cb"`` + the event's random
+    uid (lowercase hex is base32hex), so a new event never takes over a deleted one's copy.
+    Events made before uids: ``"cb"`` + base32hex (lowercase, unpadded) of the workspace's uuid
+    and the event id (41 characters of ``0-9a-v``), which their copies already carry."""
+    if event_uid is not None:
+        return ID_PREFIX + event_uid
     raw = uuid.UUID(workspace_uuid).bytes + event_id.to_bytes(8, "big")
     return ID_PREFIX + base64.b32hexencode(raw).decode().rstrip("=").lower()
 

@@ -89,8 +89,10 @@ async def _plan(session: AsyncSession, payload: dict[str, Any]) -> Plan | None:
     if workspace is None:
         return None
     event_id = int(payload["event_id"])
-    plan = Plan(event_id, sync.google_event_id(workspace.uuid, event_id))
     event = await event_repository.get_event(session, workspace.id, event_id)
+    # A deleted event's uid comes with the change (jobs queued before uids carry none).
+    uid = event.uid if event is not None else payload.get("event_uid")
+    plan = Plan(event_id, sync.google_event_id(workspace.uuid, event_id, uid))
     calendar = None
     if event is not None:
         calendar = await calendar_repository.get_calendar(session, workspace.id, event.calendar_id)
