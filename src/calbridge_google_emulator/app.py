@@ -3,6 +3,8 @@
     emulator = GoogleEmulator(EmulatorConfig(access_token_ttl=60))
     transport = httpx.ASGITransport(app=emulator.app)
     emulator.add_fault("rate_limit_429", count=2, path_prefix="/calendar/v3/")
+    ...
+    await emulator.aclose()  # stops push deliveries, closes their HTTP client
 
 The handle's methods change state without awaiting, so under asyncio each one is atomic
 with respect to requests (which do all their changes while holding `state.lock`).
@@ -10,10 +12,13 @@ with respect to requests (which do all their changes while holding `state.lock`)
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -23,12 +28,14 @@ from starlette.responses import Response
 from calbridge_google_emulator import (
     calendar_api,
     calendar_list,
+    channels,
     consent,
     control,
     freebusy,
     grants,
     oauth,
 )
+from calbridge_google_emulator.channels import channel_listing
 from calbridge_google_emulator.config import FULL_SCOPES, EmulatorConfig
 from calbridge_google_emulator.errors import (
     ApiError,
@@ -41,17 +48,33 @@ from calbridge_google_emulator.errors import (
 from calbridge_google_emulator.event_model import render
 from calbridge_google_emulator.faults import Fault, FaultMiddleware, FaultRegistry, ResponseDropped
 from calbridge_google_emulator.ids import new_token
+from calbridge_google_emulator.notifications import Notifier
 from calbridge_google_emulator.state import Calendar, EmulatorState
 from calbridge_google_emulator.times import format_timestamp
 
 
 class GoogleEmulator:
-    """One emulator: its configuration, state, fault registry and ASGI `app`."""
+    """One emulator: its configuration, state, fault registry, push notifier and ASGI `app`.
 
-    def __init__(self, config: EmulatorConfig | None = None, **overrides: Any) -> None:
+    `notification_http` is the client push notifications are POSTed with; tests pass one
+    with an `httpx.MockTransport` to receive them without a socket. Without it the
+    emulator makes its own on first delivery (closed by `aclose` or the app's shutdown).
+    """
+
+    def __init__(
+        self,
+        config: EmulatorConfig | None = None,
+        *,
+        notification_http: httpx.AsyncClient | None = None,
+        **overrides: Any,
+    ) -> None:
         self.config = dataclasses.replace(config or EmulatorConfig(), **overrides)
         self.state = EmulatorState(self.config)
         self.faults = FaultRegistry()
+        self.notifier = Notifier(
+            self.state, self.faults, notification_http, self.config.notification_retry_delays
+        )
+        self.state.change_listeners.append(self.notifier.calendar_changed)
         self.app = _build_app(self)
 
     def add_fault(
@@ -62,9 +85,11 @@ class GoogleEmulator:
         path_prefix: str | None = None,
         seconds: float = 0.0,
         retry_after: int | None = None,
+        channel_id: str | None = None,
     ) -> Fault:
-        """Make the next `count` matching requests fail; see `faults` for the kinds."""
-        return self.faults.add(kind, count, method, path_prefix, seconds, retry_after)
+        """Make the next `count` matching requests fail, or notifications misbehave; see
+        `faults` for the kinds."""
+        return self.faults.add(kind, count, method, path_prefix, seconds, retry_after, channel_id)
 
     def issue_access_token(
         self,
@@ -114,6 +139,44 @@ class GoogleEmulator:
             calendar_id, summary or calendar_id, time_zone or self.config.time_zone, owner, False
         )
 
+    def remove_calendar(self, calendar_id: str) -> None:
+        """Delete a secondary calendar and its events; its channels get `not_exists`.
+
+        Raises KeyError for an unknown calendar, ValueError for a primary one.
+        """
+        calendar = self.state.calendars[calendar_id]
+        if calendar.primary:
+            raise ValueError("a primary calendar cannot be deleted")
+        del self.state.calendars[calendar_id]
+        del self.state.events[calendar_id]
+        for channel in list(self.state.channels.values()):
+            if channel.calendar_id == calendar_id and self.state.live_channel(channel):
+                self.notifier.publish(channel, "not_exists")
+
+    def channels(self) -> list[dict[str, Any]]:
+        """Every registered channel (stopped ones are gone; expired ones say so)."""
+        return [channel_listing(self.state, c) for c in self.state.channels.values()]
+
+    def expire_channel(self, channel_id: str) -> bool:
+        """End a channel now, as if its expiration had passed; False if it is unknown."""
+        channel = self.state.channels.get(channel_id)
+        if channel is None:
+            return False
+        channel.expiration_ms = min(channel.expiration_ms, int(self.state.clock.time() * 1000))
+        return True
+
+    def notifications(self) -> list[dict[str, Any]]:
+        """Every delivery attempt, lost message and skipped message, oldest first."""
+        return list(self.notifier.log)
+
+    async def wait_for_notifications(self) -> None:
+        """Return once no notification is queued, held, delayed or in flight."""
+        await self.notifier.idle()
+
+    async def aclose(self) -> None:
+        """Cancel pending deliveries and close the notifier's own HTTP client."""
+        await self.notifier.aclose()
+
     def events(self, calendar_id: str | None = None) -> list[dict[str, Any]]:
         """Every event as Google would render it, cancelled ones included."""
         result = []
@@ -144,6 +207,7 @@ class GoogleEmulator:
                 }
                 for g in state.grants.values()
             ],
+            "channels": self.channels(),
             "faults": [f.to_json() for f in self.faults.faults],
         }
 
@@ -183,13 +247,21 @@ _uvicorn_filter = _HideDroppedResponses()
 
 def _build_app(emulator: GoogleEmulator) -> Starlette:
     logging.getLogger("uvicorn.error").addFilter(_uvicorn_filter)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await emulator.aclose()
+
     app = Starlette(
+        lifespan=lifespan,
         routes=[
             *consent.routes,
             *oauth.routes,
             *calendar_list.routes,
             *calendar_api.routes,
             *freebusy.routes,
+            *channels.routes,
             *control.routes,
         ],
         middleware=[Middleware(FaultMiddleware, registry=emulator.faults)],

@@ -22,7 +22,7 @@ from calbridge_google_emulator.event_query import matches, max_results, parse_qu
 from calbridge_google_emulator.ids import is_valid_event_id, new_event_id
 from calbridge_google_emulator.state import Calendar, EmulatorState, ListCursor, StoredEvent
 from calbridge_google_emulator.times import format_timestamp, zone
-from calbridge_google_emulator.web import json_response, parse_json, state_of
+from calbridge_google_emulator.web import json_response, parse_json, parse_object, state_of
 
 
 def resolve_calendar(state: EmulatorState, request: Request, email: str) -> Calendar:
@@ -152,13 +152,14 @@ async def insert_event(request: Request) -> Response:
             status=fields.status,
             created_at=now,
             updated_at=now,
-            seq=state.next_seq(),
+            seq=0,  # stamped by event_changed below
             sequence=0,
             start_at=fields.start_at,
             end_at=fields.end_at,
         )
         state.next_index += 1
         state.events[calendar.id][event_id] = event
+        state.event_changed(event)
         return json_response(render(event, calendar), etag=event.etag)
 
 
@@ -177,9 +178,7 @@ async def _write(request: Request, patch: bool) -> Response:
     async with state.lock:
         token = authenticate(state, request, method_id)
         calendar = resolve_calendar(state, request, token.email)
-        raw = parse_json(payload)
-        if not isinstance(raw, dict):
-            raise errors.ApiError(400, "parseError", "Parse Error")
+        raw = parse_object(payload)
         event = _find(state, calendar, request)
         _check_if_match(request, event)
         if patch:
@@ -190,7 +189,7 @@ async def _write(request: Request, patch: bool) -> Response:
         event.body, event.status = fields.body, fields.status
         event.start_at, event.end_at = fields.start_at, fields.end_at
         event.updated_at = state.clock.now()
-        event.seq = state.next_seq()
+        state.event_changed(event)
         return json_response(render(event, calendar), etag=event.etag)
 
 
@@ -205,7 +204,7 @@ async def delete_event(request: Request) -> Response:
         _check_if_match(request, event)
         event.status = "cancelled"
         event.updated_at = state.clock.now()
-        event.seq = state.next_seq()
+        state.event_changed(event)
         return Response(status_code=204)
 
 

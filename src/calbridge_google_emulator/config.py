@@ -35,6 +35,8 @@ class EmulatorConfig:
     redirect_uris: tuple[str, ...] = ()
     auto_approve: bool = False
     static_access_tokens: tuple[str, ...] = field(default_factory=tuple)
+    # Waits before each retry of a push notification answered 5xx or not at all.
+    notification_retry_delays: tuple[float, ...] = (0.5, 1.0, 2.0)
 
 
 class Clock:

@@ -3,14 +3,19 @@
 - `GET /_emulator/state` → 200 snapshot: users, calendars, every event (cancelled too),
   grants (with refresh tokens), pending faults.
 - `POST /_emulator/reset` → 204: no events, grants or faults; configured tokens stay.
-- `POST /_emulator/faults` `{kind, count?, method?, pathPrefix?, seconds?, retryAfter?}`
-  → 201 the fault; `GET` lists them (`{"faults": [...]}`), `DELETE` clears them (204).
+- `POST /_emulator/faults` `{kind, count?, method?, pathPrefix?, seconds?, retryAfter?,
+  channelId?}` → 201 the fault; `GET` lists them (`{"faults": [...]}`), `DELETE` clears them (204).
 - `POST /_emulator/access-tokens` `{token?, email?, scopes?, expiresIn?}`
   → 201 `{"access_token", "email", "expires_in"}` (no `expiresIn`: never expires).
 - `POST /_emulator/revoke` `{token}` or `{email}` → 200 `{"revoked": n}`.
 - `POST /_emulator/clock/advance` `{seconds}` → 200 `{"now"}`.
 - `POST /_emulator/sync-tokens/invalidate` → 204; issued sync tokens then answer 410.
-- `POST /_emulator/calendars` `{id, summary?, timeZone?, email?}` → 201 calendar list entry.
+- `POST /_emulator/calendars` `{id, summary?, timeZone?, email?}` → 201 calendar list entry;
+  `DELETE /_emulator/calendars/{id}` → 204 (a secondary calendar; its channels get
+  `not_exists`).
+- `GET /_emulator/channels` → `{"channels": [...]}`; `POST /_emulator/channels/{id}/expire`
+  → 204, the channel expires now (404 if unknown).
+- `GET /_emulator/notifications` → `{"notifications": [...]}`, every delivery attempt.
 """
 
 from __future__ import annotations
@@ -67,6 +72,7 @@ async def add_fault(request: Request) -> Response:
             path_prefix=body.get("pathPrefix"),
             seconds=float(body.get("seconds", 0.0)),
             retry_after=body.get("retryAfter"),
+            channel_id=body.get("channelId"),
         )
     except (TypeError, ValueError) as exc:
         return _bad(str(exc))
@@ -140,6 +146,36 @@ async def add_calendar(request: Request) -> Response:
     return JSONResponse(list_entry(calendar), status_code=201)
 
 
+async def remove_calendar(request: Request) -> Response:
+    emulator = _emulator(request)
+    async with emulator.state.lock:
+        try:
+            emulator.remove_calendar(request.path_params["calendar_id"])
+        except KeyError:
+            return JSONResponse({"error": "no such calendar"}, status_code=404)
+        except ValueError as exc:
+            return _bad(str(exc))
+    return Response(status_code=204)
+
+
+async def list_channels(request: Request) -> Response:
+    emulator = _emulator(request)
+    async with emulator.state.lock:
+        return JSONResponse({"channels": emulator.channels()})
+
+
+async def expire_channel(request: Request) -> Response:
+    emulator = _emulator(request)
+    async with emulator.state.lock:
+        if not emulator.expire_channel(request.path_params["channel_id"]):
+            return JSONResponse({"error": "no such channel"}, status_code=404)
+    return Response(status_code=204)
+
+
+async def list_notifications(request: Request) -> Response:
+    return JSONResponse({"notifications": _emulator(request).notifications()})
+
+
 P = "/_emulator"
 routes = [
     Route(P + "/state", get_state, methods=["GET"]),
@@ -152,4 +188,8 @@ routes = [
     Route(P + "/clock/advance", advance_clock, methods=["POST"]),
     Route(P + "/sync-tokens/invalidate", invalidate_sync_tokens, methods=["POST"]),
     Route(P + "/calendars", add_calendar, methods=["POST"]),
+    Route(P + "/calendars/{calendar_id}", remove_calendar, methods=["DELETE"]),
+    Route(P + "/channels", list_channels, methods=["GET"]),
+    Route(P + "/channels/{channel_id}/expire", expire_channel, methods=["POST"]),
+    Route(P + "/notifications", list_notifications, methods=["GET"]),
 ]

@@ -1,6 +1,7 @@
-"""Fault injection: the next N matching requests fail, stall, or lose their response.
+"""Fault injection: the next N matching requests fail, stall, or lose their response, and
+the next N push notifications get lost, doubled, delayed or reordered.
 
-Kinds (`Fault.kind`):
+Request kinds (`Fault.kind`):
 
 - `rate_limit_403`: 403 `rateLimitExceeded` (domain `usageLimits`), Calendar's usual throttle;
 - `rate_limit_429`: 429 `rateLimitExceeded` (domain `usageLimits`), optional `Retry-After`;
@@ -19,6 +20,16 @@ code sees the same error either way. Nothing a client could take for a reply arr
 A fault matches when its `method` (if set) equals the request's and the path starts with
 its `path_prefix` (if set). Control paths (`/_emulator/...`) never match. Latency faults
 apply in addition to at most one failing fault per request, each using up one count.
+
+Notification kinds (used by `notifications.Notifier`, matched on `channel_id` if set; each
+notification uses up one count of at most one of them):
+
+- `notification_lost`: never delivered (its message number is used up, so the receiver sees
+  a gap);
+- `notification_duplicated`: delivered twice, same message number;
+- `notification_delayed`: delivered `seconds` later; later messages may overtake it;
+- `notification_reordered`: held back and delivered right after the channel's next message
+  (or after `seconds`, default 1, if no next message comes).
 """
 
 from __future__ import annotations
@@ -33,8 +44,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from calbridge_google_emulator.errors import ApiError, api_error_response
 
+NOTIFICATION_KINDS = ("notification_lost", "notification_duplicated", "notification_delayed",
+                      "notification_reordered")  # fmt: skip
 KINDS = ("rate_limit_403", "rate_limit_429", "backend_error_500", "unavailable_503", "latency",
-         "drop_response")  # fmt: skip
+         "drop_response", *NOTIFICATION_KINDS)  # fmt: skip
 CONTROL_PREFIX = "/_emulator"
 
 
@@ -51,8 +64,11 @@ class Fault:
     path_prefix: str | None = None
     seconds: float = 0.0
     retry_after: int | None = None
+    channel_id: str | None = None
 
     def matches(self, method: str, path: str) -> bool:
+        if self.kind in NOTIFICATION_KINDS:
+            return False
         if self.method is not None and self.method.upper() != method.upper():
             return False
         return self.path_prefix is None or path.startswith(self.path_prefix)
@@ -67,6 +83,7 @@ class Fault:
             "pathPrefix": data["path_prefix"],
             "seconds": data["seconds"],
             "retryAfter": data["retry_after"],
+            "channelId": data["channel_id"],
         }
 
 
@@ -86,12 +103,17 @@ class FaultRegistry:
         path_prefix: str | None = None,
         seconds: float = 0.0,
         retry_after: int | None = None,
+        channel_id: str | None = None,
     ) -> Fault:
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
         if count < 1:
             raise ValueError("count must be at least 1")
-        fault = Fault(next(self._ids), kind, count, method, path_prefix, seconds, retry_after)
+        if seconds < 0:
+            raise ValueError("seconds must not be negative")
+        fault = Fault(
+            next(self._ids), kind, count, method, path_prefix, seconds, retry_after, channel_id
+        )
         self.faults.append(fault)
         return fault
 
@@ -110,10 +132,21 @@ class FaultRegistry:
                 failing = fault
             else:
                 continue
-            fault.remaining -= 1
-            if fault.remaining <= 0:
-                self.faults.remove(fault)
+            self._use(fault)
         return delay, failing
+
+    def take_notification(self, channel_id: str) -> Fault | None:
+        """Use up the first notification fault that matches a channel's next message."""
+        for fault in self.faults:
+            if fault.kind in NOTIFICATION_KINDS and fault.channel_id in (None, channel_id):
+                self._use(fault)
+                return fault
+        return None
+
+    def _use(self, fault: Fault) -> None:
+        fault.remaining -= 1
+        if fault.remaining <= 0:
+            self.faults.remove(fault)
 
 
 def fault_error(fault: Fault) -> ApiError:

@@ -19,7 +19,7 @@ from calbridge_google_emulator.auth import authenticate
 from calbridge_google_emulator.discovery import ApiRoute
 from calbridge_google_emulator.state import Calendar, EmulatorState, StoredEvent
 from calbridge_google_emulator.times import format_datetime, format_timestamp, parse_rfc3339, zone
-from calbridge_google_emulator.web import json_response, parse_json, state_of
+from calbridge_google_emulator.web import json_response, parse_object, state_of
 
 MAX_CALENDARS = 50
 
@@ -71,9 +71,7 @@ async def query_freebusy(request: Request) -> Response:
     payload = await request.body()
     async with state.lock:
         token = authenticate(state, request, "calendar.freebusy.query")
-        body = parse_json(payload)
-        if not isinstance(body, dict):
-            raise errors.ApiError(400, "parseError", "Parse Error")
+        body = parse_object(payload)
         start, end = _window(body)
         try:
             tz = zone(str(body.get("timeZone") or "UTC"))

@@ -25,3 +25,9 @@ def new_token(prefix: str) -> str:
 
 def new_numeric_id() -> str:
     return str(10**20 + secrets.randbelow(9 * 10**20))
+
+
+def new_resource_id() -> str:
+    """An opaque id like Google's push `resourceId`s (lowercase letters and digits)."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    return "".join(secrets.choice(alphabet) for _ in range(27))

@@ -3,17 +3,20 @@
 Every handler takes `state.lock` for the whole read-modify-write it does, so concurrent
 requests see one consistent history. `seq` is a single change counter: each event write
 stamps the event with the next value, which is what sync tokens and ETags are made of.
+Every event write goes through `event_changed`, which tells the change listeners (push
+notifications) which calendar changed.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from calbridge_google_emulator.config import FULL_SCOPES, Clock, EmulatorConfig
-from calbridge_google_emulator.ids import new_numeric_id
+from calbridge_google_emulator.ids import new_numeric_id, new_resource_id
 
 
 @dataclass
@@ -23,6 +26,8 @@ class Calendar:
     time_zone: str
     owner_email: str
     primary: bool
+    # What Google's push channels call the calendar's events collection (stable per calendar).
+    resource_id: str = field(default_factory=new_resource_id)
 
 
 @dataclass
@@ -82,6 +87,26 @@ class AuthCode:
     used: bool = False
 
 
+@dataclass(eq=False)
+class Channel:
+    """An `events.watch` channel. `expiration_ms` is Unix milliseconds, as on the wire."""
+
+    id: str
+    resource_id: str
+    resource_uri: str
+    calendar_id: str
+    owner_email: str
+    address: str
+    token: str | None
+    expiration_ms: int
+    params: dict[str, str]
+    last_message_number: int = 0
+
+    def next_message_number(self) -> int:
+        self.last_message_number += 1
+        return self.last_message_number
+
+
 @dataclass
 class ListCursor:
     """Where a paged events.list stands; page tokens map to one of these."""
@@ -107,6 +132,9 @@ class EmulatorState:
     auth_codes: dict[str, AuthCode] = field(default_factory=dict)
     page_tokens: dict[str, ListCursor] = field(default_factory=dict)
     sync_tokens: dict[str, tuple[str, int]] = field(default_factory=dict)
+    channels: dict[str, Channel] = field(default_factory=dict)
+    # Called with a calendar id after each event change (kept across `clear`).
+    change_listeners: list[Callable[[str], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.clear()
@@ -124,6 +152,7 @@ class EmulatorState:
             self.auth_codes,
             self.page_tokens,
             self.sync_tokens,
+            self.channels,
         ):
             store.clear()
         self.ensure_user(self.config.user_email)
@@ -177,6 +206,19 @@ class EmulatorState:
     def next_seq(self) -> int:
         self.seq += 1
         return self.seq
+
+    def event_changed(self, event: StoredEvent) -> None:
+        """Stamp a written event with the next change number and tell the listeners."""
+        event.seq = self.next_seq()
+        for listener in self.change_listeners:
+            listener(event.calendar_id)
+
+    def live_channel(self, channel: Channel) -> bool:
+        """Still registered (not stopped, not replaced) and not past its expiration."""
+        return (
+            self.channels.get(channel.id) is channel
+            and channel.expiration_ms > self.clock.time() * 1000
+        )
 
     def primary_calendar_id(self, email: str) -> str:
         return self.ensure_user(email).id

@@ -30,6 +30,14 @@ def parse_json(raw: bytes) -> Any:
         raise errors.ApiError(400, "parseError", "Parse Error") from None
 
 
+def parse_object(raw: bytes) -> dict[str, Any]:
+    """A JSON object body; 400 `parseError` for anything else."""
+    body = parse_json(raw)
+    if not isinstance(body, dict):
+        raise errors.ApiError(400, "parseError", "Parse Error")
+    return body
+
+
 def parse_bool(value: str | None, name: str, default: bool) -> bool:
     if value is None:
         return default

@@ -1,4 +1,8 @@
-"""Fixtures: a fresh emulator per test, reached in process through httpx's ASGI transport."""
+"""Fixtures: a fresh emulator per test, reached in process through httpx's ASGI transport.
+
+Its push notifications go to `receiver` through an `httpx.MockTransport`; retries wait a
+few milliseconds instead of Google's seconds.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,22 @@ import pytest
 from calbridge_google_emulator import GoogleEmulator
 
 from .flows import BASE_URL
+from .receiver import Receiver
 
 
 @pytest.fixture
-def emulator() -> GoogleEmulator:
-    return GoogleEmulator()
+def receiver() -> Receiver:
+    return Receiver()
+
+
+@pytest.fixture
+async def emulator(receiver: Receiver) -> AsyncIterator[GoogleEmulator]:
+    async with httpx.AsyncClient(transport=httpx.MockTransport(receiver.handle)) as http:
+        emulator = GoogleEmulator(
+            notification_http=http, notification_retry_delays=(0.01, 0.02, 0.04)
+        )
+        yield emulator
+        await emulator.aclose()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import jsonschema_rs
 
 import calbridge_google_emulator
 
@@ -79,6 +80,14 @@ async def connect(client: httpx.AsyncClient, **extra: str) -> dict[str, Any]:
     return body
 
 
+async def add_fault(client: httpx.AsyncClient, **body: object) -> dict[str, object]:
+    """A fault through the control API; the fault as it answers."""
+    response = await client.post("/_emulator/faults", json=body)
+    assert response.status_code == 201, response.text
+    fault: dict[str, object] = response.json()
+    return fault
+
+
 def timed_event(start: str, end: str, **fields: Any) -> dict[str, Any]:
     return {"summary": "Meeting", "start": {"dateTime": start}, "end": {"dateTime": end}, **fields}
 
@@ -94,3 +103,57 @@ def discovery_document() -> dict[str, Any]:
     path = Path(calbridge_google_emulator.__file__).parent / "discovery" / "calendar.v3.json"
     document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return document
+
+
+def _json_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """One discovery schema as JSON Schema: `$ref: Name` points into `definitions`, int64
+    strings must be digits, and an object allows no property the document does not list."""
+    if "$ref" in schema:
+        return {"$ref": f"#/definitions/{schema['$ref']}"}
+    converted: dict[str, Any] = {}
+    if "type" in schema and schema["type"] != "any":
+        converted["type"] = schema["type"]
+    if schema.get("format") in ("int64", "uint64") and schema.get("type") == "string":
+        converted["pattern"] = "^-?[0-9]+$"
+    if "enum" in schema:
+        converted["enum"] = schema["enum"]
+    if "items" in schema:
+        converted["items"] = _json_schema(schema["items"])
+    if "properties" in schema:
+        converted["properties"] = {k: _json_schema(v) for k, v in schema["properties"].items()}
+    if "additionalProperties" in schema:
+        converted["additionalProperties"] = _json_schema(schema["additionalProperties"])
+    elif schema.get("type") == "object":
+        converted["additionalProperties"] = False
+    return converted
+
+
+def discovery_methods() -> dict[str, dict[str, Any]]:
+    """Every method of the discovery document by id (`calendar.events.list`)."""
+    found: dict[str, dict[str, Any]] = {}
+
+    def walk(resources: dict[str, Any]) -> None:
+        for resource in resources.values():
+            for method in resource.get("methods", {}).values():
+                found[method["id"]] = method
+            walk(resource.get("resources", {}))
+
+    walk(discovery_document()["resources"])
+    return found
+
+
+def discovery_method(method_id: str) -> dict[str, Any]:
+    return discovery_methods()[method_id]
+
+
+def response_errors(method_id: str, body: Any) -> list[str]:
+    """Where `body` breaks the response schema the discovery document gives `method_id`."""
+    document = discovery_document()
+    schema = {
+        **_json_schema(discovery_method(method_id)["response"]),
+        "definitions": {name: _json_schema(s) for name, s in document["schemas"].items()},
+    }
+    validator = jsonschema_rs.Draft7Validator(schema)
+    return [
+        f"{'/'.join(map(str, e.instance_path))}: {e.message}" for e in validator.iter_errors(body)
+    ]

@@ -9,16 +9,9 @@ import pytest
 
 from calbridge_google_emulator import GoogleEmulator, ResponseDropped
 
-from .flows import EVENTS, connect, timed_event
+from .flows import EVENTS, add_fault, connect, timed_event
 
 BODY = timed_event("2026-04-11T10:00:00Z", "2026-04-11T11:00:00Z")
-
-
-async def add_fault(client: httpx.AsyncClient, **body: object) -> dict[str, object]:
-    response = await client.post("/_emulator/faults", json=body)
-    assert response.status_code == 201, response.text
-    fault: dict[str, object] = response.json()
-    return fault
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ scope (and a token with no Calendar scope) is refused with 403 `insufficientPerm
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,7 +14,8 @@ import pytest
 from calbridge_google_emulator import GoogleEmulator
 from calbridge_google_emulator.discovery import ApiRoute
 
-from .flows import EVENTS, discovery_document, timed_event
+from .flows import EVENTS, discovery_document, discovery_method, discovery_methods, timed_event
+from .receiver import WATCH, watch_body
 
 EVENT = timed_event("2026-04-11T10:00:00Z", "2026-04-11T11:00:00Z")
 WINDOW = {
@@ -41,6 +43,12 @@ def _body(body: Any) -> Prepare:
     return prepare
 
 
+async def _fresh_watch(
+    client: httpx.AsyncClient, owner: dict[str, str]
+) -> tuple[dict[str, str], Any]:
+    return {"calendarId": "primary"}, watch_body(f"chan-{secrets.token_hex(8)}")
+
+
 def _on_event(body: Any) -> Prepare:
     async def prepare(
         client: httpx.AsyncClient, owner: dict[str, str]
@@ -50,6 +58,13 @@ def _on_event(body: Any) -> Prepare:
         return {"calendarId": "primary", "eventId": created.json()["id"]}, body
 
     return prepare
+
+
+async def _channel(client: httpx.AsyncClient, owner: dict[str, str]) -> tuple[dict[str, str], Any]:
+    channel_id = f"chan-{secrets.token_hex(8)}"
+    watched = await client.post(WATCH, json=watch_body(channel_id), headers=owner)
+    assert watched.status_code == 200, watched.text
+    return {}, {"id": channel_id, "resourceId": watched.json()["resourceId"]}
 
 
 REQUESTS: dict[str, Prepare] = {
@@ -63,6 +78,8 @@ REQUESTS: dict[str, Prepare] = {
     "calendar.events.patch": _on_event({"summary": "Renamed"}),
     "calendar.events.delete": _on_event(None),
     "calendar.freebusy.query": _body(WINDOW),
+    "calendar.events.watch": _fresh_watch,
+    "calendar.channels.stop": _channel,
 }
 
 
@@ -70,23 +87,10 @@ def served_methods(emulator: GoogleEmulator) -> set[str]:
     return {route.method_id for route in emulator.app.routes if isinstance(route, ApiRoute)}
 
 
-def methods_by_id() -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-
-    def walk(resources: dict[str, Any]) -> None:
-        for resource in resources.values():
-            for method in resource.get("methods", {}).values():
-                found[method["id"]] = method
-            walk(resource.get("resources", {}))
-
-    walk(discovery_document()["resources"])
-    return found
-
-
 async def call(
     emulator: GoogleEmulator, client: httpx.AsyncClient, method_id: str, scope: str
 ) -> httpx.Response:
-    method = methods_by_id()[method_id]
+    method = discovery_method(method_id)
     owner = {"Authorization": "Bearer " + emulator.issue_access_token(scopes=(FULL,))}
     params, body = await REQUESTS[method_id](client, owner)
     path = "/calendar/v3/" + method["path"].format(**params)
@@ -100,7 +104,7 @@ def test_every_served_method_is_in_the_document_and_has_a_request_here(
     emulator: GoogleEmulator,
 ) -> None:
     served = served_methods(emulator)
-    assert served <= set(methods_by_id())
+    assert served <= set(discovery_methods())
     assert served == set(REQUESTS)
 
 
@@ -108,7 +112,7 @@ def test_every_served_method_is_in_the_document_and_has_a_request_here(
 async def test_each_listed_scope_is_accepted_and_every_other_is_refused(
     emulator: GoogleEmulator, client: httpx.AsyncClient, method_id: str
 ) -> None:
-    listed = set(methods_by_id()[method_id]["scopes"])
+    listed = set(discovery_method(method_id)["scopes"])
     all_calendar_scopes = set(discovery_document()["auth"]["oauth2"]["scopes"])
     for scope in sorted(listed):
         response = await call(emulator, client, method_id, scope)
