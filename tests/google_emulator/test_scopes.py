@@ -1,6 +1,7 @@
 """The emulator's OAuth scope rules are Google's: for every Calendar method the emulator
 serves, each scope the discovery document lists for it is accepted, and every other Calendar
-scope (and a token with no Calendar scope) is refused with 403 `insufficientPermissions`."""
+scope (and a token with no Calendar scope) is refused with 403 `insufficientPermissions`.
+Each accepted answer is also checked against the document's response schema."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ import pytest
 from calbridge_google_emulator import GoogleEmulator
 from calbridge_google_emulator.discovery import ApiRoute
 
-from .flows import EVENTS, discovery_document, discovery_method, discovery_methods, timed_event
+from .flows import (
+    EVENTS,
+    discovery_document,
+    discovery_method,
+    discovery_methods,
+    response_errors,
+    timed_event,
+)
 from .receiver import WATCH, watch_body
 
 EVENT = timed_event("2026-04-11T10:00:00Z", "2026-04-11T11:00:00Z")
@@ -100,6 +108,14 @@ async def call(
     )
 
 
+def assert_conforms(method_id: str, response: httpx.Response) -> None:
+    """The answer has the discovery document's response schema, or no body if it has none."""
+    if "response" in discovery_method(method_id):
+        assert response_errors(method_id, response.json()) == []
+    else:
+        assert (response.status_code, response.content) == (204, b"")
+
+
 def test_every_served_method_is_in_the_document_and_has_a_request_here(
     emulator: GoogleEmulator,
 ) -> None:
@@ -117,6 +133,7 @@ async def test_each_listed_scope_is_accepted_and_every_other_is_refused(
     for scope in sorted(listed):
         response = await call(emulator, client, method_id, scope)
         assert response.is_success, (scope, response.status_code, response.text)
+        assert_conforms(method_id, response)
     for scope in [*sorted(all_calendar_scopes - listed), "openid", "email"]:
         response = await call(emulator, client, method_id, scope)
         assert response.status_code == 403, (scope, response.status_code, response.text)
