@@ -20,6 +20,11 @@ POSTGRES_URL = os.environ.get(
 )
 
 
+# The servers' signing key (and so their token key): benchmarks are no install, but the published
+# development key is refused outside tests, and PostgreSQL gets no generated key.
+SECRET_KEY = "bench-only-secret-key-never-use-it-anywhere-else"
+
+
 @dataclass(frozen=True)
 class BenchDatabase:
     kind: str  # "sqlite" or "postgresql"
@@ -28,7 +33,7 @@ class BenchDatabase:
 
     def env(self) -> dict[str, str]:
         """What a server process needs to find this database (read by ``Settings``)."""
-        env = {"CALBRIDGE_DATABASE_URL": self.url}
+        env = {"CALBRIDGE_DATABASE_URL": self.url, "CALBRIDGE_SECRET_KEY": SECRET_KEY}
         if self.schema:
             env["CALBRIDGE_DATABASE_SCHEMA"] = self.schema
         return env

@@ -111,7 +111,8 @@ class Receiver:
 
 async def add_rules(database: Database, workspace_id: int, count: int, url: str) -> None:
     """``count`` enabled rules that act on every booking: one webhook to ``url`` each."""
-    cipher = TokenCipher.from_settings(Settings())  # the workers' key ring: the same environment
+    # The workers' key ring: the same key as theirs.
+    cipher = TokenCipher.from_settings(Settings(secret_key=databases.SECRET_KEY))
     async with database.transaction() as session:
         workspace = await session.get(Workspace, workspace_id)
         assert workspace is not None

@@ -15,7 +15,7 @@ import signal
 import sys
 from pathlib import Path
 
-from bench.databases import BenchDatabase
+from bench.databases import SECRET_KEY, BenchDatabase
 from calbridge.google import runtime as google_runtime
 from calbridge.google.gateway import GoogleGateway
 from calbridge.outbox.worker import Worker
@@ -32,6 +32,7 @@ def worker_settings(database: BenchDatabase, poll: float, google: str | None = N
     if google is None:
         return Settings(
             environment="test",
+            secret_key=SECRET_KEY,
             database_url=database.url,
             database_schema=database.schema,
             worker_poll_seconds=poll,
@@ -40,6 +41,7 @@ def worker_settings(database: BenchDatabase, poll: float, google: str | None = N
     # A new Settings, not a copy: google_base_url derives the other Google URLs when validated.
     return Settings(
         environment="test",
+        secret_key=SECRET_KEY,
         database_url=database.url,
         database_schema=database.schema,
         worker_poll_seconds=poll,

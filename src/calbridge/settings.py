@@ -5,10 +5,22 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import model_validator
+from cryptography.fernet import Fernet
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from calbridge import secret_file
+
+# Published (it is in the source): accepted by the test environment only.
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"
+
+
+class ConfigurationError(Exception):
+    """Settings that cannot be used: one line per problem, naming the variable, never its value."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 class Settings(BaseSettings):
@@ -18,7 +30,10 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./calbridge.db"
     # PostgreSQL only: a schema to use instead of the default search path (tests isolate runs).
     database_schema: str | None = None
-    secret_key: str = DEVELOPMENT_SECRET_KEY
+    # Signs admin sessions (and, with no encryption_keys, derives the token key). Unset: tests
+    # use the development key; everything else generates one beside the SQLite database
+    # (secret_file.py) or, on PostgreSQL, refuses to start.
+    secret_key: str = Field(default="", validate_default=True)
     log_level: str = "INFO"
 
     max_body_bytes: int = 1024 * 1024
@@ -56,7 +71,7 @@ class Settings(BaseSettings):
     google_oauth_state_ttl_seconds: int = 600
     # Comma-separated Fernet keys, newest first (docs/google.md). Unset in development and
     # test: one key derived from secret_key. Required in production.
-    encryption_keys: str | None = None
+    encryption_keys: str | None = Field(default=None, validate_default=True)
 
     # Event rules (docs in src/calbridge/rules/). Email actions go out through this SMTP server;
     # smtp_tls is "none", "starttls" or "ssl" (implicit TLS, usually port 465).
@@ -72,13 +87,33 @@ class Settings(BaseSettings):
     # addresses, for people who deliberately post into their own network. Empty by default.
     webhook_allowed_private_hosts: list[str] = []
 
-    @model_validator(mode="after")
-    def _refuse_default_secret(self) -> Settings:
-        if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET_KEY:
-            raise ValueError("CALBRIDGE_SECRET_KEY must be set outside development")
-        if self.environment == "production" and not self.encryption_keys:
-            raise ValueError("CALBRIDGE_ENCRYPTION_KEYS must be set in production")
-        return self
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key(cls, value: str, info: ValidationInfo) -> str:
+        environment = info.data.get("environment")
+        if environment == "test":
+            return value or DEVELOPMENT_SECRET_KEY
+        if value == DEVELOPMENT_SECRET_KEY:
+            raise ValueError("is the published development key; set a secret of your own")
+        if value or "database_url" not in info.data:
+            return value  # (a bad database URL is reported on its own)
+        return secret_file.load_or_create(info.data["database_url"])
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _encryption_keys(cls, value: str | None, info: ValidationInfo) -> str | None:
+        keys = [key.strip() for key in (value or "").split(",") if key.strip()]
+        if not keys and info.data.get("environment") == "production":
+            raise ValueError("must be set in production")
+        for number, key in enumerate(keys, start=1):
+            try:
+                Fernet(key)
+            except ValueError:
+                raise ValueError(
+                    f"key {number} of {len(keys)} is not a Fernet key (32 bytes in url-safe "
+                    "base64; `calbridge keys generate` makes one)"
+                ) from None
+        return value
 
     @model_validator(mode="after")
     def _google_base_url(self) -> Settings:
@@ -101,6 +136,19 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
 
+def problems_of(error: ValidationError) -> list[str]:
+    """One line per problem: the variable and what is wrong, never the value given."""
+    lines = []
+    for problem in error.errors(include_url=False, include_input=False, include_context=False):
+        where = "CALBRIDGE_" + str(problem["loc"][0]).upper() if problem["loc"] else "settings"
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"configuration error: {where} {message}")
+    return lines
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise ConfigurationError(problems_of(error)) from None

@@ -6,6 +6,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from calbridge.google.crypto import generate_key
 from calbridge.google.errors import (
     GoogleError,
     GoogleGrantRevoked,
@@ -37,16 +38,16 @@ def test_explicit_urls_win_over_the_base_url() -> None:
 
 
 def test_defaults_are_googles() -> None:
-    settings = Settings()
+    settings = Settings(environment="test")
 
     assert settings.google_auth_url == "https://accounts.google.com/o/oauth2/v2/auth"
     assert settings.google_calendar_base_url == "https://www.googleapis.com/calendar/v3"
 
 
 def test_production_refuses_to_start_without_encryption_keys() -> None:
-    with pytest.raises(ValidationError, match="ENCRYPTION_KEYS"):
+    with pytest.raises(ValidationError, match=r"(?s)encryption_keys.*must be set in production"):
         Settings(environment="production", secret_key="s" * 40)
-    Settings(environment="production", secret_key="s" * 40, encryption_keys="k")
+    Settings(environment="production", secret_key="s" * 40, encryption_keys=generate_key())
 
 
 def test_pkce_challenge_is_rfc_7636_s256() -> None:

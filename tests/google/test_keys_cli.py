@@ -25,6 +25,7 @@ async def test_keys_rotate_command(
 ) -> None:
     old_key, new_key = key_ring(settings)[0].decode(), generate_key()
     monkeypatch.setenv("CALBRIDGE_DATABASE_URL", test_db.url)
+    monkeypatch.setenv("CALBRIDGE_ENVIRONMENT", "test")
     if test_db.schema:
         monkeypatch.setenv("CALBRIDGE_DATABASE_SCHEMA", test_db.schema)
     monkeypatch.setenv("CALBRIDGE_ENCRYPTION_KEYS", f"{new_key},{old_key}")

@@ -113,6 +113,7 @@ def previous_revision() -> str:
 
 def invoke(blank_db: BlankDatabase, command: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("CALBRIDGE_DATABASE_URL", blank_db.url)
+    monkeypatch.setenv("CALBRIDGE_ENVIRONMENT", "test")
     if blank_db.schema:
         monkeypatch.setenv("CALBRIDGE_DATABASE_SCHEMA", blank_db.schema)
     get_settings.cache_clear()

@@ -16,12 +16,14 @@ from calbridge.cli.keys import keys
 from calbridge.cli.tokens import token_app
 from calbridge.cli.workspaces import account_app, workspace_app
 from calbridge.migrate import upgrade
-from calbridge.settings import get_settings
+from calbridge.settings import ConfigurationError, get_settings
 
 app = typer.Typer(
     help="calbridge: calendars, bookings, Google sync and event rules.",
     no_args_is_help=True,
     add_completion=False,
+    # A traceback's locals would print settings values, secrets among them.
+    pretty_exceptions_show_locals=False,
 )
 app.add_typer(workspace_app, name="workspace")
 app.add_typer(token_app, name="token")
@@ -124,4 +126,9 @@ def worker(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except ConfigurationError as error:
+        for problem in error.problems:
+            typer.echo(problem, err=True)
+        raise SystemExit(2) from None

@@ -3,8 +3,9 @@
 The ring comes from ``settings.encryption_keys`` (comma-separated Fernet keys, newest first),
 never from the database. Encryption always uses the newest key; decryption tries every key, so
 adding a new key in front keeps old ciphertexts readable until ``calbridge keys rotate``
-re-encrypts them, after which the old key can be removed. In development and test, when no key
-is set, one is derived from ``secret_key`` (production refuses to start without keys).
+re-encrypts them, after which the old key can be removed. Outside production, when no key is
+set, one is derived from ``secret_key`` (never the published one outside tests: settings.py);
+production refuses to start without keys.
 """
 
 from __future__ import annotations
