@@ -49,6 +49,11 @@ class Subject:
     workspace: Workspace
     scopes: frozenset[str]
 
+    @property
+    def is_admin(self) -> bool:
+        """calendars:admin: may book inside notice, advance and cancellation windows."""
+        return Scope.ADMIN.value in self.scopes
+
     def require(self, scope: Scope) -> None:
         if scope.value not in self.scopes:
             raise InsufficientScope(scope.value)

@@ -87,3 +87,35 @@ async def test_staggered_overlapping_slots_accept_no_overlapping_pair(
     )
     assert stored == len(accepted)
     assert await live_server.overlapping_pairs() == []
+
+
+async def test_buffers_hold_under_concurrency(live_server: LiveServer) -> None:
+    """The exclusion constraint sees raw intervals only; with buffers, bookings of the calendar
+    are serialised, so of two slots too close for the buffer exactly one is booked."""
+    async with httpx.AsyncClient(timeout=30) as client:
+        patched = await client.patch(
+            live_server.url(f"/calendars/{live_server.calendar_id}"),
+            headers=live_server.headers(),
+            json={"bufferAfterMinutes": 15},
+        )
+    assert patched.status_code == 200, patched.text
+    # Two 30-minute slots 5 minutes apart: they do not overlap, but the buffer keeps them apart.
+    starts = [datetime(2026, 4, 13, 8, 0), datetime(2026, 4, 13, 8, 35)]
+
+    async def book(client: httpx.AsyncClient, index: int) -> httpx.Response:
+        return await client.post(
+            live_server.url("/calendar-events"),
+            headers=live_server.headers(),
+            json=_booking(live_server, starts[index % 2]),
+        )
+
+    responses = await all_at_once(live_server, CLIENTS, book)
+
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [201] + [409] * (CLIENTS - 1), [r.text for r in responses if r.is_error]
+    assert {r.json()["code"] for r in responses if r.status_code == 409} == {"slot_conflict"}
+    stored = await live_server.scalar(
+        "SELECT count(*) FROM events WHERE calendar_id = :c AND status <> 'cancelled'",
+        c=live_server.calendar_id,
+    )
+    assert stored == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -12,6 +12,9 @@ from calbridge.auth.service import create_token
 from calbridge.db import Database
 from calbridge.workspace.models import Workspace
 from calbridge.workspace.service import create_workspace
+
+if TYPE_CHECKING:  # a runtime import would make pytest try to collect it as a test class
+    from tests.support.databases import TestDatabase
 
 
 @dataclass
@@ -105,3 +108,14 @@ async def make_workspace(
             "all": (await create_token(session, workspace, scopes=list(ALL_SCOPES))).secret,
         }
     return WorkspaceFixture(workspace=workspace, tokens=tokens, client=client)
+
+
+async def add_booking_token(ws: WorkspaceFixture, test_db: TestDatabase) -> str:
+    """Adds ``rw`` to ``ws.tokens``: read and write without admin, what a booking client holds
+    (admins may book inside notice, advance and cancellation windows)."""
+    async with test_db.database.transaction() as session:
+        token = await create_token(
+            session, ws.workspace, scopes=["calendars:read", "calendars:write"]
+        )
+    ws.tokens["rw"] = token.secret
+    return token.secret

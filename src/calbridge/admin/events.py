@@ -167,7 +167,9 @@ async def book_event(
         "attendeeIds": values["attendee_ids"],
     }
     try:
-        booked = await service.create_event(db, workspace, EventCreate.model_validate(body))
+        booked = await service.create_event(
+            db, workspace, EventCreate.model_validate(body), privileged=True
+        )
     except (ValidationError, CalbridgeError) as error:
         await db.rollback()
         workspace = await load_workspace(db, uuid)
@@ -215,7 +217,9 @@ async def cancel_event(
     workspace = await load_workspace(db, uuid)
     reason = form_text(form.get("reason"), 2000) or None
     try:
-        await service.cancel_event(db, workspace, event_id, CancelRequest(reason=reason))
+        await service.cancel_event(
+            db, workspace, event_id, CancelRequest(reason=reason), privileged=True
+        )
     except NotFound:
         raise PageNotFound("Event") from None
     return redirect(f"/admin/w/{uuid}/events/{event_id}")

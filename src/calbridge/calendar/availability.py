@@ -20,7 +20,15 @@ from zoneinfo import ZoneInfo
 
 from calbridge.timezones import local_to_utc_lenient
 
-__all__ = ["Availability", "Window", "covers", "free_windows", "parse_clock"]
+__all__ = [
+    "ALL_DAY",
+    "Availability",
+    "Window",
+    "covers",
+    "day_windows",
+    "free_windows",
+    "parse_clock",
+]
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -136,6 +144,24 @@ def _window_interval(day: date, window: Window, tz: ZoneInfo) -> Interval:
     if day == date.max:
         return start_at, datetime.max.replace(tzinfo=UTC)
     return start_at, local_to_utc_lenient(day + timedelta(days=1), time(0), tz)
+
+
+ALL_DAY = Window(start=time(0), end=None)
+
+
+def day_windows(
+    availability: Availability | None, tz: ZoneInfo, day: date
+) -> list[tuple[Window, Interval]]:
+    """The windows of one local date with their UTC intervals, in start order; a calendar
+    without availability has one window, 00:00-24:00. Windows made empty by a DST gap (both
+    edges in it) are left out."""
+    windows = (ALL_DAY,) if availability is None else availability.windows_on(day)
+    result = []
+    for window in windows:
+        lo, hi = _window_interval(day, window, tz)
+        if lo < hi:
+            result.append((window, (lo, hi)))
+    return result
 
 
 def free_windows(

@@ -29,5 +29,11 @@ class Calendar(Base):
     )
     google_calendar_id: Mapped[str | None] = mapped_column(String(1024))
     google_conflict_check: Mapped[bool] = mapped_column(default=False)
+    # Booking policies (CONTRACT §3.1); 0 / NULL mean no restriction.
+    min_notice_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    max_advance_days: Mapped[int | None]
+    buffer_before_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    buffer_after_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    cancellation_notice_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

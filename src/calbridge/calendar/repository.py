@@ -5,6 +5,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.calendar.models import Calendar
 
+# The first key of calbridge's advisory locks on calendars (pg_advisory_xact_lock(int, int)).
+BOOKING_LOCK_CLASS = 0x0CA1
+
 
 async def get_calendar(
     session: AsyncSession,
@@ -45,3 +48,11 @@ async def page_calendars(
         select(Calendar).where(where).order_by(Calendar.id).offset(offset).limit(limit)
     )
     return list(rows), total
+
+
+async def serialize_bookings(session: AsyncSession, calendar_id: int) -> None:
+    """PostgreSQL: hold a transaction-scoped advisory lock on the calendar, so its bookings run
+    one at a time (the exclusion constraint cannot see buffers; see ``event.booking``). SQLite's
+    write transactions are serialised already."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(BOOKING_LOCK_CLASS, calendar_id)))

@@ -58,6 +58,11 @@ class AvailabilityIn(InputModel):
 
 
 Timezone = Annotated[str, Field(min_length=1, max_length=64, examples=["Europe/Amsterdam"])]
+# Booking policies (CONTRACT §3.1): a year of notice, ten years of horizon, a day of buffer.
+# Strict: JSON integers only (not "60", 60.0 or true).
+NoticeMinutes = Annotated[int, Field(strict=True, ge=0, le=525_600)]
+AdvanceDays = Annotated[int, Field(strict=True, ge=1, le=3650)]
+BufferMinutes = Annotated[int, Field(strict=True, ge=0, le=1440)]
 
 
 class CalendarCreate(InputModel):
@@ -70,6 +75,11 @@ class CalendarCreate(InputModel):
     google_account_id: Id | None = None
     google_calendar_id: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
     google_conflict_check: bool = False
+    min_notice_minutes: NoticeMinutes = 0
+    max_advance_days: AdvanceDays | None = None
+    buffer_before_minutes: BufferMinutes = 0
+    buffer_after_minutes: BufferMinutes = 0
+    cancellation_notice_minutes: NoticeMinutes = 0
 
     _timezone = field_validator("timezone")(check_timezone)
 
@@ -86,6 +96,11 @@ class CalendarUpdate(InputModel):
     google_account_id: Id | None = None
     google_calendar_id: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
     google_conflict_check: bool | None = None
+    min_notice_minutes: NoticeMinutes | None = None
+    max_advance_days: AdvanceDays | None = None
+    buffer_before_minutes: BufferMinutes | None = None
+    buffer_after_minutes: BufferMinutes | None = None
+    cancellation_notice_minutes: NoticeMinutes | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -94,7 +109,15 @@ class CalendarUpdate(InputModel):
             raise ValueError("timezone cannot be null")
         return check_timezone(value)
 
-    @field_validator("name", "allow_overlap", "google_conflict_check")
+    @field_validator(
+        "name",
+        "allow_overlap",
+        "google_conflict_check",
+        "min_notice_minutes",
+        "buffer_before_minutes",
+        "buffer_after_minutes",
+        "cancellation_notice_minutes",
+    )
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         if value is None:
@@ -113,5 +136,10 @@ class CalendarResponse(OutputModel):
     google_account_id: int | None
     google_calendar_id: str | None
     google_conflict_check: bool
+    min_notice_minutes: int
+    max_advance_days: int | None
+    buffer_before_minutes: int
+    buffer_after_minutes: int
+    cancellation_notice_minutes: int
     created_at: dt.datetime
     updated_at: dt.datetime

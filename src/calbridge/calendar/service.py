@@ -1,4 +1,5 @@
-"""Calendars: their time zone, availability, attendee limit, overlap policy and Google link."""
+"""Calendars: their time zone, availability, attendee limit, overlap and booking policies, and
+Google link."""
 
 from __future__ import annotations
 
@@ -14,6 +15,14 @@ from calbridge.errors import Conflict, NotFound, ValidationProblem
 from calbridge.event.models import Event
 from calbridge.workspace.models import Workspace
 
+POLICIES = (
+    "min_notice_minutes",
+    "max_advance_days",
+    "buffer_before_minutes",
+    "buffer_after_minutes",
+    "cancellation_notice_minutes",
+)
+
 
 async def get_calendar(session: AsyncSession, workspace: Workspace, calendar_id: int) -> Calendar:
     calendar = await repository.get_calendar(session, workspace.id, calendar_id)
@@ -26,7 +35,7 @@ async def create_calendar(
     session: AsyncSession, workspace: Workspace, data: CalendarCreate
 ) -> Calendar:
     calendar = Calendar(workspace_id=workspace.id)
-    _apply(calendar, data, data.model_fields_set | {"name", "timezone", "allow_overlap"})
+    _apply(calendar, data, data.model_fields_set | {"name", "timezone", "allow_overlap", *POLICIES})
     await _check_google_link(session, workspace, calendar)
     session.add(calendar)
     await session.flush()

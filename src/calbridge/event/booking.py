@@ -1,17 +1,27 @@
 """The booking rules of CONTRACT §3.3, checked in the contract's order.
 
 1. the body is valid (times resolve, end after start, the calendar and the members exist) → 422
+1b. (updates) moving an event that starts sooner than the calendar's cancellation notice
+   → 409 change_too_late (the time rules below are ``scheduling.rules``, shared with /slots)
 2. attendees ≤ the calendar's maxAttendees → 409 attendee_limit_exceeded
+2a. notice and advance → 409 notice_too_short / too_far_in_advance (not for admins)
 3. [start, end) inside the calendar's availability → 409 outside_availability
-4. no overlap with a live event of the calendar (unless it allows overlap) → 409 slot_conflict;
-   then, with googleConflictCheck, no busy time in the linked Google calendar (``conflicts``)
+4. no event of the calendar (unless it allows overlap) closer than its buffers → 409
+   slot_conflict; then, with googleConflictCheck, no busy time in the linked Google calendar
+   (``conflicts``), padded the same way
+
+"Admins" are tokens with calendars:admin and the admin panel: they may book inside the notice,
+advance and cancellation windows, never outside availability or into a conflict.
 
 Concurrency. SQLite: write transactions begin IMMEDIATE, so check-then-insert is serialised and
 the overlap check cannot race another booking. PostgreSQL: bookings take the calendar's row
 ``FOR SHARE`` — they do not queue behind each other, but a calendar change (``FOR UPDATE``)
 cannot slip between reading the calendar's rules and inserting the event — and the exclusion
 constraint ``events_no_overlap`` is what makes a raced overlap impossible: the second insert
-waits for the first to commit, then fails, and the service answers 409 slot_conflict.
+waits for the first to commit, then fails, and the service answers 409 slot_conflict. The
+constraint sees the raw intervals only, so bookings of a calendar with buffers also take a
+transaction-scoped advisory lock on the calendar (``serialize_bookings``): they run one at a
+time, and each one's buffer check sees every committed neighbour.
 """
 
 from __future__ import annotations
@@ -21,11 +31,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calbridge import clock
 from calbridge.calendar import repository as calendar_repository
-from calbridge.calendar.availability import Availability, covers
 from calbridge.calendar.models import Calendar
 from calbridge.errors import Conflict, FieldError, ValidationProblem
 from calbridge.event import conflicts, repository
+from calbridge.event.models import Event
+from calbridge.scheduling import rules
 from calbridge.timezones import NonexistentLocalTime, load_timezone, to_utc
 from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Member, Workspace
@@ -39,6 +51,17 @@ class Booking:
     start_time: datetime  # as given: naive means local to the calendar
     end_time: datetime
     attendee_ids: list[int]
+    privileged: bool = False  # calendars:admin or the admin panel: no notice/advance/cut-off
+
+
+@dataclass(frozen=True)
+class Current:
+    """The event an update changes, as it is now (its time and calendar)."""
+
+    event_id: int
+    start_at: datetime
+    end_at: datetime
+    calendar: Calendar
 
 
 @dataclass(frozen=True)
@@ -88,7 +111,11 @@ def _check_order(start: datetime, end: datetime) -> None:
 
 
 async def check(
-    session: AsyncSession, workspace: Workspace, booking: Booking, *, event_id: int | None = None
+    session: AsyncSession,
+    workspace: Workspace,
+    booking: Booking,
+    *,
+    current: Current | None = None,
 ) -> CheckedBooking:
     # Rule 1 names endTime first. Two naive (or two aware) times compare without the calendar's
     # zone (naive-to-UTC is monotonic where it is defined), so an inverted range is reported as
@@ -111,27 +138,65 @@ async def check(
                 FieldError(field="attendeeIds", message=f"unknown member {m}") for m in missing
             ],
         )
+    now = clock.now()
+    moved = current is not None and (start_at, end_at) != (current.start_at, current.end_at)
+    if moved and not booking.privileged:
+        assert current is not None
+        _refuse(rules.change_refusal(policy_of(current.calendar), current.start_at, now))
+    # Notice and advance concern when a booking is placed: a create, a move, another calendar;
+    # not a change of attendees of an event already placed.
+    placing = current is None or moved or calendar.id != current.calendar.id
 
     if calendar.max_attendees is not None and len(booking.attendee_ids) > calendar.max_attendees:
         raise Conflict(
             f"This calendar allows at most {calendar.max_attendees} attendees.",
             code="attendee_limit_exceeded",
         )
-    availability = (
-        None if calendar.availability is None else Availability.from_json(calendar.availability)
-    )
-    if not covers(availability, load_timezone(calendar.timezone), start_at, end_at):
-        raise Conflict(
-            "The event lies outside the calendar's availability.", code="outside_availability"
-        )
+    policy = policy_of(calendar)
+    event_id = None if current is None else current.event_id
+    local: list[rules.Busy] = []
     if not calendar.allow_overlap:
-        clash = await repository.find_overlap(
-            session, calendar.id, start_at, end_at, exclude_id=event_id
+        if policy.padding:
+            await calendar_repository.serialize_bookings(session, calendar.id)
+        local = [
+            rules.Busy(start, end, found_id)
+            for _, found_id, start, end in await repository.busy_between(
+                session,
+                [calendar.id],
+                start_at - policy.padding,
+                end_at + policy.padding,
+                exclude_id=event_id,
+                limit=1,
+            )
+        ]
+    _refuse(
+        rules.refusal(
+            policy,
+            start_at,
+            end_at,
+            now=now,
+            busy=rules.BusyIndex(local),
+            enforce_notice=placing and not booking.privileged,
         )
-        if clash is not None:
-            raise Conflict("The slot is already booked.", code="slot_conflict")
-    # Last, as it calls Google while the calendar's lock is held (see conflicts' docstring).
-    await conflicts.check_google_busy(
-        session, workspace, calendar, start_at, end_at, event_id=event_id
     )
+    # Last, as it calls Google while the calendar's lock is held (see conflicts' docstring).
+    google = await conflicts.google_busy(
+        session, workspace, calendar, start_at - policy.padding, end_at + policy.padding
+    )
+    _refuse(rules.conflict_refusal(policy, rules.BusyIndex(google), start_at, end_at))
     return CheckedBooking(calendar=calendar, start_at=start_at, end_at=end_at, members=members)
+
+
+def policy_of(calendar: Calendar) -> rules.Policy:
+    return rules.Policy.of(calendar, load_timezone(calendar.timezone))
+
+
+def check_change(event: Event, calendar: Calendar, *, privileged: bool) -> None:
+    """Cancelling: 409 change_too_late inside the calendar's cancellation notice."""
+    if not privileged:
+        _refuse(rules.change_refusal(policy_of(calendar), event.start_at, clock.now()))
+
+
+def _refuse(refusal: rules.Refusal | None) -> None:
+    if refusal is not None:
+        raise Conflict(refusal.detail, code=refusal.code)

@@ -1,4 +1,5 @@
-"""Booking rule 4 with ``googleConflictCheck``: busy time in the linked Google calendar counts.
+"""Booking rule 4 with ``googleConflictCheck``: busy time in the linked Google calendar counts
+(for bookings, and for slots and free/busy, until the two-way mirror of §3.5 replaces the call).
 
 How busy is found: the events of the Google calendar in ``[start, end)`` are listed
 (``singleEvents``, at most ``MAX_PAGES`` pages) and counted busy as freeBusy counts them (not
@@ -36,42 +37,48 @@ because on SQLite a transaction of their own would wait for the request's.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.calendar.models import Calendar
-from calbridge.errors import Conflict
 from calbridge.google import runtime, sync
 from calbridge.google.client import GoogleCalendarClient
 from calbridge.google.errors import GoogleError, GoogleUnavailable
 from calbridge.google.models import ACTIVE
 from calbridge.google.service import calendar_client, get_connection
 from calbridge.google.transactions import SessionDatabase
+from calbridge.scheduling.rules import Busy
+from calbridge.timezones import load_timezone
 from calbridge.workspace.models import Workspace
 
 # events.list pages read at most while looking for busy time (2500 events each).
 MAX_PAGES = 4
 
 
-async def check_google_busy(
+def checks_google(calendar: Calendar) -> bool:
+    return bool(
+        calendar.google_conflict_check
+        and calendar.google_account_id is not None
+        and calendar.google_calendar_id
+    )
+
+
+async def google_busy(
     session: AsyncSession,
     workspace: Workspace,
     calendar: Calendar,
     start_at: datetime,
     end_at: datetime,
-    *,
-    event_id: int | None,
-) -> None:
-    """Raise 409 ``slot_conflict`` if the linked Google calendar is busy in ``[start, end)``.
-    ``event_id`` (the event being updated) needs no special case: its copy is one of ours."""
-    if (
-        not calendar.google_conflict_check
-        or calendar.google_account_id is None
-        or not calendar.google_calendar_id
-    ):
-        return
+) -> list[Busy]:
+    """The busy time of the linked Google calendar that meets ``[start, end)`` (none without
+    ``googleConflictCheck``). The event being updated needs no special case: its copy is one of
+    ours, so it is skipped."""
+    if not checks_google(calendar):
+        return []
+    assert calendar.google_account_id is not None and calendar.google_calendar_id
     connection = await get_connection(session, calendar.google_account_id)
     if connection is None or connection.status != ACTIVE:
         raise GoogleUnavailable(
@@ -82,8 +89,13 @@ async def check_google_busy(
     deadline = gateway.settings.google_conflict_check_timeout_seconds
     try:
         async with asyncio.timeout(deadline):
-            busy = await _busy_events(
-                client, calendar.google_calendar_id, start_at, end_at, workspace.uuid
+            return await _busy_events(
+                client,
+                calendar.google_calendar_id,
+                start_at,
+                end_at,
+                workspace.uuid,
+                load_timezone(calendar.timezone),
             )
     except GoogleError as error:
         raise GoogleUnavailable(
@@ -93,8 +105,6 @@ async def check_google_busy(
         raise GoogleUnavailable(
             f"Google Calendar did not answer the busy time check within {deadline:g} s."
         ) from None
-    if busy:
-        raise Conflict("The slot is busy in the linked Google calendar.", code="slot_conflict")
 
 
 async def _busy_events(
@@ -103,21 +113,25 @@ async def _busy_events(
     start_at: datetime,
     end_at: datetime,
     workspace_uuid: str,
-) -> bool:
+    tz: ZoneInfo,
+) -> list[Busy]:
     params: dict[str, str | int | bool] = {
         "timeMin": start_at.isoformat(),
         "timeMax": end_at.isoformat(),
         "singleEvents": True,
         "maxResults": 2500,
     }
+    found: list[Busy] = []
     for _ in range(MAX_PAGES):
         page = await client.list_events(calendar_id, **params)
         for item in page.get("items") or []:
             if isinstance(item, dict) and _busy(item) and not _ours(item, workspace_uuid):
-                return True
+                span = _span(item, tz)
+                if span is not None:
+                    found.append(Busy(*span))
         token = page.get("nextPageToken")
         if not token:
-            return False
+            return found
         params["pageToken"] = str(token)
     raise GoogleError("too many events in the window to check")
 
@@ -132,6 +146,27 @@ def _busy(item: dict[str, Any]) -> bool:
         and attendee.get("responseStatus") == "declined"
         for attendee in item.get("attendees") or []
     )
+
+
+def _span(item: dict[str, Any], tz: ZoneInfo) -> tuple[datetime, datetime] | None:
+    """The event's instants; an all-day event (``date``) runs from local midnight to local
+    midnight in the calendar's zone. None if unreadable."""
+    bounds = []
+    for key in ("start", "end"):
+        value = item.get(key) or {}
+        try:
+            if isinstance(value, dict) and "dateTime" in value:
+                moment = datetime.fromisoformat(str(value["dateTime"]).replace("Z", "+00:00"))
+            elif isinstance(value, dict) and "date" in value:
+                moment = datetime.fromisoformat(str(value["date"])).replace(tzinfo=tz)
+            else:
+                return None
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            return None
+        bounds.append(moment.astimezone(UTC))
+    return (bounds[0], bounds[1]) if bounds[0] < bounds[1] else None
 
 
 def _ours(item: dict[str, Any], workspace_uuid: str) -> bool:

@@ -77,9 +77,11 @@ async def create_calendar_event(
     body: EventCreate, subject: WriteSubject, session: SessionDep, response: Response
 ) -> EventResponse:
     """Book an event. The booking rules are checked in order: body (422), attendee limit
-    (409 attendee_limit_exceeded), availability (409 outside_availability), overlap
-    (409 slot_conflict). Accepts Idempotency-Key."""
-    view = await service.create_event(session, subject.workspace, body)
+    (409 attendee_limit_exceeded), notice and advance (409 notice_too_short,
+    too_far_in_advance; not for tokens with calendars:admin), availability
+    (409 outside_availability), overlap with buffers (409 slot_conflict). Accepts
+    Idempotency-Key."""
+    view = await service.create_event(session, subject.workspace, body, privileged=subject.is_admin)
     response.headers["Location"] = (
         f"/api/v2/w/{subject.workspace.uuid}/calendar-events/{view.event.id}"
     )
@@ -106,8 +108,11 @@ async def update_calendar_event(
 ) -> EventResponse:
     """Change any subset of the create fields; the booking rules are checked again when time,
     calendar or attendees change. A stale If-Match → 412; a cancelled event → 409
-    event_cancelled."""
-    view = await service.update_event(session, subject.workspace, event_id, body, if_match=if_match)
+    event_cancelled; moving an event inside its calendar's cancellation notice → 409
+    change_too_late (not for tokens with calendars:admin)."""
+    view = await service.update_event(
+        session, subject.workspace, event_id, body, if_match=if_match, privileged=subject.is_admin
+    )
     return _respond(response, view)
 
 
@@ -120,7 +125,7 @@ async def delete_calendar_event(
     return Deleted(id=event_id)
 
 
-@router.post("/{event_id}/cancel", responses=problem_responses(*AUTH, 413, 422))
+@router.post("/{event_id}/cancel", responses=problem_responses(*AUTH, 409, 413, 422))
 async def cancel_calendar_event(
     event_id: PathId,
     subject: WriteSubject,
@@ -128,8 +133,11 @@ async def cancel_calendar_event(
     response: Response,
     body: Annotated[CancelRequest | None, Body()] = None,
 ) -> EventResponse:
-    """Cancel the event and free its slot; cancelling twice returns it unchanged."""
-    view = await service.cancel_event(session, subject.workspace, event_id, body or CancelRequest())
+    """Cancel the event and free its slot; cancelling twice returns it unchanged. Inside the
+    calendar's cancellation notice → 409 change_too_late (not for tokens with calendars:admin)."""
+    view = await service.cancel_event(
+        session, subject.workspace, event_id, body or CancelRequest(), privileged=subject.is_admin
+    )
     return _respond(response, view)
 
 

@@ -35,24 +35,43 @@ async def get_event(
     return await session.scalar(query)
 
 
-async def find_overlap(
+async def busy_between(
     session: AsyncSession,
-    calendar_id: int,
+    calendar_ids: list[int],
     start_at: datetime,
     end_at: datetime,
     *,
-    exclude_id: int | None,
-) -> int | None:
-    """The id of a non-cancelled event of the calendar that shares an instant with [start, end)."""
-    query = select(Event.id).where(
-        Event.calendar_id == calendar_id,
+    exclude_id: int | None = None,
+    limit: int | None = None,
+) -> list[tuple[int, int, datetime, datetime]]:
+    """``(calendar_id, id, start_at, end_at)`` of the non-cancelled events of the calendars that
+    share an instant with [start, end), by start. Two queries: the longest event of these
+    calendars (index lookups), then a range scan of ``(calendar_id, start_at)`` bounded on both
+    sides, reading only the four columns."""
+    if not calendar_ids:
+        return []
+    per_calendar = (
+        select(func.max(Event.duration_seconds))
+        .where(Event.calendar_id == Calendar.id)
+        .scalar_subquery()
+    )
+    longest = await session.scalar(
+        select(func.max(per_calendar)).where(Calendar.id.in_(calendar_ids))
+    )
+    query = select(Event.calendar_id, Event.id, Event.start_at, Event.end_at).where(
+        Event.calendar_id.in_(calendar_ids),
         Event.status != "cancelled",
         Event.start_at < end_at,
+        Event.start_at > start_at - timedelta(seconds=longest or 0),
         Event.end_at > start_at,
     )
     if exclude_id is not None:
         query = query.where(Event.id != exclude_id)
-    return await session.scalar(query.limit(1))
+    query = query.order_by(Event.start_at, Event.id)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = await session.execute(query)
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
 async def page_events(

@@ -67,11 +67,16 @@ async def view(session: AsyncSession, workspace: Workspace, event: Event) -> Eve
     return EventView(event, calendar, members)
 
 
-async def create_event(session: AsyncSession, workspace: Workspace, data: EventCreate) -> EventView:
+async def create_event(
+    session: AsyncSession, workspace: Workspace, data: EventCreate, *, privileged: bool = False
+) -> EventView:
+    """``privileged`` (calendars:admin, the admin panel) books inside notice and advance."""
     checked = await booking.check(
         session,
         workspace,
-        booking.Booking(data.calendar_id, data.start_time, data.end_time, data.attendee_ids),
+        booking.Booking(
+            data.calendar_id, data.start_time, data.end_time, data.attendee_ids, privileged
+        ),
     )
     now = utcnow()
     event = Event(
@@ -104,6 +109,7 @@ async def update_event(
     data: EventUpdate,
     *,
     if_match: str | None = None,
+    privileged: bool = False,
 ) -> EventView:
     event = await get_event(session, workspace, event_id, lock=True)
     check_if_match(event, if_match)
@@ -127,8 +133,9 @@ async def update_event(
                     if data.attendee_ids is not None
                     else [a.member_id for a in event.attendees]
                 ),
+                privileged=privileged,
             ),
-            event_id=event.id,
+            current=booking.Current(event.id, event.start_at, event.end_at, before.calendar),
         )
         calendar, members = checked.calendar, checked.members
         _place(event, checked)
@@ -158,13 +165,20 @@ async def update_event(
 
 
 async def cancel_event(
-    session: AsyncSession, workspace: Workspace, event_id: int, data: CancelRequest
+    session: AsyncSession,
+    workspace: Workspace,
+    event_id: int,
+    data: CancelRequest,
+    *,
+    privileged: bool = False,
 ) -> EventView:
-    """Cancelling frees the slot; cancelling a cancelled event changes and enqueues nothing."""
+    """Cancelling frees the slot; cancelling a cancelled event changes and enqueues nothing.
+    Inside the calendar's cancellation notice → 409 change_too_late, unless ``privileged``."""
     event = await get_event(session, workspace, event_id, lock=True)
     if event.status == "cancelled":
         return await view(session, workspace, event)
     before = await view(session, workspace, event)
+    booking.check_change(event, before.calendar, privileged=privileged)
     before_snapshot = before.snapshot()
     event.status = "cancelled"
     event.cancelled_at = utcnow()

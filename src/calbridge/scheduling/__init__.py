@@ -1,0 +1,1 @@
+"""Free slots and free/busy: the time rules of booking, shared with their listing."""
