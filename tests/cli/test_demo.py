@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
 import shlex
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from calbridge.admin.service import authenticate
+from calbridge.cli.demo import ADMIN_EMAIL
+from calbridge.db import Database
 
 CALBRIDGE = Path(sys.executable).with_name("calbridge")
 
@@ -26,29 +33,68 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture
-def demo(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
+def start_demo(
+    cwd: Path, port: int | None = None, google_port: int | None = None, *, errors: bool = False
+) -> subprocess.Popen[str]:
+    """``calbridge dev`` in a process group of its own (so the test can tell whether anything
+    it started outlives it)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALBRIDGE_")}
-    port = free_port()
-    process = subprocess.Popen(
-        [str(CALBRIDGE), "dev", "--port", str(port), "--google-port", str(free_port())],
-        cwd=tmp_path,
+    command = [str(CALBRIDGE), "dev", "--port", str(port or free_port())]
+    command += ["--google-port", str(google_port or free_port())]
+    return subprocess.Popen(
+        command,
+        cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        # Only a demo expected to fail at once has its stderr read: a full pipe would block one.
+        stderr=subprocess.PIPE if errors else subprocess.DEVNULL,
         text=True,
+        start_new_session=True,
     )
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    port = free_port()
+    process = start_demo(tmp_path, port)
     try:
         yield process, port
     finally:
-        stop(process)
+        assert not stop(process).leaked
 
 
-def stop(process: subprocess.Popen[str]) -> None:
-    process.terminate()
-    process.wait(timeout=30)
-    if process.stdout is not None:
-        process.stdout.close()
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Ended:
+    code: int
+    leaked: bool  # a process the demo started outlived it (killed here)
+
+
+def stop(process: subprocess.Popen[str], signum: int = signal.SIGTERM) -> Ended:
+    """Signal the demo, wait for it, and kill whatever it started that outlives it (the suite
+    must leave no emulator running, even when a test fails), saying whether anything did."""
+    if process.poll() is None:
+        os.kill(process.pid, signum)
+    try:
+        code = process.wait(timeout=30)
+    finally:
+        deadline = time.monotonic() + 15
+        while group_alive(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        leaked = group_alive(process.pid)
+        if leaked:
+            os.killpg(process.pid, signal.SIGKILL)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+    return Ended(code, leaked)
 
 
 def read_banner(process: subprocess.Popen[str]) -> str:
@@ -121,18 +167,9 @@ def test_run_command_prints_curls_that_show_the_demo_and_its_google_copy(
 
 @pytest.mark.slow
 def test_a_second_start_reuses_the_demo_and_revokes_the_old_token(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALBRIDGE_")}
     tokens = []
     for _ in range(2):
-        port = free_port()
-        process = subprocess.Popen(
-            [str(CALBRIDGE), "dev", "--port", str(port), "--google-port", str(free_port())],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
+        process = start_demo(tmp_path)
         try:
             banner = read_banner(process)
             token = re.search(r"token:\s+(\S+)", banner)
@@ -141,14 +178,107 @@ def test_a_second_start_reuses_the_demo_and_revokes_the_old_token(tmp_path: Path
             command = curls(banner)[0]
             assert run_curl(command).returncode == 0
             if len(tokens) == 2:
-                stale = command.replace(tokens[1], tokens[0])
-                result = subprocess.run(
-                    [*shlex.split(stale), "-o", "/dev/null", "-w", "%{http_code}"],
-                    capture_output=True,
-                    text=True,
-                )
-                assert result.stdout == "401"
+                assert http_code(command.replace(tokens[1], tokens[0])) == "401"
                 page = run_curl(command).stdout
                 assert '"total":1' in page  # the demo was reused, not created twice
         finally:
-            stop(process)
+            assert not stop(process).leaked
+
+
+def http_code(command: str) -> str:
+    result = subprocess.run(
+        [*shlex.split(command), "-o", "/dev/null", "-w", "%{http_code}"],
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_a_signal_stops_the_demo_and_its_emulator_and_frees_both_ports(
+    tmp_path: Path, signum: int
+) -> None:
+    port, google_port = free_port(), free_port()
+    process = start_demo(tmp_path, port, google_port)
+    try:
+        banner = read_banner(process)
+        assert run_curl(curls(banner)[0]).returncode == 0  # serving, the emulator running
+    finally:
+        ended = stop(process, signum)  # only the demo's own process is signalled
+    assert ended == Ended(code=0, leaked=False)
+    assert port_free(port)
+    assert port_free(google_port)
+
+
+def admin_password(banner: str) -> str:
+    found = re.search(r"admin:\s+\S+\s+—\s+\S+ / (\S+)", banner)
+    assert found, banner
+    return found.group(1)
+
+
+async def signs_in(database_file: Path, password: str) -> bool:
+    db = Database(f"sqlite+aiosqlite:///{database_file}")
+    try:
+        async with db.session(write=False) as session:
+            user = await authenticate(session, email=ADMIN_EMAIL, password=password)
+    finally:
+        await db.dispose()
+    return user is not None
+
+
+@pytest.mark.slow
+async def test_a_second_demo_fails_before_changing_anything(tmp_path: Path) -> None:
+    port, google_port = free_port(), free_port()
+    first = start_demo(tmp_path, port, google_port)
+    try:
+        banner = await asyncio.to_thread(read_banner, first)
+        command = curls(banner)[0]
+        assert (await asyncio.to_thread(run_curl, command)).returncode == 0
+
+        # The same directory (so the same database), other ports: the lock refuses it.
+        second = start_demo(tmp_path, errors=True)
+        _, second_err = await asyncio.to_thread(second.communicate, timeout=60)
+        assert second.returncode != 0
+        assert "another calbridge dev" in second_err
+        # The same ports, another directory: the ports refuse it, before a database is made.
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        third = start_demo(elsewhere, port, google_port, errors=True)
+        _, third_err = await asyncio.to_thread(third.communicate, timeout=60)
+        assert third.returncode != 0
+        assert f"127.0.0.1:{port}" in third_err
+        assert not (elsewhere / "calbridge.db").exists()
+
+        # The running demo's token and admin password still work.
+        assert await asyncio.to_thread(http_code, command) == "200"
+        assert await signs_in(tmp_path / "calbridge.db", admin_password(banner))
+    finally:
+        assert (await asyncio.to_thread(stop, first)).leaked is False
+
+
+@pytest.mark.slow
+def test_after_a_restart_the_google_curl_shows_the_booking(tmp_path: Path) -> None:
+    for start in ("first", "restart"):
+        process = start_demo(tmp_path)
+        try:
+            banner = read_banner(process)
+            events_curl, google_curl = curls(banner)
+            google = run_curl_until(google_curl, lambda body: body["meta"]["total"] == 1)
+            assert [entry["title"] for entry in google["data"]] == ["Intro call"], start
+            synced = run_curl_until(
+                events_curl, lambda body: body["items"][0]["googleSyncStatus"] == "synced"
+            )
+            assert synced["items"][0]["googleEventId"] == google["data"][0]["id"]
+        finally:
+            assert stop(process) == Ended(code=0, leaked=False)

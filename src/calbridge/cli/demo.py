@@ -20,10 +20,13 @@ from calbridge.calendar.models import Calendar
 from calbridge.calendar.schemas import CalendarCreate, CalendarUpdate
 from calbridge.calendar.service import create_calendar, update_calendar
 from calbridge.db import Database, utcnow
+from calbridge.event.models import Event
 from calbridge.event.schemas import EventCreate
 from calbridge.event.service import create_event
 from calbridge.google.crypto import TokenCipher
 from calbridge.google.models import ACTIVE, GoogleConnection
+from calbridge.google.sync_tasks import GOOGLE_SYNC
+from calbridge.outbox.service import enqueue
 from calbridge.settings import Settings
 from calbridge.workspace.models import Member, Workspace
 from calbridge.workspace.schemas import MemberCreate
@@ -56,7 +59,8 @@ class Demo:
 
 async def prepare(settings: Settings, google: LocalGoogleGrant | None) -> Demo:
     """Create (or reuse) the demo; print-once secrets (the API token, the admin password) are
-    made anew at each start, and the old demo token is revoked."""
+    made anew at each start, and the old demo token is revoked. With the local emulator (new
+    and empty at each start), the synced calendars' events are pushed to it again."""
     db = Database(settings.database_url, schema=settings.database_schema)
     try:
         async with db.transaction() as session:
@@ -71,8 +75,10 @@ async def prepare(settings: Settings, google: LocalGoogleGrant | None) -> Demo:
             )
             if calendar is None:
                 calendar = await _create_demo_calendar(session, workspace, account, google)
-            elif google is not None and calendar.google_account_id is None:
-                await update_calendar(session, workspace, calendar.id, _link(account))
+            elif google is not None:
+                if calendar.google_account_id is None:
+                    await update_calendar(session, workspace, calendar.id, _link(account))
+                await _push_again(session, workspace, account)
             token = await _fresh_token(session, workspace)
             password = await _fresh_admin_password(session)
             return Demo(workspace.uuid, token, calendar.id, account.id, password)
@@ -159,6 +165,30 @@ async def _create_demo_calendar(
         ),
     )
     return calendar
+
+
+async def _push_again(session: AsyncSession, workspace: Workspace, account: Account) -> None:
+    """The emulator starts empty at each start: push every live event of the calendars synced
+    to it again (pending until the worker has), so what the demo says and the curl of the
+    emulator both tell the truth."""
+    linked = select(Calendar.id).where(
+        Calendar.workspace_id == workspace.id, Calendar.google_account_id == account.id
+    )
+    events = list(
+        await session.scalars(
+            select(Event).where(Event.calendar_id.in_(linked), Event.status != "cancelled")
+        )
+    )
+    for event in events:
+        event.google_sync_status = "pending"
+        await enqueue(
+            session,
+            GOOGLE_SYNC,
+            ordering_key=f"{GOOGLE_SYNC}:event:{event.id}",
+            event_id=event.id,
+            workspace_id=workspace.id,
+        )
+    await session.flush()
 
 
 async def _fresh_token(session: AsyncSession, workspace: Workspace) -> str:

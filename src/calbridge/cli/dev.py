@@ -12,6 +12,7 @@ import uvicorn
 
 from calbridge.cli import local_google
 from calbridge.cli.demo import ADMIN_EMAIL, Demo, LocalGoogleGrant, prepare
+from calbridge.cli.dev_guard import hold_lock, lock_path, require_free_ports, stop_on_signals
 from calbridge.migrate import upgrade
 from calbridge.settings import get_settings
 
@@ -25,30 +26,41 @@ def dev(
 ) -> None:
     """Migrate, create (or reuse) the demo, print how to use it, and serve with the worker.
     Unless real Google is configured (CALBRIDGE_GOOGLE_CLIENT_ID), the Google emulator runs
-    beside it and the demo calendar syncs to it."""
+    beside it and the demo calendar syncs to it (pushed again at each start: the emulator
+    starts empty). A second ``dev`` on the same database, or on taken ports, stops before
+    changing anything. SIGTERM, SIGINT or SIGHUP stop the demo and its emulator."""
     base = f"http://{host}:{port}"
-    google = None
-    if not get_settings().google_client_id:
-        google = local_google.start(host, google_port or port + 1)
-        local_google.point_settings_at(google, f"{base}/google/oauth/callback")
-        get_settings.cache_clear()
-    settings = get_settings()
-    try:
-        upgrade(settings.database_url, settings.database_schema)
-        grant = (
-            None
-            if google is None
-            else LocalGoogleGrant(local_google.USER_EMAIL, google.access_token)
-        )
-        demo = asyncio.run(prepare(settings, grant))
-        typer.echo(_banner(base, demo, google))
-        from calbridge.app import create_app
+    emulate = not get_settings().google_client_id
+    google_port = google_port or port + 1
+    # Held until the process ends; checked before anything (token, password) is changed.
+    lock = hold_lock(lock_path(get_settings().database_url))
+    require_free_ports(host, [port, google_port] if emulate else [port])
+    with stop_on_signals():
+        google = None
+        try:
+            if emulate:
+                google = local_google.start(host, google_port)
+                local_google.point_settings_at(google, f"{base}/google/oauth/callback")
+                get_settings.cache_clear()
+            _serve(host, port, base, google)
+        finally:
+            if google is not None:
+                google.stop()
+    lock.close()
 
-        application = create_app(settings, run_worker=True)
-        uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower())
-    finally:
-        if google is not None:
-            google.stop()
+
+def _serve(host: str, port: int, base: str, google: local_google.LocalGoogle | None) -> None:
+    settings = get_settings()
+    upgrade(settings.database_url, settings.database_schema)
+    grant = (
+        None if google is None else LocalGoogleGrant(local_google.USER_EMAIL, google.access_token)
+    )
+    demo = asyncio.run(prepare(settings, grant))
+    typer.echo(_banner(base, demo, google))
+    from calbridge.app import create_app
+
+    application = create_app(settings, run_worker=True)
+    uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower())
 
 
 def _banner(base: str, demo: Demo, google: local_google.LocalGoogle | None) -> str:

@@ -3,8 +3,10 @@ imports it) and reached only through the base URL, as real Google would be."""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -17,6 +19,7 @@ import httpx
 CLIENT_ID = "calbridge-dev"
 CLIENT_SECRET = "calbridge-dev-secret"
 USER_EMAIL = "testuser@example.com"
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass
@@ -33,6 +36,14 @@ class LocalGoogle:
             self.process.kill()
 
 
+def _die_with_parent() -> None:
+    """In the child, before the emulator starts: on Linux, have the kernel send it SIGTERM when
+    the demo's process ends, however it ends (even SIGKILL), so no emulator is left behind."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def start(host: str, port: int) -> LocalGoogle:
     """Start ``calbridge-google-emulator`` and wait until it answers."""
     executable = Path(sys.executable).with_name("calbridge-google-emulator")
@@ -41,6 +52,7 @@ def start(host: str, port: int) -> LocalGoogle:
         [str(executable), "--host", host, "--port", str(port), "--access-token", token],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent,  # safe here: the demo runs no other thread yet
     )
     base_url = f"http://{host}:{port}"
     deadline = time.monotonic() + 30
