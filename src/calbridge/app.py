@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 
 from calbridge import __version__, openapi
@@ -17,6 +18,7 @@ from calbridge.google.gateway import gateway_of
 from calbridge.http import BodySizeLimit, install_error_handlers
 from calbridge.idempotency.middleware import IdempotencyMiddleware
 from calbridge.ops.health import router as health_router
+from calbridge.ops.logs import REQUEST_ID_HEADER, valid_request_id
 from calbridge.settings import Settings, get_settings
 
 
@@ -75,4 +77,8 @@ def create_app(
     # Added last = outermost: the size limit wraps the idempotency layer that buffers bodies.
     app.add_middleware(IdempotencyMiddleware, database=db, settings=settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Outermost, so that every log line of the request (and its jobs') carries its id.
+    app.add_middleware(
+        CorrelationIdMiddleware, header_name=REQUEST_ID_HEADER, validator=valid_request_id
+    )
     return app

@@ -37,6 +37,8 @@ class Problem(BaseModel):
     detail: str
     code: str
     errors: list[FieldError] | None = Field(default=None)
+    # 5xx only: the request's X-Request-ID, to find its log lines by.
+    request_id: str | None = Field(default=None, serialization_alias="requestId")
 
 
 class CalbridgeError(Exception):

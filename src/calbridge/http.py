@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,7 +14,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from calbridge.errors import PROBLEM_JSON, CalbridgeError, FieldError, Problem
+from calbridge.ops.logs import REQUEST_ID_HEADER, current_request_id
 from calbridge.schemas import UNSTORABLE_TEXT
+
+logger = logging.getLogger(__name__)
 
 _TITLES = {
     400: "Bad Request",
@@ -36,8 +40,10 @@ _CODES = {
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    if problem.status >= 500:
+        problem.request_id = current_request_id()
     return JSONResponse(
-        problem.model_dump(exclude_none=True),
+        problem.model_dump(by_alias=True, exclude_none=True),
         status_code=problem.status,
         media_type=PROBLEM_JSON,
         headers=headers,
@@ -124,14 +130,17 @@ async def _database_error(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(problem, {"Retry-After": "1"})
 
 
-async def _unexpected_error(_: Request, __: Exception) -> JSONResponse:
+async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    logger.error("unhandled error in %s %s", request.method, request.url.path, exc_info=error)
     problem = Problem(
         title="Internal Server Error",
         status=500,
         code="internal_error",
-        detail="Something went wrong on our side; it has been logged.",
+        detail="Something went wrong on our side; it has been logged with the requestId.",
     )
-    return problem_response(problem)
+    # Starlette answers from outside every middleware, so the request id header is set here.
+    request_id = current_request_id()
+    return problem_response(problem, {REQUEST_ID_HEADER: request_id} if request_id else None)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # (secret_file.py) or, on PostgreSQL, refuses to start.
     secret_key: str = Field(default="", validate_default=True)
     log_level: str = "INFO"
+    # "text": one line per event; "json": one JSON object per line (CONTRACT §6).
+    log_format: Literal["text", "json"] = "text"
 
     max_body_bytes: int = 1024 * 1024
     idempotency_ttl_seconds: int = 24 * 3600

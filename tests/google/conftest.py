@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -23,6 +23,7 @@ from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
 from tests.support.api import WorkspaceFixture
 from tests.support.databases import TestDatabase
+from tests.support.logs import no_secret_logged, remember_secret
 
 GOOGLE = "http://google.test"
 EVENTS = "/calendar/v3/calendars/primary/events"
@@ -115,6 +116,7 @@ async def start_flow(
     response = await google.get(url + "&auto_approve=true")
     assert response.status_code == 302, response.text
     query = {k: v[0] for k, v in parse_qs(urlsplit(response.headers["location"]).query).items()}
+    remember_secret(query["state"], query["code"])
     return Flow(account_id, binding, query["state"], query["code"])
 
 
@@ -171,3 +173,10 @@ async def seed(google: httpx.AsyncClient, headers: dict[str, str], **event: Any)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_logged(request: pytest.FixtureRequest) -> Iterator[None]:
+    """CONTRACT §6: no token, code, state, password or secret in any log line of these tests."""
+    with no_secret_logged(request.node.funcargs):
+        yield

@@ -4,7 +4,7 @@ the rules runtime (settings, resolver, clock) pointed at them."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +19,7 @@ from calbridge.rules import runtime
 from calbridge.settings import Settings
 from tests.support.api import WorkspaceFixture
 from tests.support.databases import TestDatabase
+from tests.support.logs import no_secret_logged
 
 
 class Clock:
@@ -186,3 +187,10 @@ async def runs(ws: WorkspaceFixture, rule_id: int) -> list[dict[str, Any]]:
     assert response.status_code == 200, response.text
     items: list[dict[str, Any]] = response.json()["items"]
     return items
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_logged(request: pytest.FixtureRequest) -> Iterator[None]:
+    """CONTRACT §6: no token, password or webhook secret in any log line of these tests."""
+    with no_secret_logged(request.node.funcargs):
+        yield

@@ -16,6 +16,7 @@ from calbridge.cli.keys import keys
 from calbridge.cli.tokens import token_app
 from calbridge.cli.workspaces import account_app, workspace_app
 from calbridge.migrate import upgrade
+from calbridge.ops.logs import configure_logging, logging_config
 from calbridge.settings import ConfigurationError, get_settings
 
 app = typer.Typer(
@@ -72,7 +73,13 @@ def serve(
     settings = get_settings()
     require_newest_schema(settings)
     application = create_app(settings, run_worker=settings.is_sqlite and not no_worker)
-    uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower())
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        log_config=logging_config(settings),
+        log_level=settings.log_level.lower(),
+    )
 
 
 @app.command()
@@ -101,6 +108,7 @@ def worker(
     from calbridge.outbox.worker import Worker
 
     settings = get_settings()
+    configure_logging(settings)
     if poll is not None:
         settings = settings.model_copy(update={"worker_poll_seconds": poll})
     if concurrency > 1:

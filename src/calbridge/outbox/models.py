@@ -29,6 +29,8 @@ class OutboxJob(Base):
     kind: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     ordering_key: Mapped[str | None] = mapped_column(String(128))
+    # The X-Request-ID of the request (or job) that enqueued it: the worker logs under it.
+    request_id: Mapped[str | None] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     max_attempts: Mapped[int] = mapped_column(default=8)

@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from calbridge.ops.logs import current_request_id
 from calbridge.outbox.models import OutboxJob
 
 NOTIFY_CHANNEL = "calbridge_outbox"
@@ -82,7 +83,9 @@ async def enqueue(
     **payload: Any,
 ) -> OutboxJob:
     """Add a job to the session's transaction. Jobs with the same ``ordering_key`` run in order."""
-    job = OutboxJob(kind=kind, payload=payload, ordering_key=ordering_key)
+    job = OutboxJob(
+        kind=kind, payload=payload, ordering_key=ordering_key, request_id=current_request_id()
+    )
     if max_attempts is not None:
         job.max_attempts = max_attempts
     session.add(job)

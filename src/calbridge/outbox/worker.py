@@ -34,10 +34,12 @@ import logging
 import os
 import secrets
 import socket
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from asgi_correlation_id.context import correlation_id
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 # Importing these modules registers their job handlers (and their event.changed subscriptions).
@@ -62,6 +64,8 @@ logger = logging.getLogger(__name__)
 
 
 CLEANUP_INTERVAL_SECONDS = 600.0
+# A job's end is logged at INFO for these outcomes, at WARNING for the others.
+QUIET_OUTCOMES = frozenset({"done", "deferred"})
 MIN_SLEEP_SECONDS = 0.01
 
 
@@ -127,6 +131,12 @@ class Worker:
 
         on_jobs_committed(wake)
         next_cleanup = 0.0
+        logger.info(
+            "outbox worker %s started (poll %ss, batch %s)",
+            self.name,
+            self.settings.worker_poll_seconds,
+            self.settings.worker_batch_size,
+        )
         try:
             while not self._stopping:
                 if loop.time() >= next_cleanup:
@@ -144,6 +154,7 @@ class Worker:
         finally:
             remove_jobs_committed_listener(wake)
             await self._unlisten()
+            logger.info("outbox worker %s stopped", self.name)
 
     async def run_once(self) -> int:
         """Claim one batch of due jobs and run them, in id order. Returns how many ran."""
@@ -194,26 +205,57 @@ class Worker:
                 await asyncio.sleep(min(self.settings.worker_poll_seconds, 0.05))
 
     async def _run(self, job: OutboxJob) -> None:
+        """Run one job under the id of the request that enqueued it (its log lines, and the
+        jobs it enqueues, carry that id), and log how it ended."""
+        token = correlation_id.set(job.request_id)
+        started = time.monotonic()
+        # Unless _execute returns: cancelled by stop() after its grace, the job is given back.
+        outcome: str = "released"
+        error: str | None = "the worker stopped during the job"
+        try:
+            outcome, error = await self._execute(job)
+        finally:
+            duration = time.monotonic() - started
+            fields = {
+                "job_id": job.id,
+                "job_kind": job.kind,
+                "attempt": job.attempts,
+                "outcome": outcome,
+                "duration_seconds": round(duration, 3),
+            }
+            level = logging.INFO if outcome in QUIET_OUTCOMES else logging.WARNING
+            logger.log(
+                level,
+                "job %s %s attempt %s/%s: %s in %.3fs%s",
+                job.id,
+                job.kind,
+                job.attempts,
+                job.max_attempts,
+                outcome,
+                duration,
+                f": {error}" if error else "",
+                extra={**fields, "error": error},
+            )
+            correlation_id.reset(token)
+
+    async def _execute(self, job: OutboxJob) -> tuple[str, str | None]:
+        """Runs the handler and records the result: the outcome (``done``, ``retry``,
+        ``failed``, ``deferred``, ``lease_lost``) and the error, if any."""
         run = handler_for(job.kind)
         if run is None:
-            await self._failed(job, f"no handler is registered for job kind {job.kind!r}", True)
-            return
+            error = f"no handler is registered for job kind {job.kind!r}"
+            await self._failed(job, error, True)
+            return "failed", error
         heartbeat = asyncio.create_task(self._heartbeat(job.id))
         try:
             async with self.database.session(write=True) as session:
                 await run(session, dict(job.payload))
                 if await repository.finish_job(session, job.id, worker=self.name, now=self.clock()):
                     await session.commit()
-                    return
+                    return "done", None
                 await session.rollback()
-            logger.warning(
-                "outbox job %s (%s): lease lost to another worker; its result stands, ours is "
-                "rolled back",
-                job.id,
-                job.kind,
-            )
+            return "lease_lost", "another worker claimed the job again; its result stands"
         except JobDeferred as wait:
-            logger.info("outbox job %s (%s) waits: %s", job.id, job.kind, wait.reason)
             async with self.database.transaction() as session:
                 await repository.defer_job(
                     session,
@@ -222,18 +264,14 @@ class Worker:
                     run_after=self.clock() + timedelta(seconds=wait.seconds),
                     note=f"waiting: {wait.reason}",
                 )
+            return "deferred", wait.reason
         except Exception as error:
-            logger.warning(
-                "outbox job %s (%s) attempt %s/%s failed",
-                job.id,
-                job.kind,
-                job.attempts,
-                job.max_attempts,
-                exc_info=True,
-            )
+            if not isinstance(error, JobFailed):
+                logger.debug("job %s (%s) raised", job.id, job.kind, exc_info=True)
             message = f"{type(error).__name__}: {error}"
             final = isinstance(error, JobFailed) or job.attempts >= job.max_attempts
             await self._failed(job, message, final)
+            return ("failed" if final else "retry"), message
         finally:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
