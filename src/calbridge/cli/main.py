@@ -108,7 +108,6 @@ def worker(
     from calbridge.outbox.worker import Worker
 
     settings = get_settings()
-    configure_logging(settings)
     if poll is not None:
         settings = settings.model_copy(update={"worker_poll_seconds": poll})
     if concurrency > 1:
@@ -116,6 +115,7 @@ def worker(
         # idle loop could be running meanwhile.
         settings = settings.model_copy(update={"worker_batch_size": 1})
     require_newest_schema(settings)
+    configure_logging(settings)
 
     async def main() -> None:
         db = database(settings)
