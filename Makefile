@@ -1,28 +1,41 @@
 # The two commands of the README: `make run` starts the demo service, `make test` runs every test.
+# `make run` installs the runtime dependencies only; test, lint and bench add the `dev` extra.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# What each venv has had installed (pyproject.toml changing means install again).
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint bench install
+.PHONY: run test lint bench install install-dev
 
-$(BIN)/calbridge: pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(BIN)/calbridge
 
-install: $(BIN)/calbridge
+$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $(RUNTIME_STAMP)
+
+# The dev extra includes the runtime dependencies, so it counts as a runtime install too.
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(DEV_STAMP) $(RUNTIME_STAMP)
+
+install: $(RUNTIME_STAMP)
+
+install-dev: $(DEV_STAMP)
 
 run: install
 	$(BIN)/calbridge dev
 
-test: install
+test: install-dev
 	$(BIN)/pytest -n 2 --dist loadgroup
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: install
+bench: install-dev
 	$(BIN)/python -m bench.run
