@@ -9,13 +9,13 @@ import re
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import func, select
 
 from calbridge.db import Base
 from tests.support.api import WorkspaceFixture
+from tests.support.problems import assert_problem, fields_of
 
 if TYPE_CHECKING:  # a runtime import would make pytest try to collect it as a test class
     from tests.support.databases import TestDatabase
@@ -23,19 +23,6 @@ if TYPE_CHECKING:  # a runtime import would make pytest try to collect it as a t
 PROBLEM_JSON = "application/problem+json"
 MIB = 1024 * 1024
 PREFIX = "/api/v2/w/{workspace_uuid}"
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["code"] == code
-    return body
-
-
-def fields_of(problem: dict[str, Any]) -> list[str]:
-    return [error["field"] for error in problem["errors"]]
 
 
 async def row_counts(test_db: TestDatabase) -> dict[str, int]:

@@ -217,14 +217,12 @@ async def test_operation_conforms_to_the_schema(
         await asyncio.to_thread(_fuzz, _strategy(operation, seeded, headers), send, MAX_EXAMPLES)
 
 
-async def test_a_body_that_is_not_utf8_is_a_422(ws: WorkspaceFixture) -> None:
-    """Found by schemathesis: FastAPI's bare 400 for undecodable bytes, now a documented 422."""
+async def test_a_body_that_is_not_utf8_is_a_400(ws: WorkspaceFixture) -> None:
+    """Found by schemathesis: FastAPI's bare 400 for undecodable bytes, now a documented
+    problem (not JSON at all: 400 malformed_json, CONTRACT §1.1)."""
     response = await ws.post(
         "/members", content=b"\xff\xfe{", headers={"Content-Type": "application/json"}
     )
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.headers["Content-Type"] == "application/problem+json"
-    assert response.json()["code"] == "validation_error"
-    assert response.json()["errors"] == [
-        {"field": "body", "message": "The request body is not valid JSON in UTF-8."}
-    ]
+    assert response.json()["code"] == "malformed_json"

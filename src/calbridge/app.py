@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from calbridge import __version__, openapi
 from calbridge.admin.web import mount_admin
@@ -17,9 +18,20 @@ from calbridge.google.endpoints import router as google_router
 from calbridge.google.gateway import gateway_of
 from calbridge.http import BodySizeLimit, install_error_handlers
 from calbridge.idempotency.middleware import IdempotencyMiddleware
+from calbridge.methods import JsonBodiesOnly
 from calbridge.ops.health import router as health_router
 from calbridge.ops.logs import REQUEST_ID_HEADER, valid_request_id
 from calbridge.settings import Settings, get_settings
+
+CORS_REQUEST_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Accept",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
+]
+CORS_RESPONSE_HEADERS = ["ETag", "Location", "Idempotent-Replayed", "Retry-After"]
 
 
 def create_app(
@@ -74,9 +86,20 @@ def create_app(
 
     mount_admin(app, settings)
 
-    # Added last = outermost: the size limit wraps the idempotency layer that buffers bodies.
+    # Added last = outermost: the size limit wraps the idempotency layer that buffers bodies,
+    # and a body that is not JSON is refused (415) before either reads it.
     app.add_middleware(IdempotencyMiddleware, database=db, settings=settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(JsonBodiesOnly)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=CORS_RESPONSE_HEADERS,
+            max_age=600,
+        )
     # Outermost, so that every log line of the request (and its jobs') carries its id.
     app.add_middleware(
         CorrelationIdMiddleware, header_name=REQUEST_ID_HEADER, validator=valid_request_id

@@ -1,4 +1,5 @@
-"""HTTP plumbing shared by every route: problem details, body size limit."""
+"""HTTP plumbing shared by every route: problem details, body size limit, JSON-only bodies,
+405/OPTIONS with the path's real methods."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic.alias_generators import to_camel
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from calbridge.errors import PROBLEM_JSON, CalbridgeError, FieldError, Problem
+from calbridge.messages import human_message
+from calbridge.methods import allowed_methods
 from calbridge.ops.logs import REQUEST_ID_HEADER, current_request_id
 from calbridge.schemas import UNSTORABLE_TEXT
 
@@ -34,6 +37,7 @@ _CODES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",
+    415: "unsupported_media_type",
     400: "bad_request",
     401: "unauthenticated",
 }
@@ -55,18 +59,24 @@ async def _calbridge_error(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.problem(), exc.headers)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
-        # FastAPI answers a JSON body that is not even text (not UTF-8) with a bare 400, but
-        # one that is text yet not JSON with 422: both are the client's invalid input, so
-        # both 422. (Other parse failures, such as a broken HTML form, stay 400.)
-        return _unreadable_body()
+        # FastAPI answers a JSON body that is not even text (not UTF-8) with a bare 400.
+        return _malformed_json("The request body is not UTF-8 text.")
     status = exc.status_code
+    headers = dict(exc.headers or {})
+    detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(status, "Error")
+    if status == 405:
+        # Starlette names only the first route of the path; the path may serve more.
+        allow = allowed_methods(request.app, request.scope)
+        headers["Allow"] = ", ".join(allow)
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=headers)
+        detail = f"{request.method} is not allowed here; this path serves {', '.join(allow)}."
     title = _TITLES.get(status, "Error")
-    detail = exc.detail if isinstance(exc.detail, str) else title
     problem = Problem(title=title, status=status, detail=detail, code=_CODES.get(status, "error"))
-    return problem_response(problem, dict(exc.headers or {}))
+    return problem_response(problem, headers)
 
 
 def _location(error: dict[str, Any]) -> tuple[Any, ...]:
@@ -88,8 +98,11 @@ def _field_name(location: tuple[Any, ...]) -> str:
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            return _malformed_json(_json_position(exc.body, error))
     errors = [
-        FieldError(field=_field_name(_location(error)), message=str(error.get("msg")))
+        FieldError(field=_field_name(_location(error)), message=human_message(error))
         for error in exc.errors()
     ]
     problem = Problem(
@@ -102,15 +115,21 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(problem)
 
 
-def _unreadable_body() -> JSONResponse:
-    message = "The request body is not valid JSON in UTF-8."
-    problem = Problem(
-        title="Unprocessable Content",
-        status=422,
-        code="validation_error",
-        errors=[FieldError(field="body", message=message)],
-        detail=message,
+def _json_position(document: Any, error: dict[str, Any]) -> str:
+    position = error.get("loc", ("body", 0))[-1]
+    reason = (error.get("ctx") or {}).get("error", "not JSON")
+    if not isinstance(document, str) or not isinstance(position, int):
+        return f"The request body is not valid JSON: {reason}."
+    line = document.count("\n", 0, position) + 1
+    column = position - (document.rfind("\n", 0, position) + 1) + 1
+    return (
+        f"The request body is not valid JSON: {reason} at line {line}, column {column} "
+        f"(character {position})."
     )
+
+
+def _malformed_json(detail: str) -> JSONResponse:
+    problem = Problem(title="Bad Request", status=400, code="malformed_json", detail=detail)
     return problem_response(problem)
 
 

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
 
     max_body_bytes: int = 1024 * 1024
+    # Browser origins (a JSON list, e.g. ["https://app.example.com"]) that may call the API
+    # from their pages (CORS). Empty: no grant, the browser's same-origin rule stands.
+    cors_origins: list[str] = []
     idempotency_ttl_seconds: int = 24 * 3600
     # A request still marked in progress after this long is taken to have died with its process.
     idempotency_lock_seconds: int = 300

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from sqlalchemy import func, select
 
 from calbridge.event.models import Attendee, Event
 from calbridge.outbox.models import OutboxJob
 from tests.support.api import WorkspaceFixture
+from tests.support.problems import assert_problem
 
 if TYPE_CHECKING:  # a runtime import would make pytest try to collect it as a test class
     from tests.support.databases import TestDatabase
 
-PROBLEM_JSON = "application/problem+json"
 WEEKDAYS_9_TO_17 = {
     "weekly": [
         {"day": day, "start": "09:00", "end": "17:00"}
@@ -30,15 +29,6 @@ WEEKDAYS_9_TO_17 = {
     ],
     "exceptions": [],
 }
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["code"] == code
-    return body
 
 
 async def snapshot(test_db: TestDatabase) -> tuple[int, int, int]:

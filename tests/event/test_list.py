@@ -9,21 +9,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
-
 from tests.support.api import WorkspaceFixture
+from tests.support.problems import assert_problem
 
-PROBLEM_JSON = "application/problem+json"
 SORT_FIELDS = ("startTime", "endTime", "createdAt", "updatedAt", "title")
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["code"] == code
-    return body
 
 
 async def listed(ws: WorkspaceFixture, **query: Any) -> dict[str, Any]:

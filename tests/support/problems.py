@@ -16,3 +16,7 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str
     assert body["status"] == status
     assert body["code"] == code
     return body
+
+
+def fields_of(problem: dict[str, Any]) -> list[str]:
+    return [error["field"] for error in problem["errors"]]

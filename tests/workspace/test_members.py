@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import httpx
 from sqlalchemy import func, select
 
 from calbridge.workspace.models import Member
 from tests.support.api import WorkspaceFixture
+from tests.support.problems import assert_problem
 
 if TYPE_CHECKING:  # a runtime import would make pytest try to collect it as a test class
     from tests.support.databases import TestDatabase
-
-PROBLEM_JSON = "application/problem+json"
-
-
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["code"] == code
-    return body
 
 
 async def member_count(test_db: TestDatabase) -> int:

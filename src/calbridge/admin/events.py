@@ -167,8 +167,9 @@ async def book_event(
         "attendeeIds": values["attendee_ids"],
     }
     try:
+        # A form posts every value as text: ids are read from it laxly (the API's JSON is strict).
         booked = await service.create_event(
-            db, workspace, EventCreate.model_validate(body), privileged=True
+            db, workspace, EventCreate.model_validate(body, strict=False), privileged=True
         )
     except (ValidationError, CalbridgeError) as error:
         await db.rollback()

@@ -3,14 +3,26 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from calbridge.calendar.availability import parse_clock
-from calbridge.schemas import Id, InputModel, OutputModel
+from calbridge.schemas import (
+    REFUSE_NULL,
+    DateText,
+    Id,
+    InputModel,
+    Matching,
+    NonBlank,
+    OutputModel,
+)
 from calbridge.timezones import InvalidTimezone, load_timezone
 
 Day = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-Clock = Annotated[str, Field(pattern=r"^\d{2}:\d{2}$", examples=["09:00"])]
+Clock = Annotated[
+    str,
+    Matching(r"^\d{2}:\d{2}$", "must be a time of day written HH:MM"),
+    Field(examples=["09:00"]),
+]
 
 
 def check_timezone(value: str) -> str:
@@ -41,7 +53,7 @@ class WeeklyWindowIn(WindowIn):
 
 
 class ExceptionIn(InputModel):
-    date: dt.date
+    date: DateText
     windows: list[WindowIn] = Field(max_length=48)
 
 
@@ -57,7 +69,12 @@ class AvailabilityIn(InputModel):
         return value
 
 
-Timezone = Annotated[str, Field(min_length=1, max_length=64, examples=["Europe/Amsterdam"])]
+Timezone = Annotated[
+    str,
+    Field(min_length=1, max_length=64, examples=["Europe/Amsterdam"]),
+    AfterValidator(check_timezone),
+]
+Name = Annotated[NonBlank, Field(min_length=1, max_length=255)]
 # Booking policies (CONTRACT §3.1): a year of notice, ten years of horizon, a day of buffer.
 # Strict: JSON integers only (not "60", 60.0 or true).
 NoticeMinutes = Annotated[int, Field(strict=True, ge=0, le=525_600)]
@@ -66,7 +83,7 @@ BufferMinutes = Annotated[int, Field(strict=True, ge=0, le=1440)]
 
 
 class CalendarCreate(InputModel):
-    name: Annotated[str, Field(min_length=1, max_length=255)]
+    name: Name
     timezone: Timezone
     description: Annotated[str, Field(max_length=10_000)] | None = None
     max_attendees: Annotated[int, Field(ge=0, le=100_000)] | None = None
@@ -81,48 +98,25 @@ class CalendarCreate(InputModel):
     buffer_after_minutes: BufferMinutes = 0
     cancellation_notice_minutes: NoticeMinutes = 0
 
-    _timezone = field_validator("timezone")(check_timezone)
-
 
 class CalendarUpdate(InputModel):
-    """PATCH: only the fields present change; ``null`` clears the nullable ones."""
+    """PATCH (JSON Merge Patch): only the fields present change; ``null`` clears the nullable
+    ones; ``availability`` merges into the calendar's (``weekly`` alone keeps the exceptions)."""
 
-    name: Annotated[str, Field(min_length=1, max_length=255)] | None = None
-    timezone: Timezone | None = None
+    name: Annotated[Name | None, REFUSE_NULL] = None
+    timezone: Annotated[Timezone | None, REFUSE_NULL] = None
     description: Annotated[str, Field(max_length=10_000)] | None = None
     max_attendees: Annotated[int, Field(ge=0, le=100_000)] | None = None
-    allow_overlap: bool | None = None
+    allow_overlap: Annotated[bool | None, REFUSE_NULL] = None
     availability: AvailabilityIn | None = None
     google_account_id: Id | None = None
     google_calendar_id: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
-    google_conflict_check: bool | None = None
-    min_notice_minutes: NoticeMinutes | None = None
+    google_conflict_check: Annotated[bool | None, REFUSE_NULL] = None
+    min_notice_minutes: Annotated[NoticeMinutes | None, REFUSE_NULL] = None
     max_advance_days: AdvanceDays | None = None
-    buffer_before_minutes: BufferMinutes | None = None
-    buffer_after_minutes: BufferMinutes | None = None
-    cancellation_notice_minutes: NoticeMinutes | None = None
-
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, value: str | None) -> str | None:
-        if value is None:
-            raise ValueError("timezone cannot be null")
-        return check_timezone(value)
-
-    @field_validator(
-        "name",
-        "allow_overlap",
-        "google_conflict_check",
-        "min_notice_minutes",
-        "buffer_before_minutes",
-        "buffer_after_minutes",
-        "cancellation_notice_minutes",
-    )
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("cannot be null")
-        return value
+    buffer_before_minutes: Annotated[BufferMinutes | None, REFUSE_NULL] = None
+    buffer_after_minutes: Annotated[BufferMinutes | None, REFUSE_NULL] = None
+    cancellation_notice_minutes: Annotated[NoticeMinutes | None, REFUSE_NULL] = None
 
 
 class CalendarResponse(OutputModel):

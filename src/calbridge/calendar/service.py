@@ -10,9 +10,10 @@ from sqlalchemy.orm import aliased
 from calbridge.account.models import Account
 from calbridge.calendar import repository
 from calbridge.calendar.models import Calendar
-from calbridge.calendar.schemas import CalendarCreate, CalendarUpdate
+from calbridge.calendar.schemas import AvailabilityIn, CalendarCreate, CalendarUpdate
 from calbridge.errors import Conflict, NotFound, ValidationProblem
 from calbridge.event.models import Event
+from calbridge.merge_patch import patched_object
 from calbridge.workspace.models import Workspace
 
 POLICIES = (
@@ -96,7 +97,14 @@ def _apply(calendar: Calendar, data: CalendarCreate | CalendarUpdate, fields: se
     for field in fields:
         value = getattr(data, field)
         if field == "availability":
-            value = None if value is None else value.model_dump(mode="json")
+            # A PATCH's availability merges into the current one (RFC 7396), then is checked
+            # whole (an exception date given twice across the two is still refused).
+            merged = patched_object(calendar.availability, value)
+            value = (
+                None
+                if merged is None
+                else AvailabilityIn.model_validate(merged).model_dump(mode="json")
+            )
         setattr(calendar, field, value)
 
 
@@ -104,11 +112,14 @@ async def _check_google_link(
     session: AsyncSession, workspace: Workspace, calendar: Calendar
 ) -> None:
     if calendar.google_account_id is not None:
-        account = await session.scalar(
-            select(Account.id).where(
-                Account.id == calendar.google_account_id, Account.workspace_id == workspace.id
+        # Not flushed first: the calendar already holds the new id, which the foreign key would
+        # refuse (a 500) before this check could answer 422.
+        with session.no_autoflush:
+            account = await session.scalar(
+                select(Account.id).where(
+                    Account.id == calendar.google_account_id, Account.workspace_id == workspace.id
+                )
             )
-        )
         if account is None:
             raise ValidationProblem(
                 "No such account in this workspace.",

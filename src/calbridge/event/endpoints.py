@@ -21,12 +21,29 @@ from calbridge.event.schemas import (
     SortOrder,
     check_instant,
 )
-from calbridge.schemas import MAX_ID, Deleted, Page, PageParams, PathId, page_params
+from calbridge.schemas import (
+    MAX_ID,
+    DateTimeText,
+    Deleted,
+    Digits,
+    Page,
+    PageParams,
+    PathId,
+    page_params,
+)
 from calbridge.timezones import NonexistentLocalTime, load_timezone, to_utc
 
 router = APIRouter(prefix="/calendar-events", tags=["calendar events"])
 AUTH = (401, 403, 404)
 BOOKING_ERRORS = (409, 413, 422)
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="The event's ETag as last seen: the change happens only if it is current "
+        "(else 412 and nothing changes).",
+    ),
+]
 
 
 def _respond(response: Response, view: service.EventView) -> EventResponse:
@@ -40,9 +57,9 @@ async def list_calendar_events(
     subject: ReadSubject,
     session: SessionDep,
     paging: Annotated[PageParams, Depends(page_params)],
-    calendar_id: Annotated[int | None, Query(alias="calendarId", ge=1, le=MAX_ID)] = None,
-    start_date: Annotated[datetime | None, Query(alias="startDate")] = None,
-    end_date: Annotated[datetime | None, Query(alias="endDate")] = None,
+    calendar_id: Annotated[Digits | None, Query(alias="calendarId", ge=1, le=MAX_ID)] = None,
+    start_date: Annotated[DateTimeText | None, Query(alias="startDate")] = None,
+    end_date: Annotated[DateTimeText | None, Query(alias="endDate")] = None,
     status: EventStatus | None = None,
     sort_by: Annotated[SortBy, Query(alias="sortBy")] = "startTime",
     sort_order: Annotated[SortOrder, Query(alias="sortOrder")] = "asc",
@@ -88,55 +105,88 @@ async def create_calendar_event(
     return _respond(response, view)
 
 
-@router.get("/{event_id}", responses=problem_responses(*AUTH, 422))
+@router.get(
+    "/{event_id}",
+    response_model=EventResponse,
+    responses={
+        304: {"description": "If-None-Match names the current ETag (empty body)"},
+        **problem_responses(*AUTH, 422),
+    },
+)
 async def get_calendar_event(
-    event_id: PathId, subject: ReadSubject, session: SessionDep, response: Response
-) -> EventResponse:
-    """One event, with its ETag."""
+    event_id: PathId,
+    subject: ReadSubject,
+    session: SessionDep,
+    response: Response,
+    if_none_match: Annotated[
+        str | None,
+        Header(alias="If-None-Match", description="ETags the client holds: 304 if one is current"),
+    ] = None,
+) -> EventResponse | Response:
+    """One event, with its ETag; 304 (empty) when If-None-Match names its current ETag."""
     event = await service.get_event(session, subject.workspace, event_id)
+    if not service.matches_none(event, if_none_match):
+        return Response(status_code=304, headers={"ETag": presenter.etag(event)})
     return _respond(response, await service.view(session, subject.workspace, event))
 
 
-@router.put("/{event_id}", responses=problem_responses(*AUTH, *BOOKING_ERRORS, 412, 503))
 async def update_calendar_event(
     event_id: PathId,
     body: EventUpdate,
     subject: WriteSubject,
     session: SessionDep,
     response: Response,
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    if_match: IfMatch = None,
 ) -> EventResponse:
-    """Change any subset of the create fields; the booking rules are checked again when time,
-    calendar or attendees change. A stale If-Match → 412; a cancelled event → 409
-    event_cancelled; moving an event inside its calendar's cancellation notice → 409
-    change_too_late (not for tokens with calendars:admin)."""
+    """Change any subset of the create fields (JSON Merge Patch: omitted fields keep their
+    value, ``metadata`` merges). The booking rules are checked again when time, calendar or
+    attendees change. A stale If-Match → 412; a cancelled event → 409 event_cancelled; moving
+    an event inside its calendar's cancellation notice → 409 change_too_late (not for tokens
+    with calendars:admin). PUT is the older alias of PATCH, with the same meaning."""
     view = await service.update_event(
         session, subject.workspace, event_id, body, if_match=if_match, privileged=subject.is_admin
     )
     return _respond(response, view)
 
 
-@router.delete("/{event_id}", responses=problem_responses(*AUTH, 422))
+for _method, _name in (("PATCH", "patch_calendar_event"), ("PUT", "update_calendar_event")):
+    router.add_api_route(
+        "/{event_id}",
+        update_calendar_event,
+        methods=[_method],
+        name=_name,
+        response_model=EventResponse,
+        responses=problem_responses(*AUTH, *BOOKING_ERRORS, 412, 503),
+    )
+
+
+@router.delete("/{event_id}", responses=problem_responses(*AUTH, 412, 422))
 async def delete_calendar_event(
-    event_id: PathId, subject: AdminSubject, session: SessionDep
+    event_id: PathId, subject: AdminSubject, session: SessionDep, if_match: IfMatch = None
 ) -> Deleted:
     """Delete the event for good (also from Google, when its calendar is linked)."""
-    await service.delete_event(session, subject.workspace, event_id)
+    await service.delete_event(session, subject.workspace, event_id, if_match=if_match)
     return Deleted(id=event_id)
 
 
-@router.post("/{event_id}/cancel", responses=problem_responses(*AUTH, 409, 413, 422))
+@router.post("/{event_id}/cancel", responses=problem_responses(*AUTH, 409, 412, 413, 422))
 async def cancel_calendar_event(
     event_id: PathId,
     subject: WriteSubject,
     session: SessionDep,
     response: Response,
     body: Annotated[CancelRequest | None, Body()] = None,
+    if_match: IfMatch = None,
 ) -> EventResponse:
     """Cancel the event and free its slot; cancelling twice returns it unchanged. Inside the
     calendar's cancellation notice → 409 change_too_late (not for tokens with calendars:admin)."""
     view = await service.cancel_event(
-        session, subject.workspace, event_id, body or CancelRequest(), privileged=subject.is_admin
+        session,
+        subject.workspace,
+        event_id,
+        body or CancelRequest(),
+        privileged=subject.is_admin,
+        if_match=if_match,
     )
     return _respond(response, view)
 
@@ -150,16 +200,24 @@ async def list_event_attendees(
     return (await service.view(session, subject.workspace, event)).response().attendees
 
 
-@router.put("/{event_id}/attendees/{member_id}", responses=problem_responses(*AUTH, 409, 413, 422))
+@router.put(
+    "/{event_id}/attendees/{member_id}", responses=problem_responses(*AUTH, 409, 412, 413, 422)
+)
 async def respond_to_event(
     event_id: PathId,
     member_id: PathId,
     body: RsvpRequest,
     subject: WriteSubject,
     session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> AttendeeResponse:
-    """Record an attendee's response (RSVP). 404 if the member does not attend the event."""
-    view, attendee = await service.respond(session, subject.workspace, event_id, member_id, body)
+    """Record an attendee's response (RSVP). 404 if the member does not attend the event. The
+    ETag header is the event's new one."""
+    view, attendee = await service.respond(
+        session, subject.workspace, event_id, member_id, body, if_match=if_match
+    )
+    response.headers["ETag"] = presenter.etag(view.event)
     tz = load_timezone(view.calendar.timezone)
     return presenter.present_attendee(attendee, view.members[member_id], tz)
 

@@ -4,9 +4,9 @@ import datetime as dt
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field
 
-from calbridge.schemas import Id, InputModel, OutputModel
+from calbridge.schemas import REFUSE_NULL, DateTimeText, Id, InputModel, NonBlank, OutputModel
 
 EventStatus = Literal["confirmed", "tentative", "cancelled"]
 BookableStatus = Literal["confirmed", "tentative"]
@@ -15,7 +15,7 @@ SyncStatus = Literal["not_linked", "pending", "synced", "failed"]
 SortBy = Literal["startTime", "endTime", "createdAt", "updatedAt", "title"]
 SortOrder = Literal["asc", "desc"]
 
-Title = Annotated[str, Field(min_length=1, max_length=255)]
+Title = Annotated[NonBlank, Field(min_length=1, max_length=255)]
 Description = Annotated[str, Field(max_length=10_000)]
 Location = Annotated[str, Field(max_length=1024)]
 MAX_METADATA_BYTES = 8 * 1024
@@ -47,7 +47,7 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def _check_metadata(value: dict[str, Any]) -> dict[str, Any]:
+def check_metadata(value: dict[str, Any]) -> dict[str, Any]:
     # Deeper JSON would exhaust the stack of the JSON encoders on the way to the database.
     if _depth(value) > MAX_METADATA_DEPTH:
         raise ValueError(f"metadata may nest at most {MAX_METADATA_DEPTH} levels deep")
@@ -61,9 +61,9 @@ def _check_metadata(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-Instant = Annotated[dt.datetime, AfterValidator(check_instant)]
+Instant = Annotated[DateTimeText, AfterValidator(check_instant)]
 AttendeeIds = Annotated[list[Id], Field(max_length=1000), AfterValidator(_check_attendees)]
-Metadata = Annotated[dict[str, Any], AfterValidator(_check_metadata)]
+Metadata = Annotated[dict[str, Any], AfterValidator(check_metadata)]
 
 
 class EventCreate(InputModel):
@@ -81,33 +81,18 @@ class EventCreate(InputModel):
 
 
 class EventUpdate(InputModel):
-    """Any subset of the create fields; omitted fields keep their value."""
+    """Any subset of the create fields; omitted fields keep their value (JSON Merge Patch:
+    ``metadata`` merges into the event's, a key set to null there removes it)."""
 
-    calendar_id: Id | None = None
-    title: Title | None = None
-    start_time: Instant | None = None
-    end_time: Instant | None = None
+    calendar_id: Annotated[Id | None, REFUSE_NULL] = None
+    title: Annotated[Title | None, REFUSE_NULL] = None
+    start_time: Annotated[Instant | None, REFUSE_NULL] = None
+    end_time: Annotated[Instant | None, REFUSE_NULL] = None
     description: Description | None = None
     location: Location | None = None
-    attendee_ids: AttendeeIds | None = None
-    status: BookableStatus | None = None
-    metadata: Metadata | None = None
-
-    @field_validator(
-        "calendar_id",
-        "title",
-        "start_time",
-        "end_time",
-        "attendee_ids",
-        "status",
-        "metadata",
-        mode="before",
-    )
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("cannot be null; omit the field to keep its value")
-        return value
+    attendee_ids: Annotated[AttendeeIds | None, REFUSE_NULL] = None
+    status: Annotated[BookableStatus | None, REFUSE_NULL] = None
+    metadata: Annotated[Metadata | None, REFUSE_NULL] = None
 
 
 class CancelRequest(InputModel):

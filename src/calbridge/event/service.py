@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calbridge.calendar import repository as calendar_repository
 from calbridge.calendar.models import Calendar
 from calbridge.db import utcnow
-from calbridge.errors import Conflict, NotFound, PreconditionFailed
+from calbridge.errors import Conflict, NotFound, PreconditionFailed, ValidationProblem
 from calbridge.event import booking, presenter, repository
 from calbridge.event.models import Attendee, Event
 from calbridge.event.schemas import (
@@ -22,7 +22,9 @@ from calbridge.event.schemas import (
     EventResponse,
     EventUpdate,
     RsvpRequest,
+    check_metadata,
 )
+from calbridge.merge_patch import merge_patch
 from calbridge.outbox.service import enqueue
 from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Member, Workspace
@@ -146,10 +148,11 @@ async def update_event(
         ("description", "description"),
         ("location", "location"),
         ("status", "status"),
-        ("metadata", "meta"),
     ):
         if name in fields:
             setattr(event, attribute, getattr(data, name))
+    if "metadata" in fields:
+        event.meta = _merged_metadata(event.meta, data.metadata)
     await _flush(session)  # new attendees get their defaults
     unchanged = EventView(event, calendar, members)
     if unchanged.snapshot() == before_snapshot:
@@ -171,10 +174,12 @@ async def cancel_event(
     data: CancelRequest,
     *,
     privileged: bool = False,
+    if_match: str | None = None,
 ) -> EventView:
     """Cancelling frees the slot; cancelling a cancelled event changes and enqueues nothing.
     Inside the calendar's cancellation notice → 409 change_too_late, unless ``privileged``."""
     event = await get_event(session, workspace, event_id, lock=True)
+    check_if_match(event, if_match)
     if event.status == "cancelled":
         return await view(session, workspace, event)
     before = await view(session, workspace, event)
@@ -191,8 +196,11 @@ async def cancel_event(
     return after
 
 
-async def delete_event(session: AsyncSession, workspace: Workspace, event_id: int) -> None:
+async def delete_event(
+    session: AsyncSession, workspace: Workspace, event_id: int, *, if_match: str | None = None
+) -> None:
     event = await get_event(session, workspace, event_id, lock=True)
+    check_if_match(event, if_match)
     before = await view(session, workspace, event)
     await session.delete(event)
     await session.flush()
@@ -212,9 +220,16 @@ async def delete_event(session: AsyncSession, workspace: Workspace, event_id: in
 
 
 async def respond(
-    session: AsyncSession, workspace: Workspace, event_id: int, member_id: int, data: RsvpRequest
+    session: AsyncSession,
+    workspace: Workspace,
+    event_id: int,
+    member_id: int,
+    data: RsvpRequest,
+    *,
+    if_match: str | None = None,
 ) -> tuple[EventView, Attendee]:
     event = await get_event(session, workspace, event_id, lock=True)
+    check_if_match(event, if_match)
     attendee = next((a for a in event.attendees if a.member_id == member_id), None)
     if attendee is None:
         raise NotFound("Attendee")
@@ -235,12 +250,38 @@ async def respond(
 
 
 def check_if_match(event: Event, if_match: str | None) -> None:
+    """If-Match compares strongly (RFC 9110 §13.1.1): a weak tag never matches, nor does text
+    that is no ETag at all; either way nothing changes (412)."""
     if if_match is None:
         return
-    # If-Match compares strongly (RFC 9110 §13.1.1): a weak tag never matches.
     wanted = {tag.strip() for tag in if_match.split(",")}
-    if "*" not in wanted and presenter.etag(event) not in wanted:
-        raise PreconditionFailed("The event has changed since that ETag was issued.")
+    if "*" in wanted or presenter.etag(event) in wanted:
+        return
+    if any(tag.startswith("W/") for tag in wanted):
+        detail = "If-Match needs a strong ETag; a weak one (W/...) never matches."
+    elif not all(tag.startswith('"') and tag.endswith('"') and len(tag) > 1 for tag in wanted):
+        detail = "If-Match must be an ETag as the event's ETag header gives it, in quotes."
+    else:
+        detail = "The event has changed since that ETag was issued."
+    raise PreconditionFailed(detail)
+
+
+def matches_none(event: Event, if_none_match: str | None) -> bool:
+    """False when If-None-Match names the event's current ETag (or is ``*``): the client's
+    copy is current (304). The comparison is weak (RFC 9110 §13.1.2)."""
+    if if_none_match is None:
+        return True
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" not in tags and presenter.etag(event) not in tags
+
+
+def _merged_metadata(current: dict[str, Any], patch: dict[str, Any] | None) -> dict[str, Any]:
+    """JSON Merge Patch of the metadata; the result must still fit the metadata limits."""
+    merged: dict[str, Any] = merge_patch(current, patch)
+    try:
+        return check_metadata(merged)
+    except ValueError as error:
+        raise ValidationProblem(str(error), field="metadata") from None
 
 
 def _replace_attendees(event: Event, member_ids: list[int]) -> None:

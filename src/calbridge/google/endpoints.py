@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
-from pydantic import BeforeValidator, ValidationError
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from calbridge.account.models import Account
@@ -42,7 +42,7 @@ from calbridge.google.models import ACTIVE, GoogleConnection
 from calbridge.google.oauth import consume_state, finish_connect, return_path
 from calbridge.google.schemas import CreateEntry, EntryDetailBody, EntryList
 from calbridge.google.service import calendar_client, get_connection
-from calbridge.schemas import MAX_ID
+from calbridge.schemas import MAX_ID, Digits
 from calbridge.timezones import NonexistentLocalTime
 
 router = APIRouter()
@@ -53,16 +53,6 @@ class AccountCalendar:
     account: Account
     connection: GoogleConnection
     client: GoogleCalendarClient
-
-
-def _digits(value: object) -> object:
-    # Lax int parsing would take "2.0"; the contract wants positive integers, written as such.
-    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
-        raise ValueError("must be a positive integer")
-    return value
-
-
-PositiveInt = Annotated[int, BeforeValidator(_digits)]
 
 
 def _account_id(raw: str) -> int | None:
@@ -113,8 +103,8 @@ WriteAccount = Annotated[AccountCalendar, Depends(_guard(Scope.WRITE, "write"))]
 )
 async def list_calendar_entries(
     target: ReadAccount,
-    page: Annotated[PositiveInt, Query(ge=1)] = 1,
-    per_page: Annotated[PositiveInt, Query(ge=1, description="capped at 50")] = 15,
+    page: Annotated[Digits, Query(ge=1)] = 1,
+    per_page: Annotated[Digits, Query(ge=1, description="capped at 50")] = 15,
 ) -> EntryList:
     """Upcoming entries of the account's primary Google Calendar, soonest first
     (docs/google.md: horizon one year, at most 2500 counted)."""

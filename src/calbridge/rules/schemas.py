@@ -8,17 +8,19 @@ import re
 from typing import Annotated, Any, Literal
 
 from jinja2 import TemplateSyntaxError
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from calbridge.rules import templates
 from calbridge.rules.ssrf import check_url_syntax
-from calbridge.schemas import Id, InputModel, OutputModel
+from calbridge.schemas import REFUSE_NULL, Id, InputModel, Matching, NonBlank, OutputModel
 
 Trigger = Literal[
     "event.created", "event.updated", "event.cancelled", "event.deleted", "attendee.responded"
 ]
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-LocalTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")]
+LocalTime = Annotated[
+    str, Matching(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", "must be a time of day written HH:MM")
+]
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 
 
@@ -168,7 +170,7 @@ Action = Annotated[
 ]
 EVENT_ACTIONS = frozenset({"set_status", "add_attendee", "cancel_event"})
 
-Name = Annotated[str, Field(min_length=1, max_length=255)]
+Name = Annotated[NonBlank, Field(min_length=1, max_length=255)]
 Triggers = Annotated[list[Trigger], Field(min_length=1, max_length=5)]
 CalendarIds = Annotated[list[Id], Field(min_length=1, max_length=100)]
 Conditions = Annotated[list[Condition], Field(max_length=20)]
@@ -188,19 +190,12 @@ class RuleUpdate(InputModel):
     """Any subset of the create fields. Replacing ``actions`` re-enables webhooks disabled by a
     410 answer."""
 
-    name: Name | None = None
-    enabled: bool | None = None
-    triggers: Triggers | None = None
+    name: Annotated[Name | None, REFUSE_NULL] = None
+    enabled: Annotated[bool | None, REFUSE_NULL] = None
+    triggers: Annotated[Triggers | None, REFUSE_NULL] = None
     calendar_ids: CalendarIds | None = None
-    conditions: Conditions | None = None
-    actions: Actions | None = None
-
-    @field_validator("name", "enabled", "triggers", "conditions", "actions", mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("cannot be null; omit the field to keep its value")
-        return value
+    conditions: Annotated[Conditions | None, REFUSE_NULL] = None
+    actions: Annotated[Actions | None, REFUSE_NULL] = None
 
 
 class RuleResponse(OutputModel):

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from calbridge.schemas import InputModel, OutputModel
+from calbridge.schemas import REFUSE_NULL, InputModel, Matching, NonBlank, OutputModel
 
-Name = Annotated[str, Field(min_length=1, max_length=255)]
-Email = Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
+Name = Annotated[NonBlank, Field(min_length=1, max_length=255)]
+Email = Annotated[
+    str,
+    Matching(r"^[^@\s]+@[^@\s]+$", "must be an email address such as alice@example.com"),
+    Field(min_length=3, max_length=320, examples=["alice@example.com"]),
+]
 
 
 class MemberCreate(InputModel):
@@ -24,15 +28,8 @@ class MemberCreate(InputModel):
 class MemberUpdate(InputModel):
     """PATCH: the fields present change; neither may be null."""
 
-    name: Name | None = None
-    email: Email | None = None
-
-    @field_validator("name", "email", mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("cannot be null; omit the field to keep its value")
-        return value
+    name: Annotated[Name | None, REFUSE_NULL] = None
+    email: Annotated[Email | None, REFUSE_NULL] = None
 
     @field_validator("email")
     @classmethod
