@@ -66,8 +66,24 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Run no worker here")] = False,
+    proxy_headers: Annotated[
+        bool,
+        typer.Option(
+            "--proxy-headers/--no-proxy-headers",
+            help="Take the client address and scheme from X-Forwarded-For and X-Forwarded-Proto "
+            "when the request comes from a trusted proxy (--forwarded-allow-ips)",
+        ),
+    ] = True,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            envvar="CALBRIDGE_FORWARDED_ALLOW_IPS",
+            help="Comma-separated addresses or networks of the trusted reverse proxies, or *",
+        ),
+    ] = "127.0.0.1",
 ) -> None:
-    """Run the HTTP server (API + admin). On SQLite the worker runs in-process too."""
+    """Run the HTTP server (API + admin). On SQLite the worker runs in-process too. Behind a
+    reverse proxy, list the proxy's address in --forwarded-allow-ips (docs/operations.md)."""
     from calbridge.app import create_app
 
     settings = get_settings()
@@ -79,6 +95,8 @@ def serve(
         port=port,
         log_config=logging_config(settings),
         log_level=settings.log_level.lower(),
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
 
 
