@@ -9,6 +9,7 @@ import socket
 import sys
 from asyncio.subprocess import Process
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -102,8 +103,11 @@ async def _stop(process: Process) -> None:
             await process.wait()
 
 
-@pytest.fixture
-async def live_server(test_db: TestDatabase, tmp_path: Path) -> AsyncIterator[LiveServer]:
+@asynccontextmanager
+async def serve(
+    test_db: TestDatabase, tmp_path: Path, factory: str = "create", *extra_args: str
+) -> AsyncIterator[LiveServer]:
+    """uvicorn in a subprocess, serving ``tests.concurrency.server_app:<factory>``."""
     async with test_db.database.transaction() as session:
         workspace = await create_workspace(session, name="Race Co", timezone="Europe/Amsterdam")
         token = await create_token(session, workspace, scopes=list(ALL_SCOPES), name="race")
@@ -124,7 +128,7 @@ async def live_server(test_db: TestDatabase, tmp_path: Path) -> AsyncIterator[Li
         "-m",
         "uvicorn",
         "--factory",
-        "tests.concurrency.server_app:create",
+        f"tests.concurrency.server_app:{factory}",
         "--host",
         "127.0.0.1",
         "--port",
@@ -132,6 +136,7 @@ async def live_server(test_db: TestDatabase, tmp_path: Path) -> AsyncIterator[Li
         "--log-level",
         "warning",
         "--no-access-log",
+        *extra_args,
     ]
     log_file = await asyncio.to_thread(log.open, "wb")
     try:
@@ -145,6 +150,12 @@ async def live_server(test_db: TestDatabase, tmp_path: Path) -> AsyncIterator[Li
         yield LiveServer(base_url, ids[0], ids[1], ids[2], test_db)
     finally:
         await _stop(process)
+
+
+@pytest.fixture
+async def live_server(test_db: TestDatabase, tmp_path: Path) -> AsyncIterator[LiveServer]:
+    async with serve(test_db, tmp_path) as server:
+        yield server
 
 
 async def all_at_once(

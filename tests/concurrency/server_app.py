@@ -14,3 +14,8 @@ from calbridge.settings import Settings
 
 def create() -> FastAPI:
     return create_app(Settings(environment="test"))
+
+
+def create_with_worker() -> FastAPI:
+    """The embedded default: the outbox worker runs inside the server process."""
+    return create_app(Settings(environment="test"), run_worker=True)

@@ -18,7 +18,7 @@ from calbridge.calendar import repository as calendar_repository
 from calbridge.deps import SessionDep
 from calbridge.errors import CalbridgeError, NotFound
 from calbridge.event import repository, service
-from calbridge.event.schemas import CancelRequest, EventCreate
+from calbridge.event.schemas import MAX_ATTENDEES, CancelRequest, EventCreate
 from calbridge.timezones import load_timezone, local_to_utc_lenient
 from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Workspace
@@ -157,7 +157,7 @@ async def book_event(
         "title": form_text(form.get("title"), 300),
         "start_time": form_text(form.get("start_time"), 40),
         "end_time": form_text(form.get("end_time"), 40),
-        "attendee_ids": [str(v) for v in form.getlist("attendee_ids")][:1000],
+        "attendee_ids": [str(v) for v in form.getlist("attendee_ids")][: MAX_ATTENDEES + 1],
     }
     body = {
         "calendarId": values["calendar_id"] or None,

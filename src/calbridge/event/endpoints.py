@@ -86,7 +86,28 @@ async def list_calendar_events(
         offset=paging.offset,
         limit=paging.page_size,
     )
-    return paging.build(await presenter.present_many(session, subject.workspace.id, events), total)
+    items = await presenter.present_many(session, subject.workspace.id, events)
+    _check_page_bytes(items, paging.page_size)
+    return paging.build(items, total)
+
+
+# The JSON of one list page stays below this (docs/decisions.md, "Limits (issue 8)").
+MAX_PAGE_BYTES = 2 * 1024 * 1024
+
+
+def _check_page_bytes(items: list[EventResponse], page_size: int) -> None:
+    """A page of big events (many attendees with long comments) would run to tens of MB:
+    refuse it, naming a pageSize whose pages fit, rather than send it."""
+    sizes = [len(item.model_dump_json(by_alias=True)) for item in items]
+    if sum(sizes) <= MAX_PAGE_BYTES:
+        return
+    fits = max(1, MAX_PAGE_BYTES // max(sizes))
+    raise ValidationProblem(
+        f"This page would be {sum(sizes)} bytes, more than the {MAX_PAGE_BYTES} a page may be;"
+        f" ask for fewer events per page (pageSize={max(1, min(fits, page_size - 1))} fits).",
+        field="pageSize",
+        code="page_too_large",
+    )
 
 
 @router.post("", status_code=201, responses=problem_responses(*AUTH, *BOOKING_ERRORS, 503))

@@ -20,6 +20,9 @@ Description = Annotated[str, Field(max_length=10_000)]
 Location = Annotated[str, Field(max_length=1024)]
 MAX_METADATA_BYTES = 8 * 1024
 MAX_METADATA_DEPTH = 32
+# Attendees of one event: every change stores the event once in its outbox jobs and a list page
+# shows it whole, so this bounds both (docs/decisions.md, "Limits (issue 8)").
+MAX_ATTENDEES = 200
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
 
 
@@ -62,7 +65,7 @@ def check_metadata(value: dict[str, Any]) -> dict[str, Any]:
 
 
 Instant = Annotated[DateTimeText, AfterValidator(check_instant)]
-AttendeeIds = Annotated[list[Id], Field(max_length=1000), AfterValidator(_check_attendees)]
+AttendeeIds = Annotated[list[Id], Field(max_length=MAX_ATTENDEES), AfterValidator(_check_attendees)]
 Metadata = Annotated[dict[str, Any], AfterValidator(check_metadata)]
 
 

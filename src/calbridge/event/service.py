@@ -14,7 +14,7 @@ from calbridge.calendar import repository as calendar_repository
 from calbridge.calendar.models import Calendar
 from calbridge.db import utcnow
 from calbridge.errors import Conflict, NotFound, PreconditionFailed, ValidationProblem
-from calbridge.event import booking, presenter, repository
+from calbridge.event import booking, changes, presenter, repository
 from calbridge.event.models import Attendee, Event
 from calbridge.event.schemas import (
     CancelRequest,
@@ -333,6 +333,7 @@ async def _changed(
     before: dict[str, Any] | None,
     **extra: Any,
 ) -> None:
+    after = view_.snapshot()
     await enqueue(
         session,
         EVENT_CHANGED,
@@ -341,8 +342,9 @@ async def _changed(
         event_uid=view_.event.uid,
         workspace_id=view_.event.workspace_id,
         change=change,
-        before=before,
-        after=view_.snapshot(),
+        # The event after the change, and only what differed before it (``changes``).
+        after=after,
+        before_changes=None if before is None else changes.summarize(before, after),
         before_google=(
             None
             if before is None

@@ -14,14 +14,20 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.event.service import EVENT_CHANGED
-from calbridge.outbox.service import enqueue, handler, subscribers
+from calbridge.outbox.service import enqueue, handler, payload_for, subscribers
 
 
 @handler(EVENT_CHANGED)
 async def fan_out_event_changed(session: AsyncSession, payload: dict[str, Any]) -> None:
-    """Enqueue one job per subscriber of ``event.changed``, carrying the same payload."""
+    """Enqueue one job per subscriber of ``event.changed``, carrying the payload (or the part of
+    it the subscriber asked for)."""
     for kind in subscribers(EVENT_CHANGED):
-        await enqueue(session, kind, ordering_key=f"{kind}:event:{payload['event_id']}", **payload)
+        await enqueue(
+            session,
+            kind,
+            ordering_key=f"{kind}:event:{payload['event_id']}",
+            **payload_for(EVENT_CHANGED, kind, payload),
+        )
 
 
 # The Google sync subscribes to event.changed; importing it here registers it wherever the event

@@ -212,4 +212,9 @@ async def sync_failed(session: AsyncSession, payload: dict[str, Any], error: str
     )
 
 
-subscribe(EVENT_CHANGED, GOOGLE_SYNC)
+# The job reads the event's current state, so it carries ids and links, never the snapshot.
+subscribe(
+    EVENT_CHANGED,
+    GOOGLE_SYNC,
+    keys=("event_id", "workspace_id", "change", "before_google", "after_google"),
+)

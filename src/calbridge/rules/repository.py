@@ -101,3 +101,8 @@ async def get_run_by_id(session: AsyncSession, run_id: int) -> RuleRun | None:
 
 async def get_rule_by_id(session: AsyncSession, rule_id: int) -> EventRule | None:
     return await session.get(EventRule, rule_id)
+
+
+async def rule_exists(session: AsyncSession, rule_id: int) -> bool:
+    """Asks the database (not the session's identity map, which may hold a deleted rule)."""
+    return await session.scalar(select(EventRule.id).where(EventRule.id == rule_id)) is not None

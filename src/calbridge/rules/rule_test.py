@@ -13,7 +13,7 @@ from calbridge.event import service as event_service
 from calbridge.rules import runtime, service
 from calbridge.rules.actions import delivery, plan
 from calbridge.rules.evaluate import explain
-from calbridge.rules.models import RuleRun, RuleRunAction
+from calbridge.rules.models import RuleRunAction
 from calbridge.rules.schemas import (
     ConditionOutcome,
     RuleTestRequest,
@@ -49,18 +49,18 @@ async def test_rule(
         TestActionOutcome(position=position, type=action["type"], would=_describe(action))
         for position, action in enumerate(rule.actions)
     ]
+    # Nothing is written; end the transaction before templates render and the network is used.
+    await session.commit()
     sends: list[tuple[int, delivery.Pending]] = []
     if explanation.matched:
         change = {"event_id": event.id, "change": data.trigger.removeprefix("event.")}
         change.update(before=snapshot, after=snapshot)
-        run = RuleRun(rule_id=rule.id, event_id=event.id, change=data.trigger)
         for position, action in enumerate(rule.actions):
             if action["type"] not in {"webhook", "email"} or action.get("disabledAt"):
                 continue
-            try:
-                request = plan.prepare(rule, run, action, change, now)
-            except Exception as error:  # an email to nobody, a template that fails
-                outcomes[position].status, outcomes[position].error = "failed", str(error)
+            request = await plan.prepare(rule, action, change, now)
+            if isinstance(request, plan.NotSent):  # an email to nobody, a template that fails
+                outcomes[position].status, outcomes[position].error = "failed", str(request)
                 continue
             fake = RuleRunAction(
                 id=0,
@@ -70,8 +70,6 @@ async def test_rule(
                 request=request,
             )
             sends.append((position, delivery.pending(fake, rule, current)))
-    # Nothing was written; end the transaction before the network is used.
-    await session.commit()
     for position, work in sends:
         result = await delivery.attempt(work, current)
         outcome = outcomes[position]

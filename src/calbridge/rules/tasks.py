@@ -20,6 +20,7 @@ from sqlalchemy import event as orm_event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from calbridge.event import changes
 from calbridge.event.service import EVENT_CHANGED
 from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.service import handler, subscribe
@@ -46,16 +47,29 @@ def _mark_rule_changes(session: Session, _context: Any, _instances: Any) -> None
 
 @handler(RUN_RULES)
 async def run_rules(session: AsyncSession, payload: dict[str, Any]) -> None:
-    """Evaluate every enabled rule of the workspace against one event change."""
+    """Evaluate every enabled rule of the workspace against one event change.
+
+    In three steps, so no transaction is open while templates render (which may take up to
+    their time limit): find the rules that act (read), prepare their actions (render, no
+    session in use), record the runs (write, with the job's ``done``)."""
     if payload.get("origin") == RULE_ORIGIN:
         return
     now = runtime.current().clock()
+    before, after = changes.states(payload)
+    acting = []
     for rule in await repository.enabled_rules(session, payload["workspace_id"]):
-        planned = evaluate(
-            spec(rule), payload["change"], payload.get("before"), payload.get("after"), now
-        )
+        planned = evaluate(spec(rule), payload["change"], before, after, now)
         if planned:
-            await plan.start_run(session, rule, payload, planned, now)
+            acting.append((rule, planned))
+    await session.commit()  # nothing written yet: end the read before rendering
+    prepared = [
+        (rule, [(item, await plan.prepare(rule, item.action, payload, now)) for item in planned])
+        for rule, planned in acting
+    ]
+    for rule, actions in prepared:
+        if not await repository.rule_exists(session, rule.id):
+            continue  # deleted while its actions were prepared
+        await plan.start_run(session, rule, payload, actions, now)
 
 
 @handler(RUN_ACTION)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.errors import CalbridgeError
@@ -32,6 +33,8 @@ async def apply(
             return await _apply(session, workspace, event_id, action)
     except CalbridgeError as error:
         return "failed", f"{error.code}: {error.detail}"
+    except ValidationError as error:  # e.g. one attendee more than an event may have
+        return "failed", f"validation_error: {error.errors()[0]['msg']}"
     finally:
         session.sync_session.info.pop(ORIGIN_KEY, None)
 

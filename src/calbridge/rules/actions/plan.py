@@ -14,6 +14,7 @@ from typing import Any
 from jinja2 import TemplateError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calbridge.event import changes
 from calbridge.rules import templates, webhooks
 from calbridge.rules.evaluate import TRIGGERS, PlannedAction
 from calbridge.rules.models import EventRule, RuleRun, RuleRunAction
@@ -28,11 +29,12 @@ async def start_run(
     session: AsyncSession,
     rule: EventRule,
     change: dict[str, Any],
-    planned: list[PlannedAction],
+    planned: list[tuple[PlannedAction, Prepared]],
     now: datetime,
 ) -> RuleRun:
-    """``change`` is the event.changed payload. Actions that cannot even be prepared (an
-    email to nobody, a template that fails to render) are recorded as such, without a job."""
+    """``change`` is the event.changed payload; ``planned`` pairs each action with what
+    ``prepare`` made of it. Actions that could not even be prepared (an email to nobody, a
+    template that fails or exceeds its limits) are recorded as such, without a job."""
     run = RuleRun(
         rule_id=rule.id,
         workspace_id=rule.workspace_id,
@@ -42,7 +44,7 @@ async def start_run(
     )
     session.add(run)
     await session.flush()
-    for item in planned:
+    for item, prepared in planned:
         action = RuleRunAction(
             run_id=run.id,
             position=item.position,
@@ -51,10 +53,10 @@ async def start_run(
             request={},
             updated_at=now,
         )
-        try:
-            action.request = prepare(rule, run, item.action, change, now)
-        except _NotSent as reason:
-            action.status, action.error = reason.status, str(reason)
+        if isinstance(prepared, NotSent):
+            action.status, action.error = prepared.status, str(prepared)
+        else:
+            action.request = prepared
         session.add(action)
         await session.flush()
         if action.status == "pending":
@@ -62,38 +64,44 @@ async def start_run(
     return run
 
 
-class _NotSent(Exception):
+class NotSent(Exception):
     def __init__(self, status: str, message: str) -> None:
         super().__init__(message)
         self.status = status
 
 
-def prepare(
-    rule: EventRule,
-    run: RuleRun,
-    action: dict[str, Any],
-    change: dict[str, Any],
-    now: datetime,
-) -> dict[str, Any]:
-    before, after = change.get("before"), change.get("after")
+# What an action's request is, or why it will not be sent.
+Prepared = dict[str, Any] | NotSent
+
+
+async def prepare(
+    rule: EventRule, action: dict[str, Any], change: dict[str, Any], now: datetime
+) -> Prepared:
+    """The request an action will send. Email templates render in a thread, within their
+    limits (``templates``): call this with no transaction open, as it may take a while."""
+    before, after = changes.states(change)
+    trigger = TRIGGERS[change["change"]]
     if action["type"] == "webhook":
         body = webhooks.payload(
             rule_id=rule.id,
-            trigger=run.change,
-            event_id=run.event_id,
+            trigger=trigger,
+            event_id=change["event_id"],
             before=before,
             after=after,
             at=now,
         )
         return {"url": action["url"], "body": json.dumps(body, separators=(",", ":"))}
     if action["type"] == "email":
-        return _email(rule, run, action, before, after)
+        try:
+            return await _email(rule.name, trigger, action, before, after)
+        except NotSent as reason:
+            return reason
     return dict(action)
 
 
-def _email(
-    rule: EventRule,
-    run: RuleRun,
+async def _email(
+    rule_name: str,
+    trigger: str,
     action: dict[str, Any],
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
@@ -105,11 +113,12 @@ def _email(
         recipients += [attendee["email"] for attendee in event["attendees"]]
     recipients = list(dict.fromkeys(recipients))
     if not recipients:
-        raise _NotSent("skipped", "no recipients: the event has no attendees")
-    context = {"event": event, "before": before, "change": run.change, "rule": rule.name}
+        raise NotSent("skipped", "no recipients: the event has no attendees")
+    context = {"event": event, "before": before, "change": trigger, "rule": rule_name}
     try:
-        subject = templates.render(action["subject"], context)
-        body = templates.render(action["body"], context)
+        subject, body = await templates.render_off_loop(
+            [action["subject"], action["body"]], context
+        )
     except TemplateError as error:
-        raise _NotSent("failed", f"template error: {error}") from None
+        raise NotSent("failed", f"template error: {error}") from None
     return {"to": recipients, "subject": subject, "body": body}
