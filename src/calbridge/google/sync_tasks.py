@@ -216,5 +216,5 @@ async def sync_failed(session: AsyncSession, payload: dict[str, Any], error: str
 subscribe(
     EVENT_CHANGED,
     GOOGLE_SYNC,
-    keys=("event_id", "workspace_id", "change", "before_google", "after_google"),
+    omit=("before", "after", "before_changes"),
 )

@@ -25,7 +25,7 @@ _handlers: dict[str, Handler] = {}
 _failure_hooks: dict[str, FailureHook] = {}
 _after_commit_listeners: list[Callable[[], None]] = []
 _subscribers: dict[str, list[str]] = {}
-_subscriber_keys: dict[tuple[str, str], frozenset[str]] = {}
+_subscriber_omits: dict[tuple[str, str], frozenset[str]] = {}
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -96,23 +96,20 @@ async def enqueue(
     return job
 
 
-def subscribe(source_kind: str, job_kind: str, *, keys: Collection[str] | None = None) -> None:
+def subscribe(source_kind: str, job_kind: str, *, omit: Collection[str] = ()) -> None:
     """Ask for a job of ``job_kind`` after every job of ``source_kind`` (``event.changed``): the
-    source's handler fans out, enqueueing one job per subscriber with the same payload, or only
-    its ``keys`` (a subscriber that needs ids, not the event's snapshot, stores no copy of it)."""
+    source's handler fans out, enqueueing one job per subscriber with the same payload, less the
+    keys it ``omit``s (a subscriber that needs ids, not the event's snapshot, stores no copy)."""
     kinds = _subscribers.setdefault(source_kind, [])
     if job_kind not in kinds:
         kinds.append(job_kind)
-    if keys is not None:
-        _subscriber_keys[(source_kind, job_kind)] = frozenset(keys)
+    _subscriber_omits[(source_kind, job_kind)] = frozenset(omit)
 
 
 def payload_for(source_kind: str, job_kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     """What a subscriber's job carries of a source job's payload (see ``subscribe``)."""
-    keys = _subscriber_keys.get((source_kind, job_kind))
-    if keys is None:
-        return dict(payload)
-    return {key: value for key, value in payload.items() if key in keys}
+    omit = _subscriber_omits.get((source_kind, job_kind), frozenset())
+    return {key: value for key, value in payload.items() if key not in omit}
 
 
 def unsubscribe(source_kind: str, job_kind: str) -> None:
