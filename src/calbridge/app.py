@@ -19,8 +19,9 @@ from calbridge.google.gateway import gateway_of
 from calbridge.http import BodySizeLimit, install_error_handlers
 from calbridge.idempotency.middleware import IdempotencyMiddleware
 from calbridge.methods import JsonBodiesOnly
-from calbridge.ops.health import router as health_router
+from calbridge.ops.endpoints import router as ops_router
 from calbridge.ops.logs import REQUEST_ID_HEADER, valid_request_id
+from calbridge.ops.metrics import Metrics, MetricsMiddleware
 from calbridge.settings import Settings, get_settings
 
 CORS_REQUEST_HEADERS = [
@@ -54,7 +55,7 @@ def create_app(
 
             # The in-process worker's jobs (Google sync) reach Google with this app's settings.
             google_runtime.configure(gateway_of(app.state))
-            worker = Worker(db, settings)
+            worker = Worker(db, settings, metrics=metrics)
             worker_task = worker.start()
             app.state.worker, app.state.worker_task = worker, worker_task  # /readyz watches it
         try:
@@ -77,12 +78,13 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.database = db
+    app.state.metrics = metrics = Metrics()
     app.state.settings = settings
     install_error_handlers(app)
     openapi.install(app)
     app.include_router(workspace_api)
     app.include_router(google_router)
-    app.include_router(health_router)
+    app.include_router(ops_router)
 
     mount_admin(app, settings)
 
@@ -100,6 +102,7 @@ def create_app(
             expose_headers=CORS_RESPONSE_HEADERS,
             max_age=600,
         )
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
     # Outermost, so that every log line of the request (and its jobs') carries its id.
     app.add_middleware(
         CorrelationIdMiddleware, header_name=REQUEST_ID_HEADER, validator=valid_request_id

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # "text": one line per event; "json": one JSON object per line (CONTRACT §6).
     log_format: Literal["text", "json"] = "text"
+    # When set, GET /metrics needs "Authorization: Bearer <this>".
+    metrics_token: str | None = None
 
     max_body_bytes: int = 1024 * 1024
     # Browser origins (a JSON list, e.g. ["https://app.example.com"]) that may call the API

@@ -24,6 +24,7 @@ from calbridge.google.errors import (
     GooglePermanent,
     GoogleRetryable,
 )
+from calbridge.ops.metrics import count_google
 from calbridge.settings import Settings
 
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
@@ -71,6 +72,16 @@ class GoogleGateway:
         return random.uniform(0, ceiling)
 
     async def _attempt(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        operation = operation_of(self.settings, method, url)
+        try:
+            response = await self._request(method, url, **kwargs)
+        except GoogleError as error:
+            count_google(operation, _outcome(error))
+            raise
+        count_google(operation, "ok")
+        return response
+
+    async def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         try:
             async with asyncio.timeout(self.settings.google_timeout_seconds):
                 response = await self.http().request(method, url, **kwargs)
@@ -82,6 +93,54 @@ class GoogleGateway:
         if response.is_success:
             return response
         raise error_from_response(response)
+
+
+def operation_of(settings: Settings, method: str, url: str) -> str:
+    """The Google API method a request calls (``events.insert``, ``oauth.token``, …): the
+    ``operation`` label of ``calbridge_google_requests_total``."""
+    base = url.partition("?")[0]
+    named = {
+        settings.google_token_url: "oauth.token",
+        settings.google_revoke_url: "oauth.revoke",
+        settings.google_userinfo_url: "oauth.userinfo",
+    }
+    if base in named:
+        return named[base]
+    calendar = settings.google_calendar_base_url.rstrip("/")
+    if not base.startswith(calendar + "/"):
+        return "other"
+    parts = base[len(calendar) + 1 :].split("/")
+    if parts[0] == "freeBusy":
+        return "freebusy.query"
+    if parts[0] == "channels":
+        return "channels.stop"
+    if parts[:3] == ["users", "me", "calendarList"]:
+        return "calendarList.list"
+    if len(parts) >= 3 and parts[0] == "calendars" and parts[2] == "events":
+        if parts[-1] == "watch":
+            return "events.watch"
+        verbs = _COLLECTION_VERBS if len(parts) == 3 else _ITEM_VERBS
+        return verbs.get(method.upper(), "events.other")
+    return "other"
+
+
+_COLLECTION_VERBS = {"GET": "events.list", "POST": "events.insert"}
+_ITEM_VERBS = {
+    "GET": "events.get",
+    "PATCH": "events.patch",
+    "PUT": "events.update",
+    "DELETE": "events.delete",
+}
+
+
+def _outcome(error: GoogleError) -> str:
+    if isinstance(error, GoogleRetryable):
+        return "unavailable"  # 5xx, 429, rate limits, timeouts, connection failures
+    if isinstance(error, GoogleGrantRevoked):
+        return "grant_revoked"
+    if isinstance(error, GoogleNotFound):
+        return "not_found"
+    return "rejected"
 
 
 def error_from_response(response: httpx.Response) -> GoogleError:

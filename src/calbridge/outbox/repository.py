@@ -97,6 +97,24 @@ async def next_due_at(session: AsyncSession, *, now: datetime) -> datetime | Non
     return due
 
 
+async def count_by_kind_and_status(session: AsyncSession) -> dict[tuple[str, str], int]:
+    """How many jobs of each kind are in each status (for ``/metrics``)."""
+    query = select(OutboxJob.kind, OutboxJob.status, func.count()).group_by(
+        OutboxJob.kind, OutboxJob.status
+    )
+    return {(kind, status): count for kind, status, count in (await session.execute(query))}
+
+
+async def oldest_due_at(session: AsyncSession, *, now: datetime) -> datetime | None:
+    """Since when the longest-waiting due job has been due (None when none is due): a queue
+    the workers do not keep up with shows here first."""
+    query = select(func.min(OutboxJob.run_after)).where(
+        OutboxJob.status == PENDING, OutboxJob.run_after <= now
+    )
+    due: datetime | None = await session.scalar(query)
+    return due
+
+
 async def _update_held(session: AsyncSession, job_id: int, worker: str, **values: Any) -> bool:
     """Update the job only while ``worker`` still holds it; True if it did."""
     statement = (

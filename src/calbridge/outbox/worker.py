@@ -46,6 +46,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import calbridge.event.tasks
 import calbridge.rules.tasks  # noqa: F401
 from calbridge.db import Database, utcnow
+from calbridge.ops.metrics import Metrics
+from calbridge.ops.metrics import stop_using as stop_using_metrics
+from calbridge.ops.metrics import use as use_metrics
 from calbridge.outbox import repository
 from calbridge.outbox.backoff import backoff_seconds
 from calbridge.outbox.models import OutboxJob
@@ -85,8 +88,12 @@ class Worker:
         *,
         name: str | None = None,
         clock: Callable[[], datetime] = utcnow,
+        metrics: Metrics | None = None,
     ) -> None:
         self.database = database
+        # Counts of its jobs (and of their Google calls and webhooks); an in-process worker
+        # gets its app's, so they show on that app's /metrics.
+        self.metrics = metrics
         self.settings = settings
         self.name = name or default_name()
         # Every time the worker reads or writes is taken from here, so tests can move time.
@@ -208,6 +215,7 @@ class Worker:
         """Run one job under the id of the request that enqueued it (its log lines, and the
         jobs it enqueues, carry that id), and log how it ended."""
         token = correlation_id.set(job.request_id)
+        counting = use_metrics(self.metrics)
         started = time.monotonic()
         # Unless _execute returns: cancelled by stop() after its grace, the job is given back.
         outcome: str = "released"
@@ -236,6 +244,9 @@ class Worker:
                 f": {error}" if error else "",
                 extra={**fields, "error": error},
             )
+            if self.metrics is not None:
+                self.metrics.jobs_finished.labels(job.kind, outcome).inc()
+            stop_using_metrics(counting)
             correlation_id.reset(token)
 
     async def _execute(self, job: OutboxJob) -> tuple[str, str | None]:

@@ -21,12 +21,15 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.google.crypto import TokenCipher
+from calbridge.ops.metrics import count_webhook
 from calbridge.outbox.service import enqueue
 from calbridge.rules import email, repository, webhooks
 from calbridge.rules.models import EventRule, RuleRunAction, WebhookDelivery
 from calbridge.rules.runtime import Runtime
 from calbridge.rules.service import RUN_ACTION
 
+# calbridge_webhook_deliveries_total's outcome of each attempt's outcome.
+WEBHOOK_OUTCOMES = {"succeeded": "succeeded", "retry": "failed", "gone": "gone"}
 RETRY_DELAYS = (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600)
 MAX_ERROR_CHARS = 2000
 
@@ -73,7 +76,7 @@ async def attempt(work: Pending, runtime: Runtime) -> webhooks.Attempt:
     """Make one attempt; nothing here touches the database."""
     settings = runtime.settings
     if work.type == "webhook":
-        return await webhooks.send(
+        result = await webhooks.send(
             work.request["url"],
             delivery_id=work.delivery_id,
             body=work.request["body"],
@@ -82,6 +85,8 @@ async def attempt(work: Pending, runtime: Runtime) -> webhooks.Attempt:
             resolver=runtime.resolver,
             allowed_hosts=settings.webhook_allowed_private_hosts,
         )
+        count_webhook(WEBHOOK_OUTCOMES[result.outcome])
+        return result
     try:
         await email.send(work.request, delivery_id=work.delivery_id, settings=settings)
     except Exception as error:  # SMTP refusals, network errors: all worth a retry

@@ -1,0 +1,55 @@
+"""``/healthz`` (the process serves), ``/readyz`` (it can do its work) and ``/metrics``
+(Prometheus text). None is part of the Workspace API, so none is in its OpenAPI document."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from calbridge.db import Database, utcnow
+from calbridge.errors import Unauthenticated
+from calbridge.ops.health import PASSING, readiness
+from calbridge.ops.metrics import Metrics
+from calbridge.outbox import repository as outbox_repository
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    state = request.app.state
+    checks = await readiness(
+        state.database, state.settings.database_schema, getattr(state, "worker_task", None)
+    )
+    ready = all(value in PASSING for value in checks.values())
+    body = {"status": "ready" if ready else "unready", "checks": checks}
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+@router.get("/metrics")
+async def metrics(request: Request) -> Response:
+    state = request.app.state
+    token: str | None = state.settings.metrics_token
+    if token:
+        given = request.headers.get("authorization", "")
+        if not secrets.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            raise Unauthenticated("/metrics needs the bearer token of CALBRIDGE_METRICS_TOKEN.")
+    registry: Metrics = state.metrics
+    await _read_outbox(registry, state.database)
+    return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _read_outbox(registry: Metrics, database: Database) -> None:
+    now = utcnow()
+    async with database.session(write=False) as session:
+        counts = await outbox_repository.count_by_kind_and_status(session)
+        oldest = await outbox_repository.oldest_due_at(session, now=now)
+    registry.set_outbox(counts, 0.0 if oldest is None else (now - oldest).total_seconds())
