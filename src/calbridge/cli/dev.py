@@ -14,6 +14,7 @@ from calbridge.cli import local_google
 from calbridge.cli.demo import ADMIN_EMAIL, Demo, LocalGoogleGrant, prepare
 from calbridge.cli.dev_guard import hold_lock, lock_path, require_free_ports, stop_on_signals
 from calbridge.migrate import upgrade
+from calbridge.ops.logs import logging_config
 from calbridge.settings import get_settings
 
 
@@ -60,7 +61,13 @@ def _serve(host: str, port: int, base: str, google: local_google.LocalGoogle | N
     from calbridge.app import create_app
 
     application = create_app(settings, run_worker=True)
-    uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower())
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        log_config=logging_config(settings),  # the same lines as `serve` (docs/operations.md)
+        log_level=settings.log_level.lower(),
+    )
 
 
 def _banner(base: str, demo: Demo, google: local_google.LocalGoogle | None) -> str:
