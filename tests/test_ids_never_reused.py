@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import Integer, text
 
 from calbridge.db import Base
 from calbridge.migrate import alembic_config, upgrade
@@ -80,7 +80,8 @@ async def test_every_table_with_an_integer_id_never_reuses_it(test_db: TestDatab
     """Tokens, accounts, rule runs, jobs…: every id column, checked on the schema itself."""
     async with test_db.database.session(write=False) as session:
         for table in Base.metadata.sorted_tables:
-            if len(table.primary_key.columns) != 1:
+            keys = list(table.primary_key.columns)
+            if len(keys) != 1 or not isinstance(keys[0].type, Integer):
                 continue
             if test_db.kind == "sqlite":
                 sql = await session.scalar(

@@ -1,8 +1,8 @@
 """Imports every model so that ``Base.metadata`` knows all tables (Alembic, tests)."""
 
 from calbridge.account.models import Account
-from calbridge.admin.models import AdminUser
-from calbridge.admin.throttle import SignInFailure
+from calbridge.admin.models import AdminSession, AdminUser
+from calbridge.admin.throttle import SignInThrottle
 from calbridge.auth.models import ApiToken
 from calbridge.calendar.models import Calendar
 from calbridge.db import Base
@@ -15,6 +15,7 @@ from calbridge.workspace.models import Member, Workspace
 
 __all__ = [
     "Account",
+    "AdminSession",
     "AdminUser",
     "ApiToken",
     "Attendee",
@@ -29,7 +30,7 @@ __all__ = [
     "OutboxJob",
     "RuleRun",
     "RuleRunAction",
-    "SignInFailure",
+    "SignInThrottle",
     "WebhookDelivery",
     "Workspace",
 ]

@@ -4,13 +4,17 @@ escaping, and the session cookie's attributes."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import func, select
 
 from calbridge.admin import throttle
+from calbridge.admin.service import set_password
+from calbridge.db import utcnow
 from calbridge.workspace.models import Workspace
 from tests.admin.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Panel
 from tests.support import databases
@@ -126,24 +130,112 @@ async def test_sign_in_and_out(anonymous: Panel, admin_user: None) -> None:
     assert (await anonymous.client.get("/admin/workspaces")).status_code == 303
 
 
+class FrozenClock:
+    """The throttle's clock, standing still unless a test moves it: delays are exact."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def frozen(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
+    clock = FrozenClock()
+    monkeypatch.setattr(throttle, "utcnow", clock)
+    return clock
+
+
 async def test_repeated_failures_for_one_email_are_throttled(
-    anonymous: Panel, admin_user: None
+    anonymous: Panel, admin_user: None, frozen: FrozenClock
 ) -> None:
     await anonymous.get("/admin/login")
     for _ in range(throttle.MAX_PER_EMAIL):
         response = await anonymous.post("/admin/login", {"email": ADMIN_EMAIL, "password": "guess"})
         assert response.status_code == 400
-    # Now even the right password is refused, until the window passes.
+    # Now even the right password is refused from this client, until the delay has passed.
     response = await anonymous.post(
         "/admin/login", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
     )
     assert response.status_code == 429
-    assert "Too many failed sign-ins" in response.text
+    assert response.headers["retry-after"] == "1"
+    assert "Too many failed sign-ins. Try again in 1 seconds." in response.text
     assert (await anonymous.client.get("/admin/workspaces")).status_code == 303
 
 
+async def test_the_delay_doubles_with_each_further_failure(
+    anonymous: Panel, admin_user: None, frozen: FrozenClock
+) -> None:
+    await anonymous.get("/admin/login")
+    guess = {"email": ADMIN_EMAIL, "password": "guess"}
+    for _ in range(throttle.MAX_PER_EMAIL - 1):
+        assert (await anonymous.post("/admin/login", guess)).status_code == 400
+    waits = []
+    for _ in range(5):
+        assert (await anonymous.post("/admin/login", guess)).status_code == 400
+        refused = await anonymous.post("/admin/login", guess)
+        assert refused.status_code == 429
+        waits.append(int(refused.headers["retry-after"]))
+        frozen.now += timedelta(seconds=waits[-1])  # the guesser waits just long enough
+    assert waits == [1, 2, 4, 8, 16]
+
+
+async def test_the_owner_signs_in_from_another_client_after_an_attackers_failures(
+    app: FastAPI, anonymous: Panel, admin_user: None, frozen: FrozenClock
+) -> None:
+    await anonymous.get("/admin/login")
+    for _ in range(throttle.MAX_PER_EMAIL + 10):
+        await anonymous.post("/admin/login", {"email": ADMIN_EMAIL, "password": "guess"})
+    attacker = await anonymous.post(
+        "/admin/login", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    )
+    assert attacker.status_code == 429
+
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        owner = Panel(client)
+        await owner.sign_in()  # asserts the redirect into the panel
+        assert (await owner.client.get("/admin/workspaces")).status_code == 200
+
+
+async def test_a_copied_cookie_is_refused_after_sign_out(
+    app: FastAPI, anonymous: Panel, admin_user: None
+) -> None:
+    await anonymous.sign_in()
+    copied = anonymous.client.cookies["calbridge_admin"]
+    assert (await anonymous.post("/admin/logout")).status_code == 303
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as thief:
+        thief.cookies.set("calbridge_admin", copied, path="/admin")
+        response = await thief.get("/admin/workspaces")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/admin/login"
+
+
+async def test_a_password_change_ends_every_session_of_the_user(
+    app: FastAPI, admin_user: None, test_db: databases.TestDatabase
+) -> None:
+    panels = []
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as laptop,
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as phone,
+    ):
+        for client in (laptop, phone):
+            panels.append(Panel(client))
+            await panels[-1].sign_in()
+        async with test_db.database.transaction() as session:
+            await set_password(session, email=ADMIN_EMAIL, password="a new password")
+        for panel in panels:
+            assert (await panel.client.get("/admin/workspaces")).status_code == 303
+        await panels[0].sign_in(password="a new password")
+        assert (await laptop.get("/admin/workspaces")).status_code == 200
+
+
 async def test_repeated_failures_from_one_client_are_throttled_whatever_the_email(
-    anonymous: Panel, admin_user: None, monkeypatch: pytest.MonkeyPatch
+    anonymous: Panel, admin_user: None, monkeypatch: pytest.MonkeyPatch, frozen: FrozenClock
 ) -> None:
     # A lower bound than the real one keeps the test short; the rule is the same.
     monkeypatch.setattr(throttle, "MAX_PER_CLIENT", 8)

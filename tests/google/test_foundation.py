@@ -21,7 +21,7 @@ from calbridge.settings import Settings
 
 
 def test_one_base_url_points_every_endpoint_at_the_emulator() -> None:
-    settings = Settings(google_base_url="http://127.0.0.1:8090/")
+    settings = Settings(environment="test", google_base_url="http://127.0.0.1:8090/")
 
     assert settings.google_auth_url == "http://127.0.0.1:8090/o/oauth2/v2/auth"
     assert settings.google_token_url == "http://127.0.0.1:8090/token"
@@ -31,7 +31,9 @@ def test_one_base_url_points_every_endpoint_at_the_emulator() -> None:
 
 
 def test_explicit_urls_win_over_the_base_url() -> None:
-    settings = Settings(google_base_url="http://emu", google_token_url="http://other/token")
+    settings = Settings(
+        environment="test", google_base_url="http://emu", google_token_url="http://other/token"
+    )
 
     assert settings.google_token_url == "http://other/token"
     assert settings.google_revoke_url == "http://emu/revoke"
@@ -84,7 +86,8 @@ async def test_google_answers_map_to_the_error_tree(
     status: int, body: object, expected: type[GoogleError]
 ) -> None:
     gateway = GoogleGateway(
-        Settings(google_retry_backoff_seconds=0.0), transport=answer(status, body)
+        Settings(environment="test", google_retry_backoff_seconds=0.0),
+        transport=answer(status, body),
     )
 
     with pytest.raises(GoogleError) as caught:
@@ -106,7 +109,8 @@ async def test_only_retryable_failures_are_retried() -> None:
         return httpx.Response(200, json={})
 
     gateway = GoogleGateway(
-        Settings(google_retry_backoff_seconds=0.0), transport=httpx.MockTransport(handler)
+        Settings(environment="test", google_retry_backoff_seconds=0.0),
+        transport=httpx.MockTransport(handler),
     )
 
     with pytest.raises(GooglePermanent):

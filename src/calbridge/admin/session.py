@@ -1,24 +1,29 @@
-"""The admin panel's sign-in session: a signed cookie, no server-side state.
+"""The admin panel's sign-in session: a signed cookie naming a session kept on the server.
 
-The cookie holds the admin user's id and a CSRF token, signed with ``settings.secret_key``
-(itsdangerous, timestamped). It is HttpOnly, SameSite=Lax, Secure when the request came over
-HTTPS, scoped to ``/admin``, and expires ``SESSION_MAX_AGE`` after sign-in (absolute, not
-sliding). Before sign-in the cookie carries only a CSRF token, so the sign-in form is protected
-too. Signing out replaces the cookie with an anonymous one; because nothing is kept on the
-server, a copied cookie stays valid until it expires — the price of running without a session
-table, bounded by the expiry.
+The cookie holds a CSRF token and, once signed in, a random session token, signed with
+``settings.secret_key`` (itsdangerous, timestamped). The session itself is a row
+(``AdminSession``, only the token's hash), so signing out or changing the password ends every
+copy of the cookie, not just the browser's. It is HttpOnly, SameSite=Lax, Secure when the
+request came over HTTPS, scoped to ``/admin``, and expires ``SESSION_MAX_AGE`` after sign-in
+(absolute, not sliding). Before sign-in the cookie carries only a CSRF token, so the sign-in form
+is protected too.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from calbridge.admin.models import AdminUser
+from calbridge.admin.models import AdminSession, AdminUser
+from calbridge.db import utcnow
 from calbridge.deps import SessionDep
 from calbridge.settings import Settings
 
@@ -34,15 +39,24 @@ class SignInRequired(Exception):
 @dataclass(frozen=True)
 class PanelSession:
     csrf: str
-    user_id: int | None = None
+    token: str | None = None  # the server-side session's; None before sign-in
+
+    @property
+    def signed_in(self) -> bool:
+        return self.token is not None
 
 
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings.secret_key, salt="calbridge-admin-session")
 
 
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def read_session(request: Request) -> PanelSession | None:
-    """The session in the request's cookie, if it is present, untampered and not expired."""
+    """The session in the request's cookie, if it is present, untampered and not expired (it
+    may still have been ended on the server: ``current_admin`` looks)."""
     raw = request.cookies.get(COOKIE_NAME)
     if not raw:
         return None
@@ -53,17 +67,39 @@ def read_session(request: Request) -> PanelSession | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("csrf"), str):
         return None
-    user_id = data.get("uid")
-    return PanelSession(csrf=data["csrf"], user_id=user_id if isinstance(user_id, int) else None)
+    token = data.get("sid")
+    return PanelSession(csrf=data["csrf"], token=token if isinstance(token, str) else None)
 
 
-def new_session(user_id: int | None = None) -> PanelSession:
-    return PanelSession(csrf=secrets.token_urlsafe(32), user_id=user_id)
+def new_session() -> PanelSession:
+    return PanelSession(csrf=secrets.token_urlsafe(32))
+
+
+async def start_session(db: AsyncSession, user_id: int) -> PanelSession:
+    """A new server-side session for the user, with a fresh CSRF token (so a token seen before
+    sign-in cannot be replayed after it)."""
+    await db.execute(delete(AdminSession).where(AdminSession.expires_at <= utcnow()))
+    token = secrets.token_urlsafe(32)
+    expires_at = utcnow() + timedelta(seconds=SESSION_MAX_AGE)
+    db.add(AdminSession(token_hash=_hash(token), user_id=user_id, expires_at=expires_at))
+    await db.flush()
+    return PanelSession(csrf=secrets.token_urlsafe(32), token=token)
+
+
+async def end_session(db: AsyncSession, session: PanelSession) -> None:
+    if session.token is not None:
+        await db.execute(
+            delete(AdminSession).where(AdminSession.token_hash == _hash(session.token))
+        )
+
+
+async def end_every_session(db: AsyncSession, user_id: int) -> None:
+    await db.execute(delete(AdminSession).where(AdminSession.user_id == user_id))
 
 
 def write_session(request: Request, response: Response, session: PanelSession) -> None:
     settings: Settings = request.app.state.settings
-    value = _serializer(settings).dumps({"csrf": session.csrf, "uid": session.user_id})
+    value = _serializer(settings).dumps({"csrf": session.csrf, "sid": session.token})
     response.set_cookie(
         COOKIE_NAME,
         value,
@@ -91,12 +127,21 @@ class Admin:
 
 async def current_admin(request: Request, db: SessionDep) -> Admin:
     session = read_session(request)
-    if session is None or session.user_id is None:
+    if session is None or session.token is None:
         raise SignInRequired()
-    user = await db.get(AdminUser, session.user_id)
-    if user is None:
+    found = (
+        await db.execute(
+            select(AdminUser.id, AdminUser.email)
+            .join(AdminSession, AdminSession.user_id == AdminUser.id)
+            .where(
+                AdminSession.token_hash == _hash(session.token),
+                AdminSession.expires_at > utcnow(),
+            )
+        )
+    ).first()
+    if found is None:
         raise SignInRequired()
-    return Admin(user_id=user.id, email=user.email, session=session)
+    return Admin(user_id=found.id, email=found.email, session=session)
 
 
 CurrentAdmin = Annotated[Admin, Depends(current_admin)]

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from calbridge.admin.service import create_admin_user
+from calbridge.admin.service import create_admin_user, set_password
 from calbridge.cli.common import emit, fail, run, with_database
 from calbridge.db import Database
 
@@ -51,6 +51,25 @@ def admin_create_user(
     async def work(db: Database) -> None:
         async with db.transaction() as session:
             user = await create_admin_user(session, email=email, password=secret)
+        emit({"id": user.id, "email": user.email})
+
+    run(with_database(work))
+
+
+@admin_app.command("set-password")
+def admin_set_password(
+    email: Annotated[str, typer.Option()],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin's first line")
+    ] = False,
+) -> None:
+    """Change an admin-panel user's password; every session of that user ends (signed-in
+    browsers, and any copy of their cookies, must sign in again)."""
+    secret = read_password(None, password_stdin)
+
+    async def work(db: Database) -> None:
+        async with db.transaction() as session:
+            user = await set_password(session, email=email, password=secret)
         emit({"id": user.id, "email": user.email})
 
     run(with_database(work))
