@@ -13,10 +13,12 @@ after the last the action is failed, and can be retried by hand (``service.retry
 
 from __future__ import annotations
 
+import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +32,7 @@ from calbridge.rules.service import RUN_ACTION
 
 # calbridge_webhook_deliveries_total's outcome of each attempt's outcome.
 WEBHOOK_OUTCOMES = {"succeeded": "succeeded", "retry": "failed", "gone": "gone"}
+logger = logging.getLogger(__name__)
 RETRY_DELAYS = (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600)
 MAX_ERROR_CHARS = 2000
 
@@ -152,6 +155,7 @@ async def record(
                 session, RUN_ACTION, action_id=action.id, first_attempt=first_attempt
             )
             job.run_after = action.next_attempt_at
+    _log_failure(work, action, result)
     await session.flush()
 
 
@@ -164,6 +168,34 @@ async def _disable_webhook(session: AsyncSession, action: RuleRunAction, at: str
     if actions[action.position].get("url") == action.request.get("url"):
         actions[action.position]["disabledAt"] = at
         rule.actions = actions
+
+
+def _log_failure(work: Pending, action: RuleRunAction, result: webhooks.Attempt) -> None:
+    """One line per failed attempt, naming only the receiver's origin: a webhook URL may carry
+    a secret in its path or query."""
+    if result.outcome == "succeeded":
+        return
+    if action.status == "failed":
+        fate = "the action has failed" + (
+            " (410: webhook disabled)" if result.outcome == "gone" else ""
+        )
+    else:
+        fate = f"next attempt at {action.next_attempt_at:%Y-%m-%dT%H:%M:%SZ}"
+    logger.warning(
+        "%s delivery %s (action %s) attempt %s to %s failed: %s; %s",
+        work.type,
+        work.delivery_id,
+        action.id,
+        action.attempts,
+        _origin(result.url),
+        result.error or f"HTTP {result.response_status}",
+        fate,
+    )
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
 
 
 def _error(error: Exception) -> str:
