@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from starlette.middleware.cors import CORSMiddleware
 
 from calbridge import __version__, openapi
@@ -71,7 +72,10 @@ def create_app(
             if owns_database:
                 await db.dispose()
 
-    app = FastAPI(
+    # The docs pages load Swagger UI and ReDoc from calbridge itself, not from a CDN.
+    app = FastAPIOffline(
+        generate_unique_id_function=openapi.operation_id,
+        swagger_ui_parameters={"persistAuthorization": True},
         title="calbridge",
         version=__version__,
         description="Calendars, bookings, Google Calendar sync and event rules.",

@@ -45,7 +45,7 @@ from calbridge.google.service import calendar_client, get_connection
 from calbridge.schemas import MAX_ID, Digits
 from calbridge.timezones import NonexistentLocalTime
 
-router = APIRouter()
+router = APIRouter(tags=["account calendar"])
 
 
 @dataclass(frozen=True)
