@@ -8,6 +8,7 @@ is saved as a screenshot under ``artifacts/screenshots/`` (ignored by git)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import socket
@@ -75,8 +76,14 @@ class LiveServer:
 
 
 def serve(app: ASGIApp, port: int) -> Iterator[str]:
-    """Serve ``app`` with uvicorn in a thread on ``port`` of 127.0.0.1; yields its URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    """Serve ``app`` with uvicorn in a thread on ``port`` of 127.0.0.1; yields its URL. uvicorn
+    is kept from configuring logging (its config stops the access log from propagating) and its
+    loggers' levels are put back afterwards: later tests read the access log of this process."""
+    loggers = [logging.getLogger(name) for name in ("uvicorn", "uvicorn.error", "uvicorn.access")]
+    levels = [logger.level for logger in loggers]
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_config=None, log_level="warning", lifespan="on"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -88,6 +95,8 @@ def serve(app: ASGIApp, port: int) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=30)
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)
 
 
 def start_server(
