@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 # What each venv has had installed (pyproject.toml changing means install again).
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
+# The client generator of the OpenAPI test, apart: its httpx pin is older than calbridge's.
+CODEGEN_VENV := .venv-codegen
+CODEGEN_STAMP := $(CODEGEN_VENV)/.installed
 
 .PHONY: run test lint bench install install-dev
 
@@ -24,7 +27,13 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 
 install: $(RUNTIME_STAMP)
 
-install-dev: $(DEV_STAMP)
+$(CODEGEN_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(CODEGEN_VENV)
+	$(CODEGEN_VENV)/bin/pip install --quiet $$($(PYTHON) -c "import tomllib; \
+		print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['codegen']))")
+	touch $(CODEGEN_STAMP)
+
+install-dev: $(DEV_STAMP) $(CODEGEN_STAMP)
 
 run: install
 	$(BIN)/calbridge dev
