@@ -77,10 +77,20 @@ def utcnow() -> datetime:
 class Database:
     """The engine and the two kinds of session made from it."""
 
-    def __init__(self, url: str, *, schema: str | None = None, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        schema: str | None = None,
+        echo: bool = False,
+        application_name: str = "calbridge",
+    ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"echo": echo, "connect_args": connect_args(url, schema)}
+        kwargs: dict[str, Any] = {
+            "echo": echo,
+            "connect_args": connect_args(url, schema, application_name=application_name),
+        }
         if not self.is_sqlite:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
@@ -105,14 +115,18 @@ class Database:
         await self.engine.dispose()
 
 
-def connect_args(url: str, schema: str | None) -> dict[str, Any]:
-    """Driver arguments: SQLite waits for locks; PostgreSQL may be pointed at its own schema
-    (tests give each run one), with ``public`` behind it for the btree_gist extension."""
+def connect_args(
+    url: str, schema: str | None, *, application_name: str = "calbridge"
+) -> dict[str, Any]:
+    """Driver arguments: SQLite waits for locks; PostgreSQL connections say who they are
+    (``pg_stat_activity.application_name``) and may be pointed at their own schema (tests give
+    each run one), with ``public`` behind it for the btree_gist extension."""
     if url.startswith("sqlite"):
         return {"timeout": 30}
+    settings = {"application_name": application_name}
     if schema:
-        return {"server_settings": {"search_path": f"{schema}, public"}}
-    return {}
+        settings["search_path"] = f"{schema}, public"
+    return {"server_settings": settings}
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

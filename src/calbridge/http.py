@@ -137,14 +137,30 @@ def _malformed_json(detail: str) -> JSONResponse:
 _BUSY_SIGNS = ("database is locked", "deadlock detected", "could not serialize access")
 
 
+# The connection went away under the request (a killed backend, a restart, a failover). The
+# pool has dropped it (and, SQLAlchemy's default, every connection older), so a retry gets a
+# fresh one.
+_GONE_SIGNS = (
+    "connection was closed",
+    "connection is closed",
+    "terminating connection",
+    "server closed the connection",
+    "connection refused",
+    "cannot connect",
+)
+
+
 async def _database_error(_: Request, exc: Exception) -> JSONResponse:
-    if not any(sign in str(exc) for sign in _BUSY_SIGNS):
+    assert isinstance(exc, DBAPIError)
+    if exc.connection_invalidated or any(sign in str(exc).lower() for sign in _GONE_SIGNS):
+        logger.warning("database connection lost: %s", str(exc).splitlines()[0])
+        code, detail = "database_unavailable", "The connection to the database was lost"
+    elif any(sign in str(exc) for sign in _BUSY_SIGNS):
+        code, detail = "database_busy", "The database is busy with other writes"
+    else:
         raise exc  # a real fault: the 500 handler answers (and it is logged)
     problem = Problem(
-        title="Service Unavailable",
-        status=503,
-        code="database_busy",
-        detail="The database is busy with other writes; retry in a moment.",
+        title="Service Unavailable", status=503, code=code, detail=f"{detail}; retry in a moment."
     )
     return problem_response(problem, {"Retry-After": "1"})
 

@@ -23,7 +23,10 @@ from pydantic import (
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
+    SerializerFunctionWrapHandler,
     Strict,
+    WithJsonSchema,
+    WrapSerializer,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -191,6 +194,25 @@ def _is_utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _keep_offset_seconds(value: dt.datetime, default: SerializerFunctionWrapHandler) -> Any:
+    """Pydantic writes offsets to the minute, so a historic offset with seconds (Amsterdam
+    before 1937: +01:19:32) would shift the instant by 32 s; those keep their seconds."""
+    offset = value.utcoffset()
+    if offset is not None and offset.total_seconds() % 60:
+        return value.isoformat()
+    written: str = default(value)
+    return written
+
+
+# A date-time on the wire (in answers): ``2026-04-13T09:00:00+02:00``, ``…+01:19:32`` if the
+# offset has seconds.
+WireDateTime = Annotated[
+    dt.datetime,
+    WrapSerializer(_keep_offset_seconds, when_used="json", return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
 
 class OutputModel(BaseModel):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
@@ -14,6 +13,7 @@ from calbridge.schemas import (
     Matching,
     NonBlank,
     OutputModel,
+    WireDateTime,
 )
 from calbridge.timezones import InvalidTimezone, load_timezone
 
@@ -135,5 +135,5 @@ class CalendarResponse(OutputModel):
     buffer_before_minutes: int
     buffer_after_minutes: int
     cancellation_notice_minutes: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: WireDateTime
+    updated_at: WireDateTime

@@ -6,7 +6,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 
-from calbridge.schemas import REFUSE_NULL, DateTimeText, Id, InputModel, NonBlank, OutputModel
+from calbridge.schemas import (
+    REFUSE_NULL,
+    DateTimeText,
+    Id,
+    InputModel,
+    NonBlank,
+    OutputModel,
+    WireDateTime,
+)
 
 EventStatus = Literal["confirmed", "tentative", "cancelled"]
 BookableStatus = Literal["confirmed", "tentative"]
@@ -113,7 +121,7 @@ class AttendeeResponse(OutputModel):
     email: str
     response_status: ResponseStatus
     comment: str | None
-    responded_at: dt.datetime | None
+    responded_at: WireDateTime | None
 
 
 class EventResponse(OutputModel):
@@ -122,15 +130,15 @@ class EventResponse(OutputModel):
     title: str
     description: str | None
     location: str | None
-    start_time: dt.datetime
-    end_time: dt.datetime
+    start_time: WireDateTime
+    end_time: WireDateTime
     timezone: str
     status: EventStatus
     attendees: list[AttendeeResponse]
     metadata: dict[str, Any]
     google_event_id: str | None
     google_sync_status: SyncStatus
-    cancelled_at: dt.datetime | None
+    cancelled_at: WireDateTime | None
     cancellation_reason: str | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: WireDateTime
+    updated_at: WireDateTime

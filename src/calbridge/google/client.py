@@ -23,6 +23,14 @@ def _rfc3339(value: datetime) -> str:
     return value.isoformat()
 
 
+def _segment(value: str) -> str:
+    """One path segment: quoted, and never ``.`` or ``..``, which URL normalisation would turn
+    into a walk up Google's path (``events/..`` is the calendar itself)."""
+    if value.strip(".") == "":
+        raise ValueError(f"not a Google id: {value!r}")
+    return quote(value, safe="")
+
+
 class GoogleCalendarClient:
     def __init__(
         self,
@@ -60,8 +68,8 @@ class GoogleCalendarClient:
 
     @staticmethod
     def _events_path(calendar_id: str, event_id: str | None = None) -> str:
-        path = f"/calendars/{quote(calendar_id, safe='')}/events"
-        return path if event_id is None else f"{path}/{quote(event_id, safe='')}"
+        path = f"/calendars/{_segment(calendar_id)}/events"
+        return path if event_id is None else f"{path}/{_segment(event_id)}"
 
     async def list_events(self, calendar_id: str, **params: str | int | bool) -> dict[str, Any]:
         """One page of events.list; pass Google's parameters (``timeMin``, ``pageToken``, …)."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -93,6 +93,11 @@ def _guard(scope: Scope, flag: Literal["read", "write"]) -> Any:
 
 
 ReadAccount = Annotated[AccountCalendar, Depends(_guard(Scope.READ, "read"))]
+# Google's event ids are base32hex, with ``_`` and upper-case letters in recurring instances'
+# ids (``abc_20270105T090000Z``): nothing that could be a path segment of its own (``..``).
+GoogleEventId = Annotated[
+    str, Path(pattern=r"^[A-Za-z0-9_-]{1,1024}$", description="A Google Calendar event id")
+]
 WriteAccount = Annotated[AccountCalendar, Depends(_guard(Scope.WRITE, "write"))]
 
 
@@ -116,7 +121,7 @@ async def list_calendar_entries(
     response_model=EntryDetailBody,
     responses=problem_responses(401, 403, 404, 503),
 )
-async def get_calendar_entry(target: ReadAccount, event_id: str) -> EntryDetailBody:
+async def get_calendar_entry(target: ReadAccount, event_id: GoogleEventId) -> EntryDetailBody:
     """One entry of the account's primary Google Calendar, in full."""
     return EntryDetailBody(data=await account_calendar.get_entry(target.client, event_id))
 
@@ -126,6 +131,8 @@ def _create_body(raw: bytes) -> CreateEntry:
         data = json.loads(raw) if raw else None
     except ValueError:
         raise ValidationProblem("The body is not valid JSON.", field="body") from None
+    except RecursionError:  # deeper than the parser's stack: no entry nests like that
+        raise ValidationProblem("The body's JSON nests too deeply.", field="body") from None
     try:
         entry = CreateEntry.model_validate(data)
     except ValidationError as error:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
@@ -12,7 +11,15 @@ from pydantic import AfterValidator, Field, model_validator
 
 from calbridge.rules import templates
 from calbridge.rules.ssrf import check_url_syntax
-from calbridge.schemas import REFUSE_NULL, Id, InputModel, Matching, NonBlank, OutputModel
+from calbridge.schemas import (
+    REFUSE_NULL,
+    Id,
+    InputModel,
+    Matching,
+    NonBlank,
+    OutputModel,
+    WireDateTime,
+)
 
 Trigger = Literal[
     "event.created", "event.updated", "event.cancelled", "event.deleted", "attendee.responded"
@@ -206,8 +213,8 @@ class RuleResponse(OutputModel):
     calendar_ids: list[int] | None
     conditions: list[dict[str, Any]]
     actions: list[dict[str, Any]]
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: WireDateTime
+    updated_at: WireDateTime
 
 
 class RuleCreated(RuleResponse):
@@ -222,7 +229,7 @@ class RuleSecret(OutputModel):
 
 class AttemptResponse(OutputModel):
     attempt: int
-    at: dt.datetime
+    at: WireDateTime
     url: str | None
     response_status: int | None
     response_body: str | None
@@ -237,7 +244,7 @@ class RunActionResponse(OutputModel):
     attempts: int
     delivery_id: str
     error: str | None
-    next_attempt_at: dt.datetime | None
+    next_attempt_at: WireDateTime | None
     attempt_log: list[AttemptResponse]
 
 
@@ -247,7 +254,7 @@ class RunResponse(OutputModel):
     event_id: int
     change: str
     status: str
-    created_at: dt.datetime
+    created_at: WireDateTime
     actions: list[RunActionResponse]
 
 

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from calbridge.schemas import REFUSE_NULL, InputModel, Matching, NonBlank, OutputModel
+from calbridge.schemas import REFUSE_NULL, InputModel, Matching, NonBlank, OutputModel, WireDateTime
 
 Name = Annotated[NonBlank, Field(min_length=1, max_length=255)]
 Email = Annotated[
@@ -41,5 +40,5 @@ class MemberResponse(OutputModel):
     id: int
     name: str
     email: str
-    created_at: datetime
-    updated_at: datetime
+    created_at: WireDateTime
+    updated_at: WireDateTime
