@@ -131,8 +131,15 @@ class WebhookAction(InputModel):
 def _template(value: str) -> str:
     try:
         templates.compile_template(value)
+        unknown = templates.unknown_names(value)
     except TemplateSyntaxError as error:
         raise ValueError(f"template error: {error.message}") from None
+    if unknown:
+        offered = ", ".join(sorted(templates.TEMPLATE_NAMES))
+        raise ValueError(
+            f"template uses {', '.join(unknown)}, which it is never given "
+            f"(it has {offered}; event fields are camelCase, e.g. event.startTime)"
+        )
     return value
 
 

@@ -31,12 +31,14 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from jinja2 import Template
+from jinja2 import Template, meta, nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import TemplateError, TemplateRuntimeError
 from jinja2.nodes import Concat
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
+
+from calbridge.event.schemas import EventResponse
 
 MAX_SECONDS = 1.0
 MAX_STEPS = 100_000
@@ -143,6 +145,25 @@ class _BoundedEnvironment(SandboxedEnvironment):
 
 
 _environment = _BoundedEnvironment()
+
+
+# What a template may name (see the module docstring), and the fields ``event``/``before`` have.
+TEMPLATE_NAMES = frozenset({"event", "before", "change", "rule"})
+EVENT_FIELDS = frozenset(field.alias or name for name, field in EventResponse.model_fields.items())
+
+
+def unknown_names(source: str) -> list[str]:
+    """Names the template uses that it will never be given (``evnt``, ``event.titel``), so a
+    typo is refused when the rule is saved rather than rendering as empty text at run time.
+    Raises ``jinja2.TemplateSyntaxError`` for a broken template."""
+    tree = _environment.parse(source)
+    known = TEMPLATE_NAMES | set(_environment.globals)
+    unknown = set(meta.find_undeclared_variables(tree)) - known
+    for node in tree.find_all(nodes.Getattr):
+        owner = node.node.name if isinstance(node.node, nodes.Name) else None
+        if owner in {"event", "before"} and node.attr not in EVENT_FIELDS:
+            unknown.add(f"{owner}.{node.attr}")
+    return sorted(unknown)
 
 
 def compile_template(source: str) -> Template:
