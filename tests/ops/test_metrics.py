@@ -8,8 +8,10 @@ import asyncio
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
+from starlette.routing import Route
 
 from calbridge.app import create_app
+from calbridge.ops.metrics import route_template
 from calbridge.outbox.models import OutboxJob
 from calbridge.settings import Settings
 from tests.support.api import WorkspaceFixture, make_workspace
@@ -117,3 +119,10 @@ async def test_a_metrics_token_requires_its_bearer(
         )
         == 3
     )
+
+
+def test_a_route_template_never_falls_back_to_the_raw_path() -> None:
+    route = Route("/files/{name:path}", endpoint=lambda request: None)
+    scope = {"route": route, "path": "/files/a/b.txt", "path_params": {"name": "a/b.txt"}}
+    assert route_template(scope) == "/files/{name:path}"
+    assert route_template({"path": "/nowhere"}) == "unmatched"

@@ -116,6 +116,8 @@ def route_template(scope: Scope) -> str:
     for index, segment in enumerate(segments):
         if params and segment == params[0][1]:
             segments[index] = "{" + params.pop(0)[0] + "}"
+    if params:  # a value spanning segments: the route's own template, never the raw path
+        return str(getattr(route, "path", UNMATCHED))
     return "/".join(segments)
 
 
