@@ -46,8 +46,9 @@ async def create(panel: Panel, ws: WorkspaceFixture, **fields: object) -> tuple[
     """Create a rule through the form: (its id, the secret the page shows)."""
     await panel.get(f"/admin/w/{ws.uuid}/rules/new")
     response = await panel.post(f"/admin/w/{ws.uuid}/rules", rule_form(**fields))
-    assert response.status_code == 201, response.text
-    secret = SECRET.search(response.text)
+    assert response.status_code == 303, response.text  # POST-redirect-GET
+    shown = await panel.get(response.headers["location"])
+    secret = SECRET.search(shown.text)
     assert secret, "the secret is shown"
     rule = await ws.get("/event-rules", token="read")
     return rule.json()["items"][-1]["id"], secret.group(1)
@@ -92,13 +93,17 @@ async def test_the_secret_is_shown_once_and_rotating_shows_the_new_one(
     assert page.status_code == 200
     assert first not in page.text and 'id="rule-secret"' not in page.text
 
-    rotated = await panel.post(f"/admin/w/{ws.uuid}/rules/{rule_id}/rotate-secret")
+    rotate = await panel.post(f"/admin/w/{ws.uuid}/rules/{rule_id}/rotate-secret")
+    assert rotate.status_code == 303
+    rotated = await panel.get(rotate.headers["location"])
     assert rotated.headers["cache-control"] == "no-store"
     match = SECRET.search(rotated.text)
     assert match and match.group(1) != first
     async with test_db.database.session(write=False) as session:
         rule = await session.get_one(EventRule, rule_id)
     assert TokenCipher.from_settings(settings).decrypt(rule.secret_encrypted) == match.group(1)
+    reloaded = await panel.get(rotate.headers["location"])  # shown once: a reload shows nothing
+    assert 'id="rule-secret"' not in reloaded.text and match.group(1) not in reloaded.text
 
 
 async def test_edit_and_turn_off_reach_the_api(panel: Panel, ws: WorkspaceFixture) -> None:

@@ -4,7 +4,9 @@ escaping, and the session cookie's attributes."""
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,6 +16,7 @@ from sqlalchemy import func, select
 
 from calbridge.admin import throttle
 from calbridge.admin.service import set_password
+from calbridge.auth.models import ApiToken
 from calbridge.db import utcnow
 from calbridge.workspace.models import Workspace
 from tests.admin.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Panel
@@ -301,3 +304,86 @@ async def test_a_session_ends_when_it_expires(
     expired = await anonymous.client.get("/admin/workspaces")
     assert expired.status_code == 303
     assert "/admin/login" in expired.headers["location"]
+
+
+@pytest.fixture
+async def anonymous_too(app: FastAPI) -> AsyncIterator[Panel]:
+    """A second client, never signed in (``panel`` is the signed-in ``anonymous``)."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield Panel(client)
+
+
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "cache-control": "no-store",
+}
+
+
+def _has_security_headers(response: httpx.Response) -> bool:
+    return all(response.headers.get(name) == value for name, value in SECURITY_HEADERS.items())
+
+
+async def test_every_admin_page_carries_the_security_headers(
+    app: FastAPI, panel: Panel, anonymous_too: Panel, ws: WorkspaceFixture
+) -> None:
+    names = await _targets(ws)
+    pages = [path for method, path in _panel_routes(app) if method == "GET"] + ["/admin/login"]
+    assert len(pages) > 15
+    for template in pages:
+        path = _fill(template, names)
+        for client in (panel.client, anonymous_too.client):  # the page, or its redirect
+            response = await client.get(path)
+            assert response.status_code < 500, path
+            assert _has_security_headers(response), (path, dict(response.headers))
+            assert "strict-transport-security" not in response.headers  # plain http
+    for extra in ("/admin/static/admin.js", "/admin/no-such-page"):
+        assert _has_security_headers(await panel.client.get(extra)), extra
+    forms = await panel.post("/admin/workspaces", {"name": "", "timezone": "UTC"})  # refused
+    assert _has_security_headers(forms)
+
+
+async def test_hsts_is_sent_over_https(anonymous: Panel) -> None:
+    response = await anonymous.client.get("https://testserver/admin/login")
+    assert response.headers["strict-transport-security"] == "max-age=31536000"
+    assert _has_security_headers(response)
+    assert "strict-transport-security" not in (await anonymous.client.get("/healthz")).headers
+
+
+def test_the_templates_have_no_inline_script_or_handler() -> None:
+    templates = Path(__file__).resolve().parents[2] / "src/calbridge/admin/templates"
+    for template in templates.glob("*.html"):
+        html = template.read_text()
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html), template.name
+        assert not re.search(r"\son[a-z]+\s*=", html), template.name
+        assert "javascript:" not in html and "style=" not in html, template.name
+
+
+async def test_reloading_after_creating_a_token_creates_nothing(
+    panel: Panel, ws: WorkspaceFixture, test_db: databases.TestDatabase
+) -> None:
+    async def token_count() -> int:
+        async with test_db.database.session(write=False) as session:
+            return await session.scalar(select(func.count()).select_from(ApiToken)) or 0
+
+    before = await token_count()
+    await panel.get(f"/admin/w/{ws.uuid}/tokens")
+    created = await panel.post(
+        f"/admin/w/{ws.uuid}/tokens", {"name": "booking site", "scopes": "calendars:read"}
+    )
+    assert created.status_code == 303  # POST-redirect-GET: a reload repeats only the GET
+    assert "cbk_" not in created.text
+    shown = await panel.get(created.headers["location"])
+    secret = re.search(r'id="new-token"[^>]*value="(cbk_[^"]+)"', shown.text)
+    assert secret, "the new token is shown"
+    for _ in range(2):
+        reloaded = await panel.get(created.headers["location"])
+        assert reloaded.status_code == 200
+        assert secret.group(1) not in reloaded.text and 'id="new-token"' not in reloaded.text
+    assert await token_count() == before + 1

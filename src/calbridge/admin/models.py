@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from calbridge.db import Base, UTCDateTime, utcnow
@@ -33,3 +33,5 @@ class AdminSession(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # A show-once value waiting for the page a POST redirected to (admin/flash.py), encrypted.
+    flash_encrypted: Mapped[str | None] = mapped_column(Text)

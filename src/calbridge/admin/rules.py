@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from calbridge.admin import flash
 from calbridge.admin.common import PageNotFound, load_workspace
 from calbridge.admin.csrf import CheckedForm
 from calbridge.admin.render import Pager, page_number, redirect, render
@@ -36,6 +37,11 @@ CALENDAR_CHOICES = 200
 def _cipher(request: Request) -> TokenCipher:
     settings: Settings = request.app.state.settings
     return TokenCipher.from_settings(settings)
+
+
+def _secret_page(uuid: str, rule_id: int) -> str:
+    """Where a rule's new signing secret is shown once (admin/flash.py)."""
+    return f"rule-secret:{uuid}:{rule_id}"
 
 
 def _rules_url(uuid: str) -> str:
@@ -162,9 +168,8 @@ async def add_rule(
         return await _form_page(
             request, admin, db, workspace, typed, status_code=422, errors=service_errors(error)
         )
-    return await _rule_page(
-        request, admin, db, uuid, rule.id, status_code=201, secret=secret, created=True
-    )
+    await flash.stash(request, db, admin, _secret_page(uuid, rule.id), secret=secret, created=True)
+    return redirect(f"{_rules_url(uuid)}/{rule.id}?secret=1")
 
 
 @router.get("/w/{uuid}/rules/{rule_id}")
@@ -175,8 +180,14 @@ async def show_rule(
     admin: CurrentAdmin,
     db: SessionDep,
     page: str | None = None,
+    secret: str | None = None,
 ) -> Response:
-    return await _rule_page(request, admin, db, uuid, rule_id, page=page_number(page))
+    shown = (
+        None if secret is None else await flash.take(request, admin, _secret_page(uuid, rule_id))
+    )
+    return await _rule_page(
+        request, admin, db, uuid, rule_id, page=page_number(page), **(shown or {})
+    )
 
 
 @router.get("/w/{uuid}/rules/{rule_id}/edit")
@@ -245,7 +256,8 @@ async def rotate_secret(
     workspace = await load_workspace(db, uuid)
     await _get_rule(db, workspace, rule_id)
     secret = await service.rotate_secret(db, workspace, rule_id, cipher=_cipher(request))
-    return await _rule_page(request, admin, db, uuid, rule_id, secret=secret)
+    await flash.stash(request, db, admin, _secret_page(uuid, rule_id), secret=secret)
+    return redirect(f"{_rules_url(uuid)}/{rule_id}?secret=1")
 
 
 @router.post("/w/{uuid}/rules/{rule_id}/delete")

@@ -54,6 +54,12 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def session_key(session: PanelSession) -> str:
+    """How a signed-in session's row is found (the hash of its token)."""
+    assert session.token is not None
+    return _hash(session.token)
+
+
 def read_session(request: Request) -> PanelSession | None:
     """The session in the request's cookie, if it is present, untampered and not expired (it
     may still have been ended on the server: ``current_admin`` looks)."""

@@ -1,11 +1,12 @@
-"""API tokens: create (the secret is shown once, in the response to the create form, and never
-again), revoke, and when each was last used."""
+"""API tokens: create (the secret is shown once, on the page the create form redirects to, and
+never again: admin/flash.py), revoke, and when each was last used."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from calbridge.admin import flash
 from calbridge.admin.common import PageNotFound, form_text, load_workspace
 from calbridge.admin.csrf import CheckedForm
 from calbridge.admin.render import Pager, field_errors, page_number, redirect, render
@@ -46,11 +47,21 @@ async def _page(
     return response
 
 
+def _flash_page(uuid: str) -> str:
+    return f"tokens:{uuid}"
+
+
 @router.get("/w/{uuid}/tokens")
 async def list_api_tokens(
-    request: Request, uuid: str, admin: CurrentAdmin, db: SessionDep, page: str | None = None
+    request: Request,
+    uuid: str,
+    admin: CurrentAdmin,
+    db: SessionDep,
+    page: str | None = None,
+    created: str | None = None,
 ) -> Response:
-    return await _page(request, admin, db, uuid, page_number(page))
+    issued = None if created is None else await flash.take(request, admin, _flash_page(uuid))
+    return await _page(request, admin, db, uuid, page_number(page), issued=issued)
 
 
 @router.post("/w/{uuid}/tokens")
@@ -73,7 +84,10 @@ async def add_token(
             errors=field_errors(error),
             form={"name": name, "scopes": scopes},
         )
-    return await _page(request, admin, db, uuid, issued=issued)
+    await flash.stash(
+        request, db, admin, _flash_page(uuid), name=issued.token.name, secret=issued.secret
+    )
+    return redirect(f"/admin/w/{uuid}/tokens?created=1")
 
 
 @router.post("/w/{uuid}/tokens/{token_id}/revoke")

@@ -20,6 +20,7 @@ from calbridge.admin import (
 )
 from calbridge.admin.common import PageNotFound
 from calbridge.admin.csrf import CsrfRejected
+from calbridge.admin.headers import AdminSecurityHeaders
 from calbridge.admin.render import HERE, render
 from calbridge.admin.session import SignInRequired
 from calbridge.settings import Settings
@@ -63,3 +64,4 @@ def mount_admin(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(CsrfRejected, _csrf_rejected)
     app.add_exception_handler(PageNotFound, _not_found)
+    app.add_middleware(AdminSecurityHeaders)

@@ -1,4 +1,13 @@
-// The copy button next to a newly created token. Everything else works without JavaScript.
+// The panel's only script (its Content-Security-Policy allows no inline script or handler).
+// Everything works without it, except that destructive forms then submit without asking.
+
+// A form with data-confirm asks before it is sent.
+document.addEventListener("submit", (event) => {
+  const message = event.target.dataset.confirm;
+  if (message && !window.confirm(message)) event.preventDefault();
+});
+
+// The copy button next to a newly created token or secret.
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("[data-copy]");
   if (!button) return;
