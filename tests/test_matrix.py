@@ -38,6 +38,8 @@ SCOPE = {
     ("GET", "/calendars/{calendar_id}"): "read",
     ("PATCH", "/calendars/{calendar_id}"): "admin",
     ("DELETE", "/calendars/{calendar_id}"): "admin",
+    ("GET", "/calendars/{calendar_id}/slots"): "read",
+    ("POST", "/free-busy"): "read",
     ("GET", "/members"): "read",
     ("POST", "/members"): "admin",
     ("GET", "/members/{member_id}"): "read",
@@ -67,6 +69,11 @@ RULE = {
     "actions": [{"type": "set_status", "status": "tentative"}],
 }
 _emails = itertools.count()
+DAY = {"start": "2026-04-13T00:00:00", "end": "2026-04-14T00:00:00"}
+# Query strings the routes need to answer 2xx.
+QUERY = {
+    ("GET", "/calendars/{calendar_id}/slots"): "?" + "&".join(f"{k}={v}" for k, v in DAY.items())
+}
 
 
 def valid_body(key: tuple[str, str], world: World) -> dict[str, Any]:
@@ -85,6 +92,8 @@ def valid_body(key: tuple[str, str], world: World) -> dict[str, Any]:
         }
     if key == ("POST", "/event-rules"):
         return RULE
+    if key == ("POST", "/free-busy"):
+        return {"calendarIds": [world.ours.calendar_id], **DAY}
     if path.endswith("/test"):
         return {"eventId": world.ours.event_id}
     if path.endswith("/cancel"):
@@ -182,7 +191,7 @@ class World:
         }
         values.update(override)
         uuid = values.pop("workspace_uuid", self.ws.uuid)
-        return f"/api/v2/w/{uuid}" + route.path.format(**values)
+        return f"/api/v2/w/{uuid}" + route.path.format(**values) + QUERY.get(route.key, "")
 
     async def send(
         self,

@@ -203,3 +203,29 @@ async def test_the_check_does_not_retry_inside_the_request(
     response = await ws.post("/calendar-events", json=booking(checked["id"], "12:00", "12:30"))
     assert response.status_code == 503, response.text
     assert response.json()["code"] == "google_unavailable"
+
+
+async def test_slots_and_free_busy_count_google_busy_time(
+    ws: WorkspaceFixture, checked: dict[str, Any], dentist: dict[str, Any]
+) -> None:
+    """Until the two-way mirror lands, slots and free/busy read the linked calendar's busy time
+    as the booking check does (our own copies excluded)."""
+    await ws.event(checked["id"], startTime="2026-04-13T11:00:00", endTime="2026-04-13T11:30:00")
+    response = await ws.get(
+        f"/calendars/{checked['id']}/slots",
+        params={"start": "2026-04-13T09:00:00", "end": "2026-04-13T12:00:00", "duration": 60},
+    )
+    assert response.status_code == 200, response.text
+    assert [slot["start"][11:16] for slot in response.json()["slots"]] == ["09:00"]
+    response = await ws.post(
+        "/free-busy",
+        json={
+            "calendarIds": [checked["id"]],
+            "start": "2026-04-13T00:00:00",
+            "end": "2026-04-14T00:00:00",
+        },
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["calendars"][str(checked["id"])]["busy"] == [
+        {"start": "2026-04-13T10:00:00+02:00", "end": "2026-04-13T11:30:00+02:00"}
+    ]

@@ -131,7 +131,7 @@ def timing_refusal(policy: Policy, start_at: datetime, now: datetime) -> Refusal
     if policy.max_advance is not None and start_at > now + policy.max_advance:
         return Refusal(
             "too_far_in_advance",
-            f"Bookings may start at most {policy.max_advance.days} days ahead; the latest "
+            f"Bookings may start at most {_days(policy.max_advance)} ahead; the latest "
             f"start now is {(now + policy.max_advance).astimezone(policy.tz).isoformat()}.",
         )
     return None
@@ -257,6 +257,10 @@ def _dates(first: date, last: date) -> Iterator[date]:
 def _window_text(window: Window) -> str:
     end = "24:00" if window.end is None else window.end.strftime("%H:%M")
     return f"{window.start.strftime('%H:%M')}-{end}"
+
+
+def _days(span: timedelta) -> str:
+    return f"{span.days} day{'s' if span.days != 1 else ''}"
 
 
 def _minutes(span: timedelta) -> str:
