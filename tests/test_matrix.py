@@ -49,6 +49,7 @@ SCOPE = {
     ("POST", "/calendar-events"): "write",
     ("GET", "/calendar-events/{event_id}"): "read",
     ("PUT", "/calendar-events/{event_id}"): "write",
+    ("PATCH", "/calendar-events/{event_id}"): "write",
     ("DELETE", "/calendar-events/{event_id}"): "admin",
     ("POST", "/calendar-events/{event_id}/cancel"): "write",
     ("GET", "/calendar-events/{event_id}/attendees"): "read",
