@@ -120,9 +120,23 @@ def worker(
             "are released (the jobs then run again, on any worker)",
         ),
     ] = 30.0,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=65535,
+            help="Serve this worker's /metrics (jobs, Google calls, webhooks, outbox) on this port",
+        ),
+    ] = None,
+    metrics_host: Annotated[
+        str, typer.Option(help="The address --metrics-port listens on")
+    ] = "127.0.0.1",
 ) -> None:
     """Run the after-commit worker (Google sync, event rules) until SIGTERM or Ctrl-C; then
     finish the running jobs (or, after --grace seconds, give them back) and exit 0."""
+    from calbridge.ops.endpoints import scrape_app
+    from calbridge.ops.metrics import Metrics
+    from calbridge.ops.scrape_server import ScrapeServer
     from calbridge.outbox.worker import Worker
 
     settings = get_settings()
@@ -137,7 +151,12 @@ def worker(
 
     async def main() -> None:
         db = database(settings)
-        runners = [Worker(db, settings) for _ in range(concurrency)]
+        metrics = Metrics()
+        runners = [Worker(db, settings, metrics=metrics) for _ in range(concurrency)]
+        scrape = None
+        if metrics_port is not None:
+            scrape = ScrapeServer(scrape_app(metrics, db, settings), metrics_host, metrics_port)
+            await scrape.start()
         loop = asyncio.get_running_loop()
         stopping = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -146,6 +165,8 @@ def worker(
             runner.start()
         await stopping.wait()
         await asyncio.gather(*(runner.stop(grace=grace) for runner in runners))
+        if scrape is not None:
+            await scrape.stop()
         await db.dispose()
 
     asyncio.run(main())

@@ -8,12 +8,16 @@ import secrets
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.routing import Route
 
 from calbridge.db import Database, utcnow
 from calbridge.errors import Unauthenticated
+from calbridge.http import problem_response
 from calbridge.ops.health import PASSING, readiness
 from calbridge.ops.metrics import Metrics
 from calbridge.outbox import repository as outbox_repository
+from calbridge.settings import Settings
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,14 +41,31 @@ async def readyz(request: Request) -> JSONResponse:
 @router.get("/metrics")
 async def metrics(request: Request) -> Response:
     state = request.app.state
-    token: str | None = state.settings.metrics_token
+    return await metrics_response(request, state.metrics, state.database, state.settings)
+
+
+async def metrics_response(
+    request: Request, registry: Metrics, database: Database, settings: Settings
+) -> Response:
+    """The Prometheus text of ``registry``, its outbox gauges read now; a 401 problem when
+    ``CALBRIDGE_METRICS_TOKEN`` is set and the request lacks its bearer."""
+    token = settings.metrics_token
     if token:
         given = request.headers.get("authorization", "")
         if not secrets.compare_digest(given.encode(), f"Bearer {token}".encode()):
-            raise Unauthenticated("/metrics needs the bearer token of CALBRIDGE_METRICS_TOKEN.")
-    registry: Metrics = state.metrics
-    await _read_outbox(registry, state.database)
+            refusal = Unauthenticated("/metrics needs the bearer token of CALBRIDGE_METRICS_TOKEN.")
+            return problem_response(refusal.problem(), refusal.headers)
+    await _read_outbox(registry, database)
     return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def scrape_app(registry: Metrics, database: Database, settings: Settings) -> Starlette:
+    """``/metrics`` alone, for a process that serves nothing else (``calbridge worker``)."""
+
+    async def scrape(request: Request) -> Response:
+        return await metrics_response(request, registry, database, settings)
+
+    return Starlette(routes=[Route("/metrics", scrape)])
 
 
 async def _read_outbox(registry: Metrics, database: Database) -> None:
