@@ -17,6 +17,7 @@ from calbridge.db import Database
 from calbridge.google import runtime as google_runtime
 from calbridge.google.endpoints import router as google_router
 from calbridge.google.gateway import gateway_of
+from calbridge.google.notifications import router as google_notifications_router
 from calbridge.http import BodySizeLimit, install_error_handlers
 from calbridge.idempotency.middleware import IdempotencyMiddleware
 from calbridge.methods import JsonBodiesOnly
@@ -88,6 +89,7 @@ def create_app(
     openapi.install(app)
     app.include_router(workspace_api)
     app.include_router(google_router)
+    app.include_router(google_notifications_router)
     app.include_router(ops_router)
 
     mount_admin(app, settings)

@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = 1.0
     worker_lease_seconds: float = 60.0
     worker_batch_size: int = 20
+    worker_schedule_seconds: float = 15.0  # how often a worker runs the periodic functions
     # Done jobs are kept this long (for the panel and debugging), then deleted by the worker.
     job_retention_hours: float = 168.0
     job_backoff_base_seconds: float = 2.0
@@ -76,6 +77,14 @@ class Settings(BaseSettings):
     # An access token this close to its expiry is refreshed before use.
     google_refresh_margin_seconds: float = 120.0
     google_oauth_state_ttl_seconds: int = 600
+    # The mirror of linked calendars (docs/google.md, "Two-way sync"). The public URL of
+    # POST /google/notifications that Google pushes to; unset: no channels, polling only.
+    google_push_address: str | None = None
+    google_poll_seconds: float = 300.0  # each linked calendar is synced at least this often
+    # The mirror stands in for a live Google call while its last sync is at most this old.
+    google_mirror_max_age_seconds: float = 900.0
+    google_channel_ttl_seconds: int = 7 * 24 * 3600
+    google_channel_renew_seconds: float = 24 * 3600.0  # renewed when less than this is left
     # Comma-separated Fernet keys, newest first (docs/google.md). Unset in development and
     # test: one key derived from secret_key. Required in production.
     encryption_keys: str | None = Field(default=None, validate_default=True)

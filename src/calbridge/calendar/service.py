@@ -13,6 +13,7 @@ from calbridge.calendar.models import Calendar
 from calbridge.calendar.schemas import AvailabilityIn, CalendarCreate, CalendarUpdate
 from calbridge.errors import Conflict, NotFound, ValidationProblem
 from calbridge.event.models import Event
+from calbridge.google import links
 from calbridge.merge_patch import patched_object
 from calbridge.workspace.models import Workspace
 
@@ -40,6 +41,7 @@ async def create_calendar(
     await _check_google_link(session, workspace, calendar)
     session.add(calendar)
     await session.flush()
+    await links.link_changed(session, calendar)
     return calendar
 
 
@@ -76,6 +78,7 @@ async def update_calendar(
             .values(exclusive=not calendar.allow_overlap)
         )
     await session.flush()
+    await links.link_changed(session, calendar)
     return calendar
 
 
@@ -89,6 +92,7 @@ async def delete_calendar(session: AsyncSession, workspace: Workspace, calendar_
         raise Conflict(
             "This calendar still has events; delete them first.", code="calendar_not_empty"
         )
+    await links.unlink(session, calendar.id)
     await session.delete(calendar)
     await session.flush()
 

@@ -1,7 +1,11 @@
 """Booking rule 4 with ``googleConflictCheck``: busy time in the linked Google calendar counts
-(for bookings, and for slots and free/busy, until the two-way mirror of §3.5 replaces the call).
+(for bookings, slots and free/busy).
 
-How busy is found: the events of the Google calendar in ``[start, end)`` are listed
+**From the mirror while it is fresh** (``google.mirror``, §3.5: its last sync at most
+``google_mirror_max_age_seconds`` old): a database query, no Google call, so a slow or
+unreachable Google does not touch bookings. Otherwise live, as follows.
+
+How busy is found live: the events of the Google calendar in ``[start, end)`` are listed
 (``singleEvents``, at most ``MAX_PAGES`` pages) and counted busy as freeBusy counts them (not
 cancelled, not ``transparent``, not declined by the calendar's owner), **except calbridge's own
 copies** of this workspace's events (``extendedProperties.private.calbridgeWorkspace``). Our own
@@ -44,7 +48,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.calendar.models import Calendar
-from calbridge.google import runtime, sync
+from calbridge.db import utcnow
+from calbridge.google import mirror, pull, runtime
 from calbridge.google.client import GoogleCalendarClient
 from calbridge.google.errors import GoogleError, GoogleUnavailable
 from calbridge.google.models import ACTIVE
@@ -79,6 +84,10 @@ async def google_busy(
     if not checks_google(calendar):
         return []
     assert calendar.google_account_id is not None and calendar.google_calendar_id
+    max_age = runtime.gateway().settings.google_mirror_max_age_seconds
+    mirrored = await mirror.fresh_busy(session, calendar.id, start_at, end_at, utcnow(), max_age)
+    if mirrored is not None:  # the mirror answers: no Google call while the lock is held
+        return [Busy(start, end) for start, end in mirrored]
     connection = await get_connection(session, calendar.google_account_id)
     if connection is None or connection.status != ACTIVE:
         raise GoogleUnavailable(
@@ -125,7 +134,7 @@ async def _busy_events(
     for _ in range(MAX_PAGES):
         page = await client.list_events(calendar_id, **params)
         for item in page.get("items") or []:
-            if isinstance(item, dict) and _busy(item) and not _ours(item, workspace_uuid):
+            if isinstance(item, dict) and _busy(item) and not pull.is_ours(item, workspace_uuid):
                 span = _span(item, tz)
                 if span is not None:
                     found.append(Busy(*span))
@@ -167,9 +176,3 @@ def _span(item: dict[str, Any], tz: ZoneInfo) -> tuple[datetime, datetime] | Non
             return None
         bounds.append(moment.astimezone(UTC))
     return (bounds[0], bounds[1]) if bounds[0] < bounds[1] else None
-
-
-def _ours(item: dict[str, Any], workspace_uuid: str) -> bool:
-    """A copy of one of this workspace's events (``google.sync`` marks them)."""
-    private = (item.get("extendedProperties") or {}).get("private") or {}
-    return isinstance(private, dict) and private.get(sync.PRIVATE_WORKSPACE) == workspace_uuid

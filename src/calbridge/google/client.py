@@ -120,6 +120,17 @@ class GoogleCalendarClient:
         }
         return _json(await self._call("POST", "/freeBusy", json=body))
 
+    async def watch_events(self, calendar_id: str, channel: dict[str, Any]) -> dict[str, Any]:
+        """events.watch: open a push channel (Google's ``Channel``) on the calendar's events."""
+        path = self._events_path(calendar_id) + "/watch"
+        return _json(await self._call("POST", path, json=channel))
+
+    async def stop_channel(self, channel_id: str, resource_id: str) -> None:
+        """channels.stop; ``GoogleNotFound`` if Google no longer knows the channel."""
+        await self._call(
+            "POST", "/channels/stop", json={"id": channel_id, "resourceId": resource_id}
+        )
+
     async def calendar_list(self) -> list[dict[str, Any]]:
         response = _json(await self._call("GET", "/users/me/calendarList"))
         items = response.get("items", [])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from calbridge.db import Base, UTCDateTime, utcnow
@@ -51,3 +51,51 @@ class GoogleOAuthState(Base):
     return_to: Mapped[str | None] = mapped_column(String(1024))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class GoogleCalendarSync(Base):
+    """How far a linked calendar's mirror has read its Google calendar, and its push channel.
+
+    One row per linked calendar, made and removed with the link (``calendar.service``), so a
+    new link starts from nothing. ``sync_token`` is Google's ``nextSyncToken`` of the last
+    successful sync (None: a full sync is due); ``synced_at`` when that sync ended. The
+    channel's token is kept only as a hash (notifications are checked against it)."""
+
+    __tablename__ = "google_calendar_syncs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    calendar_id: Mapped[int] = mapped_column(
+        ForeignKey("calendars.id", ondelete="CASCADE"), unique=True
+    )
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    google_calendar_id: Mapped[str] = mapped_column(String(1024))
+    sync_token: Mapped[str | None] = mapped_column(Text)
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    channel_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    channel_resource_id: Mapped[str | None] = mapped_column(String(1024))
+    channel_token_hash: Mapped[str | None] = mapped_column(String(64))
+    channel_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class GoogleMirrorEvent(Base):
+    """A Google event of a linked calendar that calbridge did not create (busy time, unless it
+    is cancelled, shown as free or declined by the calendar's owner). Times are UTC."""
+
+    __tablename__ = "google_mirror_events"
+    __table_args__ = (
+        UniqueConstraint("sync_id", "google_event_id"),
+        Index("ix_google_mirror_events_span", "sync_id", "start_at", "end_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sync_id: Mapped[int] = mapped_column(ForeignKey("google_calendar_syncs.id", ondelete="CASCADE"))
+    google_event_id: Mapped[str] = mapped_column(String(1024))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))
+    transparency: Mapped[str] = mapped_column(String(16), default="opaque")
+    declined: Mapped[bool] = mapped_column(default=False)  # by the calendar's owner
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # Google's ``updated``

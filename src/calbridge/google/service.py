@@ -10,7 +10,7 @@ transaction of their own.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy import select
@@ -18,11 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.account.models import Account
 from calbridge.db import Database
-from calbridge.google import token_endpoint
+from calbridge.google import mirror, token_endpoint
 from calbridge.google.client import GoogleCalendarClient
 from calbridge.google.credentials import ConnectionCredentials
 from calbridge.google.crypto import InvalidToken, TokenCipher
-from calbridge.google.errors import GoogleError
+from calbridge.google.errors import GoogleError, GoogleNotFound
 from calbridge.google.gateway import GoogleGateway
 from calbridge.google.models import ACTIVE, GoogleConnection
 from calbridge.settings import get_settings
@@ -66,9 +66,12 @@ async def connection_status(session: AsyncSession, account: Account) -> Connecti
 @dataclass(frozen=True)
 class Revocation:
     """The token of a deleted connection, to revoke at Google once the deletion is committed
-    (``token`` is None when it could not be decrypted: the key is gone)."""
+    (``token`` is None when it could not be decrypted: the key is gone), and the push channels
+    of its calendars, to stop first (with ``access_token``) while Google still accepts it."""
 
     token: str | None
+    channels: list[tuple[str, str]] = field(default_factory=list)  # (id, resourceId)
+    access_token: str | None = None
 
 
 async def forget(
@@ -82,14 +85,30 @@ async def forget(
     connection = await get_connection(session, account.id)
     if connection is None:
         return None
+    cipher = TokenCipher.from_settings(gateway.settings)
     secret = connection.refresh_token_encrypted or connection.access_token_encrypted
-    try:
-        token: str | None = TokenCipher.from_settings(gateway.settings).decrypt(secret)
-    except InvalidToken:
-        token = None
+    token, access_token = (
+        _decrypt(cipher, secret),
+        _decrypt(cipher, connection.access_token_encrypted),
+    )
+    channels = []
+    for sync in await mirror.syncs_of_account(session, account.id):
+        if sync.channel_id is not None and sync.channel_resource_id is not None:
+            channels.append((sync.channel_id, sync.channel_resource_id))
+        # Notifications are refused from now on, the mirror is stale (bookings ask Google, and
+        # say it is not connected), and a reconnect opens a new channel and syncs again.
+        sync.channel_id = sync.channel_resource_id = sync.channel_token_hash = None
+        sync.channel_expires_at = sync.synced_at = None
     await session.delete(connection)
     await session.flush()
-    return Revocation(token)
+    return Revocation(token, channels, access_token)
+
+
+def _decrypt(cipher: TokenCipher, secret: str) -> str | None:
+    try:
+        return cipher.decrypt(secret)
+    except InvalidToken:
+        return None
 
 
 async def revoke(gateway: GoogleGateway, revocation: Revocation | None) -> bool:
@@ -99,6 +118,7 @@ async def revoke(gateway: GoogleGateway, revocation: Revocation | None) -> bool:
     can remove it; the failure is logged."""
     if revocation is None:
         return True
+    await _stop_channels(gateway, revocation)
     if revocation.token is None:
         logger.warning("Google grant not revoked: its token could not be decrypted")
         return False
@@ -108,6 +128,26 @@ async def revoke(gateway: GoogleGateway, revocation: Revocation | None) -> bool:
         logger.warning("Google grant not revoked: %s", error.message)
         return False
     return True
+
+
+async def _stop_channels(gateway: GoogleGateway, revocation: Revocation) -> None:
+    """channels.stop for each channel of a forgotten connection; failures are only logged
+    (a channel Google still runs ends at its expiration, and its messages are refused)."""
+    url = gateway.settings.google_calendar_base_url.rstrip("/") + "/channels/stop"
+    for channel_id, resource_id in revocation.channels:
+        if revocation.access_token is None:
+            break
+        try:
+            await gateway.send(
+                "POST",
+                url,
+                json={"id": channel_id, "resourceId": resource_id},
+                headers={"Authorization": f"Bearer {revocation.access_token}"},
+            )
+        except GoogleNotFound:
+            continue
+        except GoogleError as error:
+            logger.warning("Google channel %s not stopped: %s", channel_id, error.message)
 
 
 async def disconnect(database: Database, account_id: int, *, gateway: GoogleGateway) -> bool:

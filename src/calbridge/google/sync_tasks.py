@@ -39,17 +39,15 @@ from calbridge.event import repository as event_repository
 from calbridge.event.models import Event
 from calbridge.event.service import EVENT_CHANGED
 from calbridge.google import runtime, sync
-from calbridge.google.errors import GoogleGrantRevoked, GooglePermanent
+from calbridge.google.job_errors import google_refusals, not_connected
 from calbridge.google.models import ACTIVE, GoogleConnection
 from calbridge.google.service import calendar_client, get_connection
 from calbridge.google.transactions import EngineDatabase
-from calbridge.outbox.service import JobDeferred, JobFailed, handler, on_failure, subscribe
+from calbridge.outbox.service import JobFailed, handler, on_failure, subscribe
 from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Workspace
 
 GOOGLE_SYNC = "google.sync"
-# How long a job waits for a broken or missing connection before it looks again.
-RECONNECT_WAIT_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -152,12 +150,9 @@ async def sync_event(session: AsyncSession, payload: dict[str, Any]) -> None:
             raise JobFailed(f"Google account {link.account_id} was deleted; nothing to sync with")
         connection = plan.connections.get(link.account_id)
         if connection is None or connection.status != ACTIVE:
-            raise JobDeferred(
-                f"Google account {link.account_id} is not connected; reconnect it",
-                seconds=RECONNECT_WAIT_SECONDS,
-            )
+            raise not_connected(link.account_id)
     gateway, database = runtime.gateway(), EngineDatabase.of(session)
-    try:
+    with google_refusals("Google refused the call"):
         for link in plan.removals:
             client = calendar_client(gateway, database, _connection(plan, link))
             await sync.remove(client, link.calendar_id, plan.google_id)
@@ -165,15 +160,6 @@ async def sync_event(session: AsyncSession, payload: dict[str, Any]) -> None:
             link, body = plan.upsert
             client = calendar_client(gateway, database, _connection(plan, link))
             await sync.upsert(client, link.calendar_id, plan.google_id, body, known=plan.known)
-    except GoogleGrantRevoked as error:
-        raise JobDeferred(
-            f"Google refused the account's grant ({error.message}); reconnect it",
-            seconds=RECONNECT_WAIT_SECONDS,
-        ) from error
-    except GooglePermanent as error:
-        raise JobFailed(
-            f"Google refused the call: {error.status} {error.reason or '-'}: {error.message}"
-        ) from error
     await _synced(session, plan)
 
 

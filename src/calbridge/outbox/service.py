@@ -7,6 +7,7 @@ done for a change that did not happen. Handlers are registered by kind and run b
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event
@@ -15,13 +16,16 @@ from sqlalchemy.orm import Session
 
 from calbridge.ops.logs import current_request_id
 from calbridge.outbox.models import OutboxJob
+from calbridge.settings import Settings
 
 NOTIFY_CHANNEL = "calbridge_outbox"
 _ENQUEUED = "calbridge_outbox_enqueued"
 
 Handler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
 FailureHook = Callable[[AsyncSession, dict[str, Any], str], Awaitable[None]]
+Periodic = Callable[[AsyncSession, datetime, Settings], Awaitable[None]]
 _handlers: dict[str, Handler] = {}
+_periodic: list[Periodic] = []
 _failure_hooks: dict[str, FailureHook] = {}
 _after_commit_listeners: list[Callable[[], None]] = []
 _subscribers: dict[str, list[str]] = {}
@@ -41,6 +45,20 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
 def handler_for(kind: str) -> Handler | None:
     return _handlers.get(kind)
+
+
+def periodic(function: Periodic) -> Periodic:
+    """Register a function every worker runs every ``worker_schedule_seconds`` (and at start),
+    in a write transaction of its own, with the worker's clock and settings: it enqueues work
+    that is due by time (the Google mirror's fallback poll). Several workers run it too, so it
+    must not enqueue twice what one job does (lock, then look for a waiting job)."""
+    if function not in _periodic:
+        _periodic.append(function)
+    return function
+
+
+def periodic_tasks() -> list[Periodic]:
+    return list(_periodic)
 
 
 class JobDeferred(Exception):

@@ -24,6 +24,8 @@ The worker sleeps ``worker_poll_seconds`` between polls, but wakes at once after
 process that added jobs, and, on PostgreSQL, on ``NOTIFY calbridge_outbox`` from any process. A job
 that becomes due later (a retry after its backoff, a deferred job, a webhook's next attempt) has
 no commit to announce it, so an idle worker sleeps no longer than until the next such job is due.
+Every ``worker_schedule_seconds`` it also runs the periodic functions (``tick``), which enqueue
+work that is due by time (the Google mirror's fallback poll and channel renewal).
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ from calbridge.outbox.service import (
     failure_hook_for,
     handler_for,
     on_jobs_committed,
+    periodic_tasks,
     remove_jobs_committed_listener,
 )
 from calbridge.settings import Settings
@@ -137,7 +140,7 @@ class Worker:
                 loop.call_soon_threadsafe(self._wake.set)
 
         on_jobs_committed(wake)
-        next_cleanup = 0.0
+        next_cleanup = next_tick = 0.0
         logger.info(
             "outbox worker %s started (poll %ss, batch %s)",
             self.name,
@@ -149,6 +152,9 @@ class Worker:
                 if loop.time() >= next_cleanup:
                     next_cleanup = loop.time() + CLEANUP_INTERVAL_SECONDS
                     await self.delete_old_jobs()
+                if loop.time() >= next_tick:
+                    next_tick = loop.time() + self.settings.worker_schedule_seconds
+                    await self.tick()
                 await self._listen()
                 self._wake.clear()  # before claiming, so a commit after the claim still wakes us
                 try:
@@ -187,6 +193,16 @@ class Worker:
                 raise
             ran += 1
         return ran
+
+    async def tick(self) -> None:
+        """Run the registered periodic functions (``outbox.service.periodic``), each in its own
+        transaction; one that fails is logged and tried again at the next tick."""
+        for task in periodic_tasks():
+            try:
+                async with self.database.transaction() as session:
+                    await task(session, self.clock(), self.settings)
+            except Exception:
+                logger.exception("outbox worker %s: periodic %s failed", self.name, task.__name__)
 
     async def delete_old_jobs(self) -> int:
         """Delete done jobs older than ``job_retention_hours``, so the table does not grow forever.

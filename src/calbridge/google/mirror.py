@@ -1,0 +1,191 @@
+"""Every query on the mirror: linked calendars' sync states and their mirrored Google events.
+
+A calendar's mirror is **fresh** while its last successful sync (full or incremental) ended at
+most ``google_mirror_max_age_seconds`` ago. Syncs run on every push notification and at least
+every ``google_poll_seconds`` (the fallback poll), so a healthy calendar is never older than
+about one poll interval; one whose syncs fail (Google down, account disconnected) goes stale,
+and bookings fall back to asking Google live.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, delete, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calbridge.calendar.models import Calendar
+from calbridge.google.models import GoogleCalendarSync, GoogleMirrorEvent
+from calbridge.outbox.models import OutboxJob
+from calbridge.outbox.repository import PENDING
+
+
+@dataclass(frozen=True)
+class MirrorRow:
+    """One Google event as the mirror keeps it (``mapping.mirror_row``)."""
+
+    google_event_id: str
+    start_at: datetime
+    end_at: datetime
+    status: str
+    transparency: str
+    declined: bool
+    updated_at: datetime | None
+
+
+async def get_sync(
+    session: AsyncSession, calendar_id: int, *, lock: bool = False
+) -> GoogleCalendarSync | None:
+    query = select(GoogleCalendarSync).where(GoogleCalendarSync.calendar_id == calendar_id)
+    if lock:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def sync_by_channel(session: AsyncSession, channel_id: str) -> GoogleCalendarSync | None:
+    return await session.scalar(
+        select(GoogleCalendarSync).where(GoogleCalendarSync.channel_id == channel_id)
+    )
+
+
+async def syncs_of_account(session: AsyncSession, account_id: int) -> list[GoogleCalendarSync]:
+    query = select(GoogleCalendarSync).where(GoogleCalendarSync.account_id == account_id)
+    return list((await session.scalars(query)).all())
+
+
+async def all_syncs(session: AsyncSession) -> list[GoogleCalendarSync]:
+    query = select(GoogleCalendarSync).order_by(GoogleCalendarSync.id)
+    return list((await session.scalars(query)).all())
+
+
+async def linked_calendars_without_sync(session: AsyncSession) -> list[Calendar]:
+    """Calendars linked before the mirror existed (or whose state was lost)."""
+    query = select(Calendar).where(
+        Calendar.google_account_id.is_not(None),
+        Calendar.google_calendar_id.is_not(None),
+        ~exists().where(GoogleCalendarSync.calendar_id == Calendar.id),
+    )
+    return list((await session.scalars(query)).all())
+
+
+def is_fresh(sync: GoogleCalendarSync | None, now: datetime, max_age_seconds: float) -> bool:
+    return (
+        sync is not None
+        and sync.sync_token is not None
+        and sync.synced_at is not None
+        and sync.synced_at >= now - timedelta(seconds=max_age_seconds)
+    )
+
+
+def _busy() -> list[ColumnElement[bool]]:
+    return [
+        GoogleMirrorEvent.status != "cancelled",
+        GoogleMirrorEvent.transparency != "transparent",
+        GoogleMirrorEvent.declined.is_(False),
+    ]
+
+
+async def is_busy(
+    session: AsyncSession, sync_id: int, start_at: datetime, end_at: datetime
+) -> bool:
+    """Whether a busy mirrored event overlaps ``[start, end)`` (end meeting start is free)."""
+    query = select(
+        exists().where(
+            GoogleMirrorEvent.sync_id == sync_id,
+            GoogleMirrorEvent.start_at < end_at,
+            GoogleMirrorEvent.end_at > start_at,
+            *_busy(),
+        )
+    )
+    return bool(await session.scalar(query))
+
+
+async def busy_intervals(
+    session: AsyncSession, sync_id: int, start_at: datetime, end_at: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The busy mirrored events overlapping ``[start, end)``, by start."""
+    query = (
+        select(GoogleMirrorEvent.start_at, GoogleMirrorEvent.end_at)
+        .where(
+            GoogleMirrorEvent.sync_id == sync_id,
+            GoogleMirrorEvent.start_at < end_at,
+            GoogleMirrorEvent.end_at > start_at,
+            *_busy(),
+        )
+        .order_by(GoogleMirrorEvent.start_at)
+    )
+    return [(row.start_at, row.end_at) for row in (await session.execute(query)).all()]
+
+
+async def fresh_busy(
+    session: AsyncSession,
+    calendar_id: int,
+    start_at: datetime,
+    end_at: datetime,
+    now: datetime,
+    max_age_seconds: float,
+) -> list[tuple[datetime, datetime]] | None:
+    """The calendar's mirrored busy time in ``[start, end)``, or None if its mirror is stale."""
+    sync = await get_sync(session, calendar_id)
+    if sync is None or not is_fresh(sync, now, max_age_seconds):
+        return None
+    return await busy_intervals(session, sync.id, start_at, end_at)
+
+
+async def clear(session: AsyncSession, sync_id: int) -> None:
+    await session.execute(delete(GoogleMirrorEvent).where(GoogleMirrorEvent.sync_id == sync_id))
+
+
+async def apply(
+    session: AsyncSession, sync_id: int, upserts: list[MirrorRow], removals: list[str]
+) -> None:
+    """Write one sync's outcome: rows replaced by Google id, removed ids deleted. Later
+    entries for the same id win (Google lists an event once per sync, but pages may repeat)."""
+    latest = {row.google_event_id: row for row in upserts}
+    gone = set(removals) - latest.keys()
+    ids = list(latest.keys() | gone)
+    for chunk in range(0, len(ids), 500):
+        await session.execute(
+            delete(GoogleMirrorEvent).where(
+                GoogleMirrorEvent.sync_id == sync_id,
+                GoogleMirrorEvent.google_event_id.in_(ids[chunk : chunk + 500]),
+            )
+        )
+    session.add_all(
+        GoogleMirrorEvent(
+            sync_id=sync_id,
+            google_event_id=row.google_event_id,
+            start_at=row.start_at,
+            end_at=row.end_at,
+            status=row.status,
+            transparency=row.transparency,
+            declined=row.declined,
+            updated_at=row.updated_at,
+        )
+        for row in latest.values()
+    )
+    await session.flush()
+
+
+async def has_pending_job(session: AsyncSession, kind: str, ordering_key: str) -> bool:
+    """A job of ``kind`` with this key that has not started yet (it will see later changes)."""
+    query = select(
+        exists().where(
+            OutboxJob.ordering_key == ordering_key,
+            OutboxJob.kind == kind,
+            OutboxJob.status == PENDING,
+        )
+    )
+    return bool(await session.scalar(query))
+
+
+def channel_due(sync: GoogleCalendarSync, now: datetime, renew_seconds: float) -> bool:
+    """The calendar needs a (new) channel: it has none, or it ends within ``renew_seconds``."""
+    return sync.channel_expires_at is None or sync.channel_expires_at <= now + timedelta(
+        seconds=renew_seconds
+    )
+
+
+def poll_due(sync: GoogleCalendarSync, now: datetime, poll_seconds: float) -> bool:
+    return sync.synced_at is None or sync.synced_at <= now - timedelta(seconds=poll_seconds)

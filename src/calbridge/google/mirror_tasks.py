@@ -1,0 +1,141 @@
+"""The ``google.pull`` job: bring one linked calendar's mirror up to date with Google.
+
+A pull is asked for by a push notification (``POST /google/notifications``), by the link itself
+(the first, full sync) and by the fallback poll (``schedule``). Asking is **coalesced**: while a
+pull of the calendar waits to start, another request adds nothing (the waiting one will see
+every change made so far); a pull that is already running does not count, since it may have
+listed Google before the change. The request locks the calendar's sync row first, so two
+notifications at the same moment cannot both enqueue. Pulls of a calendar run one at a time
+(ordering key ``google.pull:calendar:{id}``).
+
+The job reads its state and commits before calling Google; it lists every page first, then
+writes the mirror and the new sync token in one transaction, and only if the state it started
+from is still the calendar's (a link changed meanwhile starts over with a new state).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calbridge.account.models import Account
+from calbridge.calendar.models import Calendar
+from calbridge.db import utcnow
+from calbridge.google import mirror, pull, runtime
+from calbridge.google.job_errors import google_refusals, not_connected
+from calbridge.google.models import ACTIVE, GoogleCalendarSync
+from calbridge.google.service import calendar_client, get_connection
+from calbridge.google.transactions import EngineDatabase
+from calbridge.outbox.service import enqueue, handler, periodic
+from calbridge.settings import Settings
+from calbridge.timezones import load_timezone
+from calbridge.workspace.models import Workspace
+
+logger = logging.getLogger(__name__)
+
+GOOGLE_PULL = "google.pull"
+GOOGLE_WATCH = "google.watch"
+
+
+def pull_key(calendar_id: int) -> str:
+    return f"{GOOGLE_PULL}:calendar:{calendar_id}"
+
+
+def watch_key(calendar_id: int) -> str:
+    return f"{GOOGLE_WATCH}:calendar:{calendar_id}"
+
+
+async def request_pull(session: AsyncSession, calendar_id: int) -> bool:
+    """Enqueue a pull of the calendar unless one is waiting already; True if one was added.
+    Locks the calendar's sync row (the caller's transaction), which serialises requests."""
+    sync = await mirror.get_sync(session, calendar_id, lock=True)
+    if sync is None or await mirror.has_pending_job(session, GOOGLE_PULL, pull_key(calendar_id)):
+        return False
+    await enqueue(session, GOOGLE_PULL, ordering_key=pull_key(calendar_id), calendar_id=calendar_id)
+    return True
+
+
+async def request_watch(session: AsyncSession, calendar_id: int) -> bool:
+    """Enqueue a channel (re)newal of the calendar unless one is waiting already."""
+    if await mirror.has_pending_job(session, GOOGLE_WATCH, watch_key(calendar_id)):
+        return False
+    await enqueue(
+        session, GOOGLE_WATCH, ordering_key=watch_key(calendar_id), calendar_id=calendar_id
+    )
+    return True
+
+
+@handler(GOOGLE_PULL)
+async def pull_calendar(session: AsyncSession, payload: dict[str, Any]) -> None:
+    """Sync one calendar's mirror (see the module's docstring)."""
+    calendar_id = int(payload["calendar_id"])
+    calendar = await session.get(Calendar, calendar_id)
+    sync = await mirror.get_sync(session, calendar_id)
+    if calendar is None or sync is None:
+        await session.commit()
+        return  # unlinked or deleted since: nothing to mirror
+    workspace = await session.get(Workspace, calendar.workspace_id)
+    connection = await get_connection(session, sync.account_id)
+    account_gone = await session.get(Account, sync.account_id) is None
+    started = (sync.id, sync.sync_token)
+    google_calendar_id, tz = sync.google_calendar_id, load_timezone(calendar.timezone)
+    assert workspace is not None
+    workspace_uuid = workspace.uuid
+    await session.commit()  # no lock may be held while Google is called
+    if account_gone:
+        return
+    if connection is None or connection.status != ACTIVE:
+        raise not_connected(sync.account_id)
+    client = calendar_client(runtime.gateway(), EngineDatabase.of(session), connection, retries=0)
+    with google_refusals("Google refused the listing"):
+        listing = await pull.fetch(client, google_calendar_id, started[1])
+    batch = pull.classify(listing.items, tz, workspace_uuid)
+    await _store(session, calendar_id, started, listing, batch)
+
+
+async def _store(
+    session: AsyncSession,
+    calendar_id: int,
+    started: tuple[int, str | None],
+    listing: pull.Listing,
+    batch: pull.Batch,
+) -> None:
+    current = await mirror.get_sync(session, calendar_id, lock=True)
+    if current is None or (current.id, current.sync_token) != started:
+        logger.info("google.pull of calendar %s: its sync state changed meanwhile", calendar_id)
+        return
+    if listing.full:
+        await mirror.clear(session, current.id)
+    await mirror.apply(session, current.id, batch.upserts, batch.removals)
+    current.sync_token = listing.sync_token
+    current.synced_at = utcnow()
+    await session.flush()
+
+
+@periodic
+async def schedule(session: AsyncSession, now: datetime, settings: Settings) -> None:
+    """The fallback poll and channel renewal, run by every worker on its loop: a pull for each
+    linked calendar not synced for ``google_poll_seconds``, a channel for each one whose channel
+    is missing or ends within ``google_channel_renew_seconds`` (when a push address is set), and
+    a state for each linked calendar without one (linked before the mirror existed)."""
+    from calbridge.google import links  # links imports this module
+
+    for calendar in await mirror.linked_calendars_without_sync(session):
+        await links.link_changed(session, calendar)
+    for sync in await mirror.all_syncs(session):
+        if mirror.poll_due(sync, now, settings.google_poll_seconds):
+            await request_pull(session, sync.calendar_id)
+        if settings.google_push_address and mirror.channel_due(
+            sync, now, settings.google_channel_renew_seconds
+        ):
+            await _watch_if_connected(session, sync)
+
+
+async def _watch_if_connected(session: AsyncSession, sync: GoogleCalendarSync) -> None:
+    # A disconnected account's channel waits for the reconnect, not in a job that defers.
+    connection = await get_connection(session, sync.account_id)
+    if connection is not None and connection.status == ACTIVE:
+        await request_watch(session, sync.calendar_id)

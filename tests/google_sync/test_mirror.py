@@ -1,0 +1,391 @@
+"""The mirror of a linked Google calendar (CONTRACT §3.5): a channel opened on link, renewed
+and stopped; notifications checked and coalesced into one sync; incremental sync with a full
+resync on 410; calbridge's own copies left out; the fallback poll when notifications are lost;
+and googleConflictCheck answered from the mirror while Google is down."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from calbridge.google.mirror_tasks import GOOGLE_PULL
+from calbridge.google.models import GoogleCalendarSync, GoogleMirrorEvent
+from calbridge.google.service import disconnect
+from calbridge.outbox.models import OutboxJob
+from calbridge.outbox.worker import Worker
+from calbridge.settings import Settings
+from calbridge_google_emulator import GoogleEmulator
+from tests.google.conftest import seed
+from tests.google_sync.conftest import Clock, settle
+from tests.google_sync.test_conflicts import booking
+from tests.support.api import WorkspaceFixture
+from tests.support.databases import TestDatabase
+
+PUSH_ADDRESS = "http://127.0.0.1:8000/google/notifications"
+POLL_SECONDS = 60.0
+
+
+class AppTransport(httpx.AsyncBaseTransport):
+    """The emulator's notification deliveries, handed to the calbridge app in process (the
+    app is made after the emulator, so it is plugged in later)."""
+
+    def __init__(self) -> None:
+        self.app: FastAPI | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert self.app is not None
+        return await httpx.ASGITransport(app=self.app).handle_async_request(request)
+
+
+@pytest.fixture
+def to_app() -> AppTransport:
+    return AppTransport()
+
+
+@pytest.fixture
+def emulator(to_app: AppTransport) -> GoogleEmulator:
+    return GoogleEmulator(
+        notification_http=httpx.AsyncClient(transport=to_app),
+        notification_retry_delays=(0.01, 0.02),
+    )
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The suite's settings, with push notifications to the app and a known poll interval."""
+    return settings.model_copy(
+        update={
+            "google_push_address": PUSH_ADDRESS,
+            "google_poll_seconds": POLL_SECONDS,
+            "google_mirror_max_age_seconds": 10 * POLL_SECONDS,
+        }
+    )
+
+
+@pytest.fixture
+def wired(app: FastAPI, to_app: AppTransport) -> Iterator[None]:
+    to_app.app = app
+    yield
+    to_app.app = None
+
+
+@pytest.fixture
+async def checked(ws: WorkspaceFixture, account: int, wired: None) -> dict[str, Any]:
+    return await ws.calendar(
+        name="Checked",
+        googleAccountId=account,
+        googleCalendarId="primary",
+        googleConflictCheck=True,
+    )
+
+
+def at(start: str, end: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "summary": "Busy",
+        "start": {"dateTime": f"2026-04-13T{start}:00+02:00"},
+        "end": {"dateTime": f"2026-04-13T{end}:00+02:00"},
+        **extra,
+    }
+
+
+async def state_of(test_db: TestDatabase, calendar_id: int) -> GoogleCalendarSync | None:
+    async with test_db.database.session(write=False) as session:
+        return await session.scalar(
+            select(GoogleCalendarSync).where(GoogleCalendarSync.calendar_id == calendar_id)
+        )
+
+
+async def mirrored(test_db: TestDatabase) -> list[str]:
+    async with test_db.database.session(write=False) as session:
+        rows = await session.scalars(select(GoogleMirrorEvent.google_event_id))
+        return sorted(rows.all())
+
+
+async def pull_jobs(test_db: TestDatabase, status: str | None = None) -> list[OutboxJob]:
+    async with test_db.database.session(write=False) as session:
+        query = select(OutboxJob).where(OutboxJob.kind == GOOGLE_PULL)
+        jobs = list((await session.scalars(query)).all())
+    return [job for job in jobs if status is None or job.status == status]
+
+
+async def google_change(
+    emulator: GoogleEmulator, google: httpx.AsyncClient, worker: Worker, **event: Any
+) -> dict[str, Any]:
+    """The test user adds an event in Google; its notification is delivered and handled."""
+    headers = {"Authorization": f"Bearer {emulator.issue_access_token()}"}
+    made = await seed(google, headers, **event)
+    await emulator.wait_for_notifications()
+    await settle(worker)
+    return made
+
+
+def google_down(emulator: GoogleEmulator) -> None:
+    emulator.add_fault("unavailable_503", count=1000, path_prefix="/calendar/v3/")
+
+
+async def test_linking_opens_a_channel_and_syncs_the_calendar(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    checked: dict[str, Any],
+    worker: Worker,
+    emulator: GoogleEmulator,
+    google: httpx.AsyncClient,
+) -> None:
+    headers = {"Authorization": f"Bearer {emulator.issue_access_token()}"}
+    before = await seed(google, headers, **at("08:00", "09:00"))
+    await settle(worker)
+
+    [channel] = emulator.channels()
+    assert (channel["address"], channel["calendarId"]) == (PUSH_ADDRESS, "testuser@example.com")
+    state = await state_of(test_db, checked["id"])
+    assert state is not None and state.sync_token is not None
+    assert state.channel_id == channel["id"] and state.channel_token_hash is not None
+    assert channel["token"] not in state.channel_token_hash  # kept only as a hash
+    assert await mirrored(test_db) == [before["id"]]
+    await emulator.wait_for_notifications()
+    [sync_message] = emulator.notifications()
+    assert (sync_message["resourceState"], sync_message["status"]) == ("sync", 204)
+
+
+async def test_a_google_event_blocks_the_slot_with_google_down_at_booking_time(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    checked: dict[str, Any],
+    worker: Worker,
+    emulator: GoogleEmulator,
+    google: httpx.AsyncClient,
+) -> None:
+    await settle(worker)
+    made = await google_change(emulator, google, worker, **at("10:00", "11:00"))
+    assert await mirrored(test_db) == [made["id"]]
+    changes = [n for n in emulator.notifications() if n["resourceState"] == "exists"]
+    assert [n["status"] for n in changes] == [204]
+
+    google_down(emulator)
+    response = await ws.post("/calendar-events", json=booking(checked["id"], "10:30", "11:30"))
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == "slot_conflict"
+    response = await ws.post("/calendar-events", json=booking(checked["id"], "11:00", "11:30"))
+    assert response.status_code == 201, response.text  # decided without Google
+
+
+async def test_with_notifications_lost_the_poll_finds_the_event(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    checked: dict[str, Any],
+    worker: Worker,
+    clock: Clock,
+    emulator: GoogleEmulator,
+    google: httpx.AsyncClient,
+) -> None:
+    await settle(worker)
+    emulator.add_fault("notification_lost", count=10)
+    made = await google_change(emulator, google, worker, **at("10:00", "11:00"))
+    assert await mirrored(test_db) == []  # nothing told calbridge
+    await worker.tick()
+    await settle(worker)
+    assert await mirrored(test_db) == []  # the poll is not due yet
+
+    clock.shift_by(seconds=POLL_SECONDS)
+    await worker.tick()
+    await settle(worker)
+    assert await mirrored(test_db) == [made["id"]]
+    google_down(emulator)
+    response = await ws.post("/calendar-events", json=booking(checked["id"], "10:30", "11:30"))
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == "slot_conflict"
+
+
+async def test_a_stale_mirror_is_not_trusted(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    checked: dict[str, Any],
+    worker: Worker,
+    emulator: GoogleEmulator,
+    settings: Settings,
+) -> None:
+    await settle(worker)
+    async with test_db.database.transaction() as session:
+        state = await session.scalar(select(GoogleCalendarSync))
+        assert state is not None and state.synced_at is not None
+        state.synced_at -= timedelta(seconds=settings.google_mirror_max_age_seconds + 1)
+    google_down(emulator)
+    response = await ws.post("/calendar-events", json=booking(checked["id"], "10:30", "11:30"))
+    assert response.status_code == 503, response.text  # asked Google live, which is down
+    assert response.json()["code"] == "google_unavailable"
+
+
+async def test_notifications_are_checked_and_coalesced(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    checked: dict[str, Any],
+    worker: Worker,
+    emulator: GoogleEmulator,
+    client: httpx.AsyncClient,
+) -> None:
+    await settle(worker)
+    [channel] = emulator.channels()
+    headers = {
+        "X-Goog-Channel-ID": channel["id"],
+        "X-Goog-Channel-Token": channel["token"],
+        "X-Goog-Resource-ID": channel["resourceId"],
+        "X-Goog-Resource-State": "exists",
+        "X-Goog-Message-Number": "7",
+    }
+    for _ in range(3):
+        response = await client.post("/google/notifications", headers=headers)
+        assert response.status_code == 204, response.text
+        assert response.content == b""
+    assert len(await pull_jobs(test_db, "pending")) == 1
+
+    wrong = {**headers, "X-Goog-Channel-Token": channel["token"] + "x"}
+    response = await client.post("/google/notifications", headers=wrong)
+    assert response.status_code == 403, response.text
+    assert response.json()["code"] == "invalid_channel_token"
+    unknown = {**headers, "X-Goog-Channel-ID": "no-such-channel"}
+    response = await client.post("/google/notifications", headers=unknown)
+    assert response.status_code == 404, response.text
+    await settle(worker)
+    assert len(await pull_jobs(test_db, "pending")) == 0
+    response = await client.post("/google/notifications", headers=headers)
+    assert response.status_code == 204
+    assert len(await pull_jobs(test_db, "pending")) == 1
+
+
+async def test_incremental_sync_and_full_resync_on_410(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    checked: dict[str, Any],
+    worker: Worker,
+    emulator: GoogleEmulator,
+    google: httpx.AsyncClient,
+) -> None:
+    await settle(worker)
+    first = await google_change(emulator, google, worker, **at("08:00", "09:00"))
+    second = await google_change(emulator, google, worker, **at("12:00", "13:00"))
+    assert await mirrored(test_db) == sorted([first["id"], second["id"]])
+
+    headers = {"Authorization": f"Bearer {emulator.issue_access_token()}"}
+    emulator.invalidate_sync_tokens()  # the next sync gets 410 fullSyncRequired
+    response = await google.delete(
+        f"/calendar/v3/calendars/primary/events/{first['id']}", headers=headers
+    )
+    assert response.status_code == 204
+    await emulator.wait_for_notifications()
+    await settle(worker)
+    assert await mirrored(test_db) == [second["id"]]
+    assert [job.status for job in await pull_jobs(test_db)] == ["done"] * 4
+
+
+async def test_calbridge_copies_are_not_mirrored(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    checked: dict[str, Any],
+    worker: Worker,
+    emulator: GoogleEmulator,
+) -> None:
+    await settle(worker)
+    response = await ws.post("/calendar-events", json=booking(checked["id"], "10:00", "11:00"))
+    assert response.status_code == 201, response.text
+    await settle(worker)  # pushes the copy; Google notifies; the pull sees the copy
+    await emulator.wait_for_notifications()
+    await settle(worker)
+    assert [e["status"] for e in emulator.events("testuser@example.com")] == ["confirmed"]
+    assert await mirrored(test_db) == []
+    # So moving the booking over its copy's old slot is no conflict, with Google down.
+    google_down(emulator)
+    path = f"/calendar-events/{response.json()['id']}"
+    moved = await ws.put(path, json={"endTime": "2026-04-13T11:30:00"})
+    assert moved.status_code == 200, moved.text
+
+
+async def test_unlinking_stops_the_channel_and_drops_the_mirror(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    checked: dict[str, Any],
+    worker: Worker,
+    emulator: GoogleEmulator,
+    google: httpx.AsyncClient,
+) -> None:
+    await settle(worker)
+    await google_change(emulator, google, worker, **at("10:00", "11:00"))
+    response = await ws.patch(
+        f"/calendars/{checked['id']}",
+        json={"googleConflictCheck": False, "googleAccountId": None, "googleCalendarId": None},
+        token="admin",
+    )
+    assert response.status_code == 200, response.text
+    assert await state_of(test_db, checked["id"]) is None
+    assert await mirrored(test_db) == []
+    await settle(worker)
+    assert emulator.channels() == []  # stopped
+
+
+async def test_stopping_an_expired_channel_is_done(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    checked: dict[str, Any],
+    worker: Worker,
+    emulator: GoogleEmulator,
+) -> None:
+    await settle(worker)
+    [channel] = emulator.channels()
+    emulator.expire_channel(channel["id"])
+    response = await ws.delete(f"/calendars/{checked['id']}", token="admin")
+    assert response.status_code == 200, response.text
+    await settle(worker)
+    async with test_db.database.session(write=False) as session:
+        jobs = (await session.scalars(select(OutboxJob))).all()
+    assert {(job.kind, job.status) for job in jobs if job.kind == "google.unwatch"} == {
+        ("google.unwatch", "done")
+    }
+
+
+async def test_a_channel_close_to_its_end_is_renewed(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    checked: dict[str, Any],
+    worker: Worker,
+    clock: Clock,
+    emulator: GoogleEmulator,
+    google: httpx.AsyncClient,
+    settings: Settings,
+) -> None:
+    await settle(worker)
+    [old] = emulator.channels()
+    # Five minutes before the channel ends, the worker's schedule opens a new one.
+    ttl, renew = settings.google_channel_ttl_seconds, settings.google_channel_renew_seconds
+    clock.shift_by(seconds=ttl - renew + 300)
+    await worker.tick()
+    await settle(worker)
+    [new] = emulator.channels()
+    assert new["id"] != old["id"]
+    state = await state_of(test_db, checked["id"])
+    assert state is not None and state.channel_id == new["id"]
+    made = await google_change(emulator, google, worker, **at("10:00", "11:00"))
+    assert await mirrored(test_db) == [made["id"]]
+
+
+async def test_disconnecting_stops_the_channels_and_the_mirror_goes_stale(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    checked: dict[str, Any],
+    account: int,
+    worker: Worker,
+    emulator: GoogleEmulator,
+    app: FastAPI,
+) -> None:
+    await settle(worker)
+    assert len(emulator.channels()) == 1
+    await disconnect(test_db.database, account, gateway=app.state.google_gateway)
+    assert emulator.channels() == []
+    state = await state_of(test_db, checked["id"])
+    assert state is not None and (state.channel_id, state.synced_at) == (None, None)
+    response = await ws.post("/calendar-events", json=booking(checked["id"], "10:30", "11:30"))
+    assert response.status_code == 503, response.text
