@@ -36,7 +36,7 @@ async def test_an_overlapping_booking_is_refused(
     panel: Panel, ws: WorkspaceFixture, test_db: databases.TestDatabase
 ) -> None:
     calendar = await ws.calendar()
-    await ws.event(calendar["id"])  # 09:00-09:30 local
+    taken = await ws.event(calendar["id"])  # 09:00-09:30 local
     before = await _counts(test_db)
     page = await _book(
         panel,
@@ -46,7 +46,8 @@ async def test_an_overlapping_booking_is_refused(
         start_time="2026-04-13T09:15",
         end_time="2026-04-13T09:45",
     )
-    assert "The slot is already booked." in page
+    # The detail names the conflicting event (CONTRACT §3.3 with policies).
+    assert f"The slot is already booked: it overlaps event {taken['id']}." in page
     assert 'value="Clash"' in page  # the form keeps what was typed
     assert await _counts(test_db) == before
 

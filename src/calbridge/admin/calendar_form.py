@@ -16,7 +16,23 @@ DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sun
 BLANK_WEEKLY_ROWS = 3
 BLANK_EXCEPTION_ROWS = 2
 # Wire names of CalendarCreate/CalendarUpdate → the form's field names.
-FIELDS = {"maxAttendees": "max_attendees", "allowOverlap": "allow_overlap"}
+FIELDS = {
+    "maxAttendees": "max_attendees",
+    "allowOverlap": "allow_overlap",
+    "minNoticeMinutes": "min_notice_minutes",
+    "maxAdvanceDays": "max_advance_days",
+    "bufferBeforeMinutes": "buffer_before_minutes",
+    "bufferAfterMinutes": "buffer_after_minutes",
+    "cancellationNoticeMinutes": "cancellation_notice_minutes",
+}
+# Booking policies: form field → wire name; empty means 0 (or, for the horizon, no limit).
+POLICIES = {
+    "min_notice_minutes": "minNoticeMinutes",
+    "max_advance_days": "maxAdvanceDays",
+    "buffer_before_minutes": "bufferBeforeMinutes",
+    "buffer_after_minutes": "bufferAfterMinutes",
+    "cancellation_notice_minutes": "cancellationNoticeMinutes",
+}
 
 
 class FormProblem(ValueError):
@@ -51,6 +67,7 @@ def read_form(form: FormData) -> dict[str, Any]:
         "description": form_text(form.get("description"), 11_000),
         "max_attendees": form_text(form.get("max_attendees"), 20),
         "allow_overlap": form.get("allow_overlap") == "on",
+        **{name: form_text(form.get(name), 20) for name in POLICIES},
         "weekly": weekly,
         "exceptions": exceptions,
     }
@@ -72,6 +89,12 @@ def to_body(values: dict[str, Any]) -> dict[str, Any]:
     limit = values["max_attendees"]
     if limit and not limit.isdigit():
         raise FormProblem("max_attendees", "Give a whole number, or leave empty for no limit.")
+    policies: dict[str, int | None] = {}
+    for name, wire in POLICIES.items():
+        text = values[name]
+        if text and not (text.isascii() and text.isdigit()):
+            raise FormProblem(name, "Give a whole number, or leave empty.")
+        policies[wire] = int(text) if text else (None if wire == "maxAdvanceDays" else 0)
     availability = None
     if values["weekly"] or values["exceptions"]:
         availability = {
@@ -88,6 +111,7 @@ def to_body(values: dict[str, Any]) -> dict[str, Any]:
         "maxAttendees": int(limit) if limit else None,
         "allowOverlap": values["allow_overlap"],
         "availability": availability,
+        **policies,
     }
 
 
@@ -99,6 +123,10 @@ def from_calendar(calendar: Calendar) -> dict[str, Any]:
         "description": calendar.description or "",
         "max_attendees": "" if calendar.max_attendees is None else str(calendar.max_attendees),
         "allow_overlap": calendar.allow_overlap,
+        **{
+            name: "" if getattr(calendar, name) is None else str(getattr(calendar, name))
+            for name in POLICIES
+        },
         "weekly": list(availability.get("weekly", [])),
         "exceptions": [
             {
@@ -117,6 +145,7 @@ def blank_form(timezone: str) -> dict[str, Any]:
         "description": "",
         "max_attendees": "",
         "allow_overlap": False,
+        **{name: "" for name in POLICIES},
         "weekly": [],
         "exceptions": [],
     }

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from calbridge.admin import free_slots
 from calbridge.admin.common import PageNotFound, form_text, load_workspace
 from calbridge.admin.csrf import CheckedForm
 from calbridge.admin.render import Pager, field_errors, page_number, redirect, render
@@ -126,6 +127,7 @@ def _booking_page(
     form: dict[str, Any],
     errors: dict[str, str] | None = None,
     status_code: int = 200,
+    finder: free_slots.Finder | None = None,
 ) -> Response:
     return render(
         request,
@@ -135,16 +137,37 @@ def _booking_page(
         workspace=workspace,
         form=form,
         errors=errors or {},
+        finder=finder or free_slots.Finder(),
         tab="events",
         **choices,
     )
 
 
 @router.get("/w/{uuid}/events/new")
-async def new_event(request: Request, uuid: str, admin: CurrentAdmin, db: SessionDep) -> Response:
+async def new_event(
+    request: Request,
+    uuid: str,
+    admin: CurrentAdmin,
+    db: SessionDep,
+    calendar: str | None = None,
+    day: str | None = None,
+    duration: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> Response:
+    """The booking form. With ``calendar`` and ``day`` it lists that day's free slots (as the
+    API's /slots gives them) as links that fill in the start and end."""
     workspace = await load_workspace(db, uuid)
-    form = {"attendee_ids": [], "calendar_id": request.query_params.get("calendar", "")}
-    return _booking_page(request, admin, workspace, await _choices(db, workspace), form)
+    form = {
+        "attendee_ids": [],
+        "calendar_id": calendar or "",
+        "start_time": form_text(start, 16),
+        "end_time": form_text(end, 16),
+    }
+    finder = await free_slots.find(db, workspace, _number(calendar), _day(day), _number(duration))
+    return _booking_page(
+        request, admin, workspace, await _choices(db, workspace), form, finder=finder
+    )
 
 
 @router.post("/w/{uuid}/events")

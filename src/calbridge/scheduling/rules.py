@@ -164,9 +164,9 @@ def conflict_refusal(
         return None
     if clash.event_id is None:
         return Refusal("slot_conflict", "The slot is busy in the linked Google calendar.")
-    near = " or too close to it for the calendar's buffers" if policy.padding else ""
+    near = " or is too close to it for the calendar's buffers" if policy.padding else ""
     return Refusal(
-        "slot_conflict", f"The slot overlaps event {clash.event_id}{near}; it is already booked."
+        "slot_conflict", f"The slot is already booked: it overlaps event {clash.event_id}{near}."
     )
 
 
