@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 
 import httpx
@@ -22,6 +23,9 @@ from tests.support.databases import (
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Code that reads the environment's settings itself (the default Google gateway, the CLI)
+    # runs as the test environment: never generating a secret key file in the working directory.
+    os.environ.setdefault("CALBRIDGE_ENVIRONMENT", "test")
     if IN_CI and (POSTGRES_URL is None or not postgres_available()):
         raise pytest.UsageError(
             "CI=true but PostgreSQL is not reachable at CALBRIDGE_TEST_DATABASE_URL="

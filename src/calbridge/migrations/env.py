@@ -20,7 +20,12 @@ def database_url() -> str:
 
 
 def schema() -> str | None:
-    return config.attributes.get("schema") or get_settings().database_schema
+    # A caller that names the database names its schema too (None included): reading the
+    # settings then would be wrong, and could generate a secret key file for no reason.
+    if config.attributes.get("database_url"):
+        schema: str | None = config.attributes.get("schema")
+        return schema
+    return get_settings().database_schema
 
 
 def run_migrations_offline() -> None:
