@@ -1,38 +1,36 @@
-"""The API against its own OpenAPI document, with schemathesis (property-based, through ASGI).
+"""The API against its own OpenAPI document, with schemathesis and every check it has.
 
 Every operation is fed generated requests (valid and invalid) with an all-scopes token, for a
 seeded workspace whose uuid fills ``workspace_uuid`` (so requests reach the handlers) and whose
 calendars, members, events and account fill the other path parameters about half the time. Each
-response must not be a 5xx and must match what the document promises for it: a documented status
-code, a documented content type, and a body that fits the documented schema.
+response must not be a 5xx, must match what the document promises (status, content type, body,
+headers), invalid input must be refused and valid input accepted (see ``POSITIVE_STATUSES``),
+and the token's absence must be noticed. A stateful run then follows the document's links from
+what a create returned to the operations on it.
 
-Hypothesis drives the requests from a worker thread; each request is sent through the test's
-own ``httpx.AsyncClient`` on the test's event loop, where the database engine lives.
+The app runs under uvicorn on the test's event loop (where the database engine lives); Hypothesis
+drives real HTTP requests to it from a worker thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.config import SchemathesisConfig
 
 from calbridge.account.service import create_account
 from calbridge.app import create_app
 from calbridge.settings import Settings
+from tests.support.live import live_server
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -44,12 +42,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.slow
 
 MAX_EXAMPLES = 15
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-]
 REQUEST_TIMEOUT = 120.0
 
 # Collected once, from the app's own document; the tests fetch it again from the app they test.
@@ -156,19 +148,7 @@ def _out_of_range_ids(
     ]
 
 
-def _httpx_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """schemathesis speaks ``requests``; httpx wants raw bodies as ``content`` and no
-    per-request cookies (both only deprecated there, and warnings are errors here)."""
-    kwargs.pop("cookies", None)
-    data = kwargs.get("data")
-    if isinstance(data, str | bytes):
-        kwargs["content"] = kwargs.pop("data")
-    return kwargs
-
-
-def _fuzz(
-    strategy: Any, send: Callable[[dict[str, Any]], httpx.Response], max_examples: int
-) -> None:
+def _fuzz(strategy: Any, url: str, max_examples: int) -> None:
     @settings(
         max_examples=max_examples,
         deadline=None,
@@ -180,8 +160,8 @@ def _fuzz(
     )
     @given(case=strategy)
     def run(case: Any) -> None:
-        response = send(_httpx_kwargs(case.as_transport_kwargs(base_url="http://testserver")))
-        case.validate_response(response, checks=CHECKS)
+        # Every check schemathesis has (_config tunes one); some send requests of their own.
+        case.call_and_validate(base_url=url, timeout=REQUEST_TIMEOUT)
 
     run()
 
@@ -199,22 +179,16 @@ async def test_operation_conforms_to_the_schema(
         request.node.add_marker(pytest.mark.xfail(strict=True, reason=known_bug))
     seeded = await _seed(ws, test_db)
     spec = (await ws.client.get("/openapi.json")).json()
-    schema = schemathesis.openapi.from_dict(spec)
+    schema = schemathesis.openapi.from_dict(spec, config=_config(ws.tokens["all"]))
     operation = schema.find_operation_by_label(label)
     assert operation is not None, label
-    headers = {"Authorization": f"Bearer {ws.tokens['all']}", "Accept": "application/json"}
-    loop = asyncio.get_running_loop()
-    # An unhandled exception becomes the 500 a real client would see, for the checks to judge.
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-
-        def send(kwargs: dict[str, Any]) -> httpx.Response:
-            future = asyncio.run_coroutine_threadsafe(client.request(**kwargs), loop)
-            return future.result(timeout=REQUEST_TIMEOUT)
-
+    headers = {"Accept": "application/json"}
+    # A real server (uvicorn on the test's loop): the checks that send requests of their own
+    # (without the token, after a delete, …) reach it too.
+    async with live_server(app) as url:
         for edge in _out_of_range_ids(operation, seeded, headers):
-            await asyncio.to_thread(_fuzz, edge, send, 2)
-        await asyncio.to_thread(_fuzz, _strategy(operation, seeded, headers), send, MAX_EXAMPLES)
+            await asyncio.to_thread(_fuzz, edge, url, 2)
+        await asyncio.to_thread(_fuzz, _strategy(operation, seeded, headers), url, MAX_EXAMPLES)
 
 
 async def test_a_body_that_is_not_utf8_is_a_400(ws: WorkspaceFixture) -> None:
@@ -226,3 +200,83 @@ async def test_a_body_that_is_not_utf8_is_a_400(ws: WorkspaceFixture) -> None:
     assert response.status_code == 400
     assert response.headers["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "malformed_json"
+
+
+def _integers_as_integers(value: Any) -> Any:
+    """JSON Schema counts 229.0 as an integer; CONTRACT §1.1 does not (ids and counts are
+    written as integers), so integral numbers go out as integers, as any JSON encoder of an int
+    writes them. (That 229.0 is refused is tested in tests/api_surface.)"""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _integers_as_integers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integers_as_integers(item) for item in value]
+    return value
+
+
+STATEFUL_EXAMPLES = 25
+# Every check runs. Schema-valid input may still be refused with 422 for what JSON Schema cannot
+# say: a calendar or member that does not exist (calendar_not_found), endTime before startTime,
+# text with NUL characters; and with 412 for a stale If-Match. Anything else (400, 415, a 5xx)
+# for schema-valid input fails the check.
+POSITIVE_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "412", "422"]
+
+
+def _config(token: str) -> SchemathesisConfig:
+    """The token goes in as the document's bearer scheme (not a plain header), so the checks
+    that try the request without it, or with a wrong one, can take it away."""
+    return SchemathesisConfig.from_dict(
+        {
+            "auth": {"openapi": {"bearerAuth": {"bearer": token}}},
+            "checks": {"positive_data_acceptance": {"expected-statuses": POSITIVE_STATUSES}},
+        }
+    )
+
+
+STATEFUL_STEPS = 6
+
+
+async def test_stateful_sequences_through_the_links_conform(
+    ws: WorkspaceFixture, test_db: TestDatabase, app: FastAPI
+) -> None:
+    """Issue 11 acceptance 2: schemathesis follows the document's links (create → read, change,
+    cancel, answer, delete what was created) against a real server, with every check it has:
+    no 5xx, no answer outside the document, no invalid input accepted."""
+    await _seed(ws, test_db)
+    spec = (await ws.client.get("/openapi.json")).json()
+    headers = {"Accept": "application/json"}
+    schema = schemathesis.openapi.from_dict(spec, config=_config(ws.tokens["all"])).include(
+        path_regex="^/api/v2/"
+    )
+    created: set[int] = set()
+    followed: list[str] = []  # operations called on something this run created
+    async with live_server(app) as url:
+
+        class Machine(schema.as_state_machine()):  # type: ignore[misc]
+            def after_call(self, response: Any, case: Any) -> None:
+                super().after_call(response, case)
+                ids = {v for k, v in (case.path_parameters or {}).items() if k.endswith("_id")}
+                if ids & created:
+                    followed.append(case.operation.label)
+                if response.status_code == 201:
+                    created.add(json.loads(response.content)["id"])
+
+            def before_call(self, case: Any) -> None:
+                if "workspace_uuid" in (case.path_parameters or {}):
+                    case.path_parameters["workspace_uuid"] = ws.uuid
+                case.body = _integers_as_integers(case.body)
+
+            def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+                return {"base_url": url, "headers": headers}
+
+        run = settings(
+            max_examples=STATEFUL_EXAMPLES,
+            stateful_step_count=STATEFUL_STEPS,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+        await asyncio.to_thread(Machine.run, settings=run)
+    assert len(set(followed)) >= 3, followed  # the links were followed, to several operations

@@ -7,6 +7,7 @@ request body, and readable operation ids (the route's function name in camelCase
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI
@@ -92,6 +93,32 @@ def finish(schema: dict[str, Any]) -> None:
         for method, operation in operations.items():
             if path.startswith("/api/"):
                 _finish_operation(path, method, operation, schemas)
+    _link_created(schema.get("paths", {}))
+
+
+def _link_created(paths: dict[str, Any]) -> None:
+    """OpenAPI links from each create (201) to the operations on what it created: the id in
+    the answer fills ``{x_id}`` of ``<collection>/{x_id}…`` (clients and stateful fuzzers
+    follow them)."""
+    for collection, operations in paths.items():
+        created = operations.get("post", {}).get("responses", {}).get("201")
+        if created is None or not collection.startswith("/api/v2/"):
+            continue
+        links: dict[str, Any] = {}
+        for path, targets in paths.items():
+            match = re.fullmatch(re.escape(collection) + r"/\{(\w+)\}(/.*)?", path)
+            if match is None:
+                continue
+            parameters = {match.group(1): "$response.body#/id"}
+            if "{workspace_uuid}" in path:
+                parameters["workspace_uuid"] = "$request.path.workspace_uuid"
+            for target in targets.values():
+                links[target["operationId"]] = {
+                    "operationId": target["operationId"],
+                    "parameters": parameters,
+                }
+        if links:
+            created["links"] = links
 
 
 def _finish_operation(

@@ -14,7 +14,6 @@ import datetime as dt
 import importlib
 import os
 import shutil
-import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,11 +22,11 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from tests.support.api import WorkspaceFixture
 from tests.support.databases import IN_CI
+from tests.support.live import live_server
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,22 +50,8 @@ def _generator() -> str:
 
 @pytest.fixture
 async def server(app: FastAPI) -> AsyncIterator[str]:
-    """The test's app under uvicorn on 127.0.0.1, on the test's own event loop (where its
-    database engine lives)."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    config = uvicorn.Config(app, log_config=None, lifespan="off", access_log=False)
-    uvicorn_server = uvicorn.Server(config)
-    serving = asyncio.create_task(uvicorn_server.serve(sockets=[listener]))
-    try:
-        while not uvicorn_server.started:  # noqa: ASYNC110 (uvicorn has no event to wait on)
-            await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        uvicorn_server.should_exit = True
-        await serving
-        listener.close()
+    async with live_server(app) as url:
+        yield url
 
 
 async def _generate(url: str, directory: Path) -> tuple[ModuleType, dict[str, Any]]:
