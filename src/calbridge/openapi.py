@@ -93,6 +93,9 @@ def finish(schema: dict[str, Any]) -> None:
         for method, operation in operations.items():
             if path.startswith("/api/"):
                 _finish_operation(path, method, operation, schemas)
+            else:  # public routes (Google's notifications): no token, the same problems
+                for status, response in operation["responses"].items():
+                    _finish_response(path, method, status, response)
     _link_created(schema.get("paths", {}))
 
 

@@ -44,6 +44,11 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "RuleUpdate": {"enabled": False},
     "RuleTestRequest": {"eventId": 42, "trigger": "event.created"},
+    "FreeBusyRequest": {
+        "calendarIds": [7, 8],
+        "start": "2026-04-13T00:00:00+02:00",
+        "end": "2026-04-18T00:00:00+02:00",
+    },
     "CreateEntry": {
         "summary": "Team lunch",
         "location": "Cafe",
