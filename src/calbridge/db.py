@@ -24,6 +24,10 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 WRITE_OPTION = "calbridge_write"
+# A write that is only worth making if it need not wait: on SQLite its BEGIN IMMEDIATE fails at
+# once ("database is locked") instead of waiting out the busy timeout behind another writer.
+NOWAIT_OPTION = "calbridge_nowait"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -100,6 +104,10 @@ class Database:
         self._write = async_sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
         )
+        self._write_nowait = async_sessionmaker(
+            self.engine.execution_options(**{WRITE_OPTION: True, NOWAIT_OPTION: True}),
+            expire_on_commit=False,
+        )
 
     def session(self, *, write: bool) -> AsyncSession:
         return (self._write if write else self._read)()
@@ -108,6 +116,14 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A write session that commits when the block ends without error (for workers and CLI)."""
         async with self.session(write=True) as session:
+            yield session
+            await session.commit()
+
+    @asynccontextmanager
+    async def transaction_nowait(self) -> AsyncIterator[AsyncSession]:
+        """Like ``transaction``, but on SQLite it fails at once (``OperationalError``) rather
+        than wait for another writer. (On PostgreSQL its statements choose how to not wait.)"""
+        async with self._write_nowait() as session:
             yield session
             await session.commit()
 
@@ -138,10 +154,17 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        write = connection.get_execution_options().get(WRITE_OPTION, False)
+        options = connection.get_execution_options()
+        write = options.get(WRITE_OPTION, False)
+        # The busy timeout belongs to the connection: set it for this transaction if it differs.
+        wait_ms = 0 if options.get(NOWAIT_OPTION, False) else SQLITE_BUSY_TIMEOUT_MS
+        info = connection.connection.info
+        if info.get(NOWAIT_OPTION, SQLITE_BUSY_TIMEOUT_MS) != wait_ms:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
+            info[NOWAIT_OPTION] = wait_ms
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

@@ -79,9 +79,9 @@ async def authenticate(request: Request) -> Subject:
     token, workspace = found
     if auth_service.needs_touch(token):
         # At most once a minute per token, a short write of its own; a hint, so a busy database
-        # skips it rather than failing the request.
+        # skips it rather than failing or delaying the request.
         with contextlib.suppress(OperationalError):
-            async with database.transaction() as write_session:
+            async with database.transaction_nowait() as write_session:
                 await auth_service.touch(write_session, token.id)
     return Subject(token_id=token.id, workspace=workspace, scopes=frozenset(token.scopes))
 

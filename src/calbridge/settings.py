@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     metrics_token: str | None = None
 
     max_body_bytes: int = 1024 * 1024
+    # The embedded server's limits on slow and large requests (server.py, docs/decisions.md).
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0)
+    http_body_timeout_seconds: float = Field(default=30.0, gt=0)
+    http_max_header_bytes: int = Field(default=64 * 1024, ge=8 * 1024)
+    http_max_connections: int = Field(default=1000, ge=1)
     # Browser origins (a JSON list, e.g. ["https://app.example.com"]) that may call the API
     # from their pages (CORS). Empty: no grant, the browser's same-origin rule stands.
     cors_origins: list[str] = []

@@ -105,9 +105,15 @@ async def _stop(process: Process) -> None:
 
 @asynccontextmanager
 async def serve(
-    test_db: TestDatabase, tmp_path: Path, factory: str = "create", *extra_args: str
+    test_db: TestDatabase,
+    tmp_path: Path,
+    factory: str = "create",
+    *,
+    embedded: bool = False,
+    env_extra: dict[str, str] | None = None,
 ) -> AsyncIterator[LiveServer]:
-    """uvicorn in a subprocess, serving ``tests.concurrency.server_app:<factory>``."""
+    """uvicorn in a subprocess, serving ``tests.concurrency.server_app:<factory>``; with
+    ``embedded``, as ``calbridge serve`` runs it (``calbridge.server``, with its limits)."""
     async with test_db.database.transaction() as session:
         workspace = await create_workspace(session, name="Race Co", timezone="Europe/Amsterdam")
         token = await create_token(session, workspace, scopes=list(ALL_SCOPES), name="race")
@@ -116,7 +122,12 @@ async def serve(
         )
         ids = (workspace.uuid, token.secret, calendar.id)
 
-    env = {**os.environ, "CALBRIDGE_DATABASE_URL": test_db.url, "CALBRIDGE_ENVIRONMENT": "test"}
+    env = {
+        **os.environ,
+        "CALBRIDGE_DATABASE_URL": test_db.url,
+        "CALBRIDGE_ENVIRONMENT": "test",
+        **(env_extra or {}),
+    }
     env.pop("CALBRIDGE_DATABASE_SCHEMA", None)
     if test_db.schema is not None:
         env["CALBRIDGE_DATABASE_SCHEMA"] = test_db.schema
@@ -136,8 +147,9 @@ async def serve(
         "--log-level",
         "warning",
         "--no-access-log",
-        *extra_args,
     ]
+    if embedded:
+        command = [sys.executable, "-m", "tests.concurrency.embedded_server", factory, str(port)]
     log_file = await asyncio.to_thread(log.open, "wb")
     try:
         process = await asyncio.create_subprocess_exec(

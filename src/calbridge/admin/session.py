@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.admin.models import AdminSession, AdminUser
 from calbridge.db import utcnow
-from calbridge.deps import SessionDep
+from calbridge.deps import get_database
 from calbridge.settings import Settings
 
 COOKIE_NAME = "calbridge_admin"
@@ -131,20 +131,24 @@ class Admin:
         return self.session.csrf
 
 
-async def current_admin(request: Request, db: SessionDep) -> Admin:
+async def current_admin(request: Request) -> Admin:
+    """The signed-in admin, looked up in a short read session of its own: the request's session
+    must not begin before the page has read its form (on SQLite a write session holds the write
+    lock from its first query, and a slow upload would hold it for everyone)."""
     session = read_session(request)
     if session is None or session.token is None:
         raise SignInRequired()
-    found = (
-        await db.execute(
-            select(AdminUser.id, AdminUser.email)
-            .join(AdminSession, AdminSession.user_id == AdminUser.id)
-            .where(
-                AdminSession.token_hash == _hash(session.token),
-                AdminSession.expires_at > utcnow(),
+    async with get_database(request).session(write=False) as lookup:
+        found = (
+            await lookup.execute(
+                select(AdminUser.id, AdminUser.email)
+                .join(AdminSession, AdminSession.user_id == AdminUser.id)
+                .where(
+                    AdminSession.token_hash == _hash(session.token),
+                    AdminSession.expires_at > utcnow(),
+                )
             )
-        )
-    ).first()
+        ).first()
     if found is None:
         raise SignInRequired()
     return Admin(user_id=found.id, email=found.email, session=session)

@@ -82,8 +82,12 @@ def needs_touch(token: ApiToken) -> bool:
 
 
 async def touch(session: AsyncSession, token_id: int) -> None:
+    """Refresh ``last_used_at`` unless another transaction holds the token's row (PostgreSQL:
+    ``SKIP LOCKED``; SQLite's whole-database lock is declined by ``transaction_nowait``): a
+    hint is never worth waiting for."""
+    free = select(ApiToken.id).where(ApiToken.id == token_id).with_for_update(skip_locked=True)
     await session.execute(
-        update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow())
+        update(ApiToken).where(ApiToken.id.in_(free)).values(last_used_at=utcnow())
     )
 
 

@@ -6,8 +6,8 @@ from importlib.metadata import version as package_version
 from typing import Annotated
 
 import typer
-import uvicorn
 
+from calbridge import server
 from calbridge.cli.admin_users import admin_app
 from calbridge.cli.common import database, require_newest_schema
 from calbridge.cli.dev import dev
@@ -89,8 +89,9 @@ def serve(
     settings = get_settings()
     require_newest_schema(settings)
     application = create_app(settings, run_worker=settings.is_sqlite and not no_worker)
-    uvicorn.run(
+    server.run(
         application,
+        settings,
         host=host,
         port=port,
         log_config=logging_config(settings),
