@@ -112,12 +112,13 @@ class BusyIndex:
         return len(self._busy)
 
     def meeting(self, lo: datetime, hi: datetime) -> Busy | None:
-        """One busy interval that shares an instant with ``[lo, hi)`` (our events first)."""
-        count = bisect.bisect_left(self._starts, hi)
+        """One busy interval that shares an instant with ``[lo, hi)``, or None."""
+        count = bisect.bisect_left(self._starts, hi)  # those starting before hi
         if count == 0 or self._max_end[count - 1] <= lo:
             return None
-        found = [b for b in self._busy[:count] if b.end_at > lo]
-        return min(found, key=lambda b: (b.event_id is None, b.start_at))
+        # The first whose running maximum end passes lo is itself the one that ends so late.
+        first = bisect.bisect_right(self._max_end, lo, 0, count)
+        return self._busy[first]
 
 
 def timing_refusal(policy: Policy, start_at: datetime, now: datetime) -> Refusal | None:
