@@ -114,24 +114,32 @@ LOOPBACK_FORMS = [
 ]
 
 
-async def test_loopback_in_disguise_never_reaches_the_receiver(
-    ws: WorkspaceFixture, receiver: Receiver, worker: Worker, dns: dict[str, list[list[str]]]
+async def test_loopback_in_disguise_is_refused_when_the_rule_is_saved(
+    ws: WorkspaceFixture, receiver: Receiver, dns: dict[str, list[list[str]]], worker: Worker
 ) -> None:
-    """Every URL below points at the live receiver, which only 127.0.0.1 is allowed to reach."""
+    """Every URL below points at the live receiver, which only 127.0.0.1 is allowed to reach:
+    each is a 422 at save that names the setting which would allow it (the send-time guard
+    refuses the same forms, test_hostile_targets_are_refused)."""
     dns.update({"localhost": [["127.0.0.1"]], "localhost.": [["127.0.0.1"]]})
-    calendar = await ws.calendar()
-    actions = [
-        {"type": "webhook", "url": f"http://{host}:{receiver.port}/hook"} for host in LOOPBACK_FORMS
-    ]
-    rule = await make_rule(ws, actions=actions)
-    await ws.event(calendar["id"])
-    await worker.drain()
+    for index, host in enumerate(LOOPBACK_FORMS):
+        url = f"http://{host}:{receiver.port}/hook"
+        actions = [{"type": "webhook", "url": receiver.url}, {"type": "webhook", "url": url}]
+        body = {"name": "Notify", "triggers": ["event.created"], "actions": actions}
+        response = await ws.post("/event-rules", json=body, token="admin")
+        assert response.status_code == 422, (host, response.text)
+        problem = response.json()
+        assert problem["code"] == "webhook_target_refused"
+        assert [error["field"] for error in problem["errors"]] == ["actions.1.url"], index
+        assert "CALBRIDGE_WEBHOOK_ALLOWED_PRIVATE_HOSTS" in problem["errors"][0]["message"]
+    assert (await ws.get("/event-rules", token="read")).json()["total"] == 0
+    allowed = await make_rule(ws, actions=[{"type": "webhook", "url": receiver.url}])
+    changed = await ws.patch(
+        f"/event-rules/{allowed['id']}",
+        json={"actions": [{"type": "webhook", "url": f"http://127.1:{receiver.port}/"}]},
+        token="admin",
+    )
+    assert changed.status_code == 422
     assert receiver.requests == []
-    [run] = await runs(ws, rule["id"])
-    for action in run["actions"]:
-        [attempt] = action["attemptLog"]
-        assert attempt["error"].startswith("refused"), attempt
-        assert attempt["responseStatus"] is None
 
 
 async def test_a_name_that_turns_to_loopback_after_saving_is_refused_on_every_attempt(
@@ -142,14 +150,8 @@ async def test_a_name_that_turns_to_loopback_after_saving_is_refused_on_every_at
     clock: Clock,
 ) -> None:
     url = f"http://rebind.example.com:{receiver.port}/hook"
-    # When the rule is saved, the name is public (and the guard would let it through)...
+    # When the rule is saved, the name is public (the save-time check lets it through)...
     dns["rebind.example.com"] = [["93.184.216.34"], ["127.0.0.1"]]
-
-    async def first_lookup(host: str, port: int) -> list[str]:
-        return dns[host].pop(0)
-
-    saved = await ssrf.vet(url, resolver=first_lookup)
-    assert str(saved.address) == "93.184.216.34"
     calendar = await ws.calendar()
     rule = await make_rule(ws, actions=[{"type": "webhook", "url": url}])
     # ...and when it is sent, the name points at loopback: refused, and again on the retry.

@@ -39,6 +39,10 @@ class Refused(Exception):
     """The URL may not be contacted; the message says why (it is stored with the attempt)."""
 
 
+class Unresolved(Refused):
+    """The host does not resolve (now): refused at send time, but no reason to refuse a save."""
+
+
 @dataclass(frozen=True)
 class Target:
     """Where a vetted request goes: the URL as given, and the address to connect to."""
@@ -130,7 +134,7 @@ async def vet(url: str, *, resolver: Resolver, allowed_hosts: Iterable[str] = ()
         try:
             found = await resolver(host, port)
         except OSError as error:
-            raise Refused(f"{host} does not resolve: {error}") from None
+            raise Unresolved(f"{host} does not resolve: {error}") from None
         addresses = []
         for text in found:
             try:
@@ -138,10 +142,36 @@ async def vet(url: str, *, resolver: Resolver, allowed_hosts: Iterable[str] = ()
             except ValueError:
                 raise Refused(f"{host} resolved to {text!r}, which is no address") from None
         if not addresses:
-            raise Refused(f"{host} resolves to no address")
+            raise Unresolved(f"{host} resolves to no address")
     if host not in allowed:
         for address in addresses:
             reason = refusal(address)
             if reason is not None:
                 raise Refused(f"{host}: {reason}")
     return Target(url=parsed, host=parsed.host, address=addresses[0])
+
+
+ALLOW_SETTING = "CALBRIDGE_WEBHOOK_ALLOWED_PRIVATE_HOSTS"
+
+
+async def check_at_save(
+    urls: Iterable[tuple[str, str]], *, resolver: Resolver, allowed_hosts: Iterable[str]
+) -> list[tuple[str, str]]:
+    """The save-time look at webhook targets, ``(field, url)`` pairs: what points at a private
+    or loopback address now is refused with the reason and the setting that would allow it. A
+    name that does not resolve yet is let through; every send vets the target again."""
+    refusals = []
+    for field, url in urls:
+        try:
+            await vet(url, resolver=resolver, allowed_hosts=allowed_hosts)
+        except Unresolved:
+            continue
+        except Refused as refused:
+            refusals.append(
+                (
+                    field,
+                    f"{refused}: webhooks do not go to private or loopback addresses unless "
+                    f"the host is listed in {ALLOW_SETTING}",
+                )
+            )
+    return refusals
