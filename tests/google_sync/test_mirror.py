@@ -389,3 +389,25 @@ async def test_disconnecting_stops_the_channels_and_the_mirror_goes_stale(
     assert state is not None and (state.channel_id, state.synced_at) == (None, None)
     response = await ws.post("/calendar-events", json=booking(checked["id"], "10:30", "11:30"))
     assert response.status_code == 503, response.text
+
+
+async def test_slots_and_free_busy_show_the_google_event_with_google_down(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    checked: dict[str, Any],
+    worker: Worker,
+    emulator: GoogleEmulator,
+    google: httpx.AsyncClient,
+) -> None:
+    await settle(worker)
+    await google_change(emulator, google, worker, **at("10:00", "11:00"))
+    google_down(emulator)
+    window = {"start": "2026-04-13T09:00:00", "end": "2026-04-13T13:00:00"}
+    response = await ws.get(f"/calendars/{checked['id']}/slots", params={**window, "duration": 60})
+    assert response.status_code == 200, response.text
+    starts = [slot["start"][11:16] for slot in response.json()["slots"]]
+    assert starts == ["09:00", "11:00", "12:00"]
+    response = await ws.post("/free-busy", json={"calendarIds": [checked["id"]], **window})
+    assert response.status_code == 200, response.text
+    [busy] = response.json()["calendars"][str(checked["id"])]["busy"]
+    assert (busy["start"][11:16], busy["end"][11:16]) == ("10:00", "11:00")
