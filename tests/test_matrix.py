@@ -53,6 +53,7 @@ SCOPE = {
     ("DELETE", "/calendar-events/{event_id}"): "admin",
     ("POST", "/calendar-events/{event_id}/cancel"): "write",
     ("GET", "/calendar-events/{event_id}/attendees"): "read",
+    ("GET", "/calendar-events/{event_id}/history"): "read",
     ("PUT", "/calendar-events/{event_id}/attendees/{member_id}"): "write",
     ("GET", "/event-rules"): "read",
     ("POST", "/event-rules"): "admin",

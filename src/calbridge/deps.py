@@ -48,6 +48,7 @@ class Subject:
     token_id: int
     workspace: Workspace
     scopes: frozenset[str]
+    token_name: str | None = None  # the actor of the changes it makes (event history)
 
     @property
     def is_admin(self) -> bool:
@@ -83,7 +84,12 @@ async def authenticate(request: Request) -> Subject:
         with contextlib.suppress(OperationalError):
             async with database.transaction_nowait() as write_session:
                 await auth_service.touch(write_session, token.id)
-    return Subject(token_id=token.id, workspace=workspace, scopes=frozenset(token.scopes))
+    return Subject(
+        token_id=token.id,
+        workspace=workspace,
+        scopes=frozenset(token.scopes),
+        token_name=token.name,
+    )
 
 
 def workspace_subject(scope: Scope) -> Callable[..., Coroutine[Any, Any, Subject]]:

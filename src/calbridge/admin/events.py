@@ -18,7 +18,8 @@ from calbridge.admin.session import CurrentAdmin
 from calbridge.calendar import repository as calendar_repository
 from calbridge.deps import SessionDep
 from calbridge.errors import CalbridgeError, NotFound
-from calbridge.event import repository, service
+from calbridge.event import history, repository, service
+from calbridge.event.history import Source
 from calbridge.event.schemas import MAX_ATTENDEES, CancelRequest, EventCreate
 from calbridge.timezones import load_timezone, local_to_utc_lenient
 from calbridge.workspace import repository as workspace_repository
@@ -191,6 +192,7 @@ async def book_event(
     }
     try:
         # A form posts every value as text: ids are read from it laxly (the API's JSON is strict).
+        history.act_as(db, Source.ADMIN, admin.email)
         booked = await service.create_event(
             db, workspace, EventCreate.model_validate(body, strict=False), privileged=True
         )
@@ -211,12 +213,17 @@ async def _view(db: SessionDep, workspace: Workspace, event_id: int) -> service.
     return await service.view(db, workspace, event)
 
 
+# The page shows the first changes; the API pages through all of them.
+HISTORY_SHOWN = 100
+
+
 @router.get("/w/{uuid}/events/{event_id}")
 async def show_event(
     request: Request, uuid: str, event_id: int, admin: CurrentAdmin, db: SessionDep
 ) -> Response:
     workspace = await load_workspace(db, uuid)
     view = await _view(db, workspace, event_id)
+    changes, _ = await history.page(db, view.event.id, offset=0, limit=HISTORY_SHOWN)
     return render(
         request,
         "event.html",
@@ -225,6 +232,7 @@ async def show_event(
         event=view.event,
         calendar=view.calendar,
         members=view.members,
+        history=changes,
         tab="events",
     )
 
@@ -240,6 +248,7 @@ async def cancel_event(
 ) -> Response:
     workspace = await load_workspace(db, uuid)
     reason = form_text(form.get("reason"), 2000) or None
+    history.act_as(db, Source.ADMIN, admin.email)
     try:
         await service.cancel_event(
             db, workspace, event_id, CancelRequest(reason=reason), privileged=True

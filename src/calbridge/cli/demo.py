@@ -20,6 +20,8 @@ from calbridge.calendar.models import Calendar
 from calbridge.calendar.schemas import CalendarCreate, CalendarUpdate
 from calbridge.calendar.service import create_calendar, update_calendar
 from calbridge.db import Database, utcnow
+from calbridge.event import history
+from calbridge.event.history import Source
 from calbridge.event.models import Event
 from calbridge.event.schemas import EventCreate
 from calbridge.event.service import create_event
@@ -64,6 +66,7 @@ async def prepare(settings: Settings, google: LocalGoogleGrant | None) -> Demo:
     db = Database(settings.database_url, schema=settings.database_schema)
     try:
         async with db.transaction() as session:
+            history.act_as(session, Source.CLI, None)
             workspace = await session.scalar(select(Workspace).where(Workspace.name == DEMO_NAME))
             if workspace is None:
                 workspace = await create_workspace(

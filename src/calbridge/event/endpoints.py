@@ -8,10 +8,12 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Response
 from calbridge.calendar import repository as calendar_repository
 from calbridge.deps import AdminSubject, ReadSubject, SessionDep, WriteSubject
 from calbridge.errors import ValidationProblem, problem_responses
-from calbridge.event import presenter, repository, service
+from calbridge.event import history, presenter, repository, service
+from calbridge.event.history import Source
 from calbridge.event.schemas import (
     AttendeeResponse,
     CancelRequest,
+    EventChangeResponse,
     EventCreate,
     EventResponse,
     EventStatus,
@@ -31,7 +33,7 @@ from calbridge.schemas import (
     PathId,
     page_params,
 )
-from calbridge.timezones import NonexistentLocalTime, load_timezone, to_utc
+from calbridge.timezones import NonexistentLocalTime, load_timezone, to_local, to_utc
 
 router = APIRouter(prefix="/calendar-events", tags=["calendar events"])
 AUTH = (401, 403, 404)
@@ -119,6 +121,7 @@ async def create_calendar_event(
     too_far_in_advance; not for tokens with calendars:admin), availability
     (409 outside_availability), overlap with buffers (409 slot_conflict). Accepts
     Idempotency-Key."""
+    history.act_as(session, Source.API, subject.token_name)
     view = await service.create_event(session, subject.workspace, body, privileged=subject.is_admin)
     response.headers["Location"] = (
         f"/api/v2/w/{subject.workspace.uuid}/calendar-events/{view.event.id}"
@@ -164,6 +167,7 @@ async def update_calendar_event(
     attendees change. A stale If-Match → 412; a cancelled event → 409 event_cancelled; moving
     an event inside its calendar's cancellation notice → 409 change_too_late (not for tokens
     with calendars:admin). PUT is the older alias of PATCH, with the same meaning."""
+    history.act_as(session, Source.API, subject.token_name)
     view = await service.update_event(
         session, subject.workspace, event_id, body, if_match=if_match, privileged=subject.is_admin
     )
@@ -201,6 +205,7 @@ async def cancel_calendar_event(
 ) -> EventResponse:
     """Cancel the event and free its slot; cancelling twice returns it unchanged. Inside the
     calendar's cancellation notice → 409 change_too_late (not for tokens with calendars:admin)."""
+    history.act_as(session, Source.API, subject.token_name)
     view = await service.cancel_event(
         session,
         subject.workspace,
@@ -221,6 +226,37 @@ async def list_event_attendees(
     return (await service.view(session, subject.workspace, event)).response().attendees
 
 
+@router.get("/{event_id}/history", responses=problem_responses(*AUTH, 422))
+async def list_event_history(
+    event_id: PathId,
+    subject: ReadSubject,
+    session: SessionDep,
+    paging: Annotated[PageParams, Depends(page_params)],
+) -> Page[EventChangeResponse]:
+    """Every change of the event, oldest first: what changed (``{"from", "to"}`` per field),
+    when, through which door (``source``) and by whom (``actor``: the token's name, the admin's
+    email, or null)."""
+    event = await service.get_event(session, subject.workspace, event_id)
+    calendar = await calendar_repository.get_calendar(
+        session, subject.workspace.id, event.calendar_id
+    )
+    tz = load_timezone(calendar.timezone if calendar is not None else subject.workspace.timezone)
+    rows, total = await history.page(
+        session, event.id, offset=paging.offset, limit=paging.page_size
+    )
+    items = [
+        EventChangeResponse(
+            at=to_local(row.at, tz),
+            action=row.action,
+            source=row.source,
+            actor=row.actor,
+            changes=row.changes,
+        )
+        for row in rows
+    ]
+    return paging.build(items, total)
+
+
 @router.put(
     "/{event_id}/attendees/{member_id}", responses=problem_responses(*AUTH, 409, 412, 413, 422)
 )
@@ -235,6 +271,7 @@ async def respond_to_event(
 ) -> AttendeeResponse:
     """Record an attendee's response (RSVP). 404 if the member does not attend the event. The
     ETag header is the event's new one."""
+    history.act_as(session, Source.API, subject.token_name)
     view, attendee = await service.respond(
         session, subject.workspace, event_id, member_id, body, if_match=if_match
     )

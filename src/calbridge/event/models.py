@@ -69,3 +69,19 @@ class Attendee(Base):
     response_status: Mapped[str] = mapped_column(String(16), default="needsAction")
     comment: Mapped[str | None] = mapped_column(Text)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class EventChange(Base):
+    """One change of an event (CONTRACT §3.5 history), written in the change's transaction and
+    deleted with the event."""
+
+    __tablename__ = "event_history"
+    __table_args__ = (Index("ix_event_history_event", "event_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    action: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str | None] = mapped_column(String(320))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

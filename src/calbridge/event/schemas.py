@@ -124,6 +124,18 @@ class AttendeeResponse(OutputModel):
     responded_at: WireDateTime | None
 
 
+class EventChangeResponse(OutputModel):
+    """One change of an event (``GET /calendar-events/{id}/history``)."""
+
+    at: WireDateTime
+    action: Literal[
+        "created", "updated", "cancelled", "rsvp", "google_change_applied", "google_change_refused"
+    ]
+    source: Literal["api", "admin", "google", "rule", "cli"]
+    actor: str | None
+    changes: dict[str, Any]
+
+
 class EventResponse(OutputModel):
     id: int
     calendar_id: int

@@ -14,7 +14,7 @@ from calbridge.calendar import repository as calendar_repository
 from calbridge.calendar.models import Calendar
 from calbridge.db import utcnow
 from calbridge.errors import Conflict, NotFound, PreconditionFailed, ValidationProblem
-from calbridge.event import booking, changes, presenter, repository
+from calbridge.event import booking, changes, history, presenter, repository
 from calbridge.event.models import Attendee, Event
 from calbridge.event.schemas import (
     CancelRequest,
@@ -334,6 +334,7 @@ async def _changed(
     **extra: Any,
 ) -> None:
     after = view_.snapshot()
+    await history.record(session, view_.event.id, change, before, after)
     await enqueue(
         session,
         EVENT_CHANGED,

@@ -15,8 +15,10 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.errors import CalbridgeError
+from calbridge.event import history
 from calbridge.event import repository as event_repository
 from calbridge.event import service as event_service
+from calbridge.event.history import Source
 from calbridge.event.schemas import CancelRequest, EventUpdate
 from calbridge.workspace.models import Workspace
 
@@ -29,8 +31,9 @@ async def apply(
     """Run the action; returns (status, error or note)."""
     session.sync_session.info[ORIGIN_KEY] = rule_id
     try:
-        async with session.begin_nested():
-            return await _apply(session, workspace, event_id, action)
+        with history.acting(session, Source.RULE, None):
+            async with session.begin_nested():
+                return await _apply(session, workspace, event_id, action)
     except CalbridgeError as error:
         return "failed", f"{error.code}: {error.detail}"
     except ValidationError as error:  # e.g. one attendee more than an event may have
