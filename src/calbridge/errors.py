@@ -1,6 +1,7 @@
 """The error tree of calbridge, and the one handler that turns it into RFC 9457 problem details.
 
     CalbridgeError (status_code, code)
+    ├── MalformedJson            400 malformed_json
     ├── Unauthenticated          401 unauthenticated
     ├── InsufficientScope        403 insufficient_scope
     ├── NotFound                 404 not_found
@@ -59,6 +60,12 @@ class CalbridgeError(Exception):
         return Problem(
             title=self.title, status=self.status_code, detail=self.detail, code=self.code
         )
+
+
+class MalformedJson(CalbridgeError):
+    status_code = 400
+    code = "malformed_json"
+    title = "Bad Request"
 
 
 class Unauthenticated(CalbridgeError):
@@ -153,6 +160,9 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 _DESCRIPTIONS = {
+    400: "The body is not JSON (malformed_json)",
+    415: "The body is not sent as application/json",
+    503: "The database or Google cannot answer now; retry (Retry-After)",
     401: "Missing, unknown, revoked or expired token",
     403: "The token lacks the scope",
     404: "Not found (or belongs to another workspace)",
@@ -160,5 +170,4 @@ _DESCRIPTIONS = {
     412: "If-Match does not match the current ETag",
     413: "Body larger than allowed",
     422: "Invalid input",
-    503: "A dependency (Google) cannot be reached",
 }

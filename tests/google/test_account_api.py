@@ -364,7 +364,7 @@ async def test_create_refuses_a_local_time_inside_a_dst_gap(
             "nonexistent_local_time")  # fmt: skip
 
 
-@pytest.mark.parametrize("raw", [b"not json", b"[1, 2]", b""])
+@pytest.mark.parametrize("raw", [b"[1, 2]", b""])
 async def test_create_refuses_a_body_that_is_not_an_object(
     ws: WorkspaceFixture, connected: int, raw: bytes
 ) -> None:
@@ -372,6 +372,20 @@ async def test_create_refuses_a_body_that_is_not_an_object(
     response = await ws.client.post(f"/api/{connected}/calendar", content=raw, headers=headers)
 
     problem(response, 422)
+
+
+@pytest.mark.parametrize("raw", [b"not json", b'{"summary": "x",\n "start": }', b"\xff{"])
+async def test_create_answers_a_body_that_is_not_json_with_400(
+    ws: WorkspaceFixture, connected: int, emulator: GoogleEmulator, raw: bytes
+) -> None:
+    """CONTRACT §1.1: 400 malformed_json, as on every route (with the position)."""
+    headers = {**ws.headers(), "Content-Type": "application/json"}
+    response = await ws.client.post(f"/api/{connected}/calendar", content=raw, headers=headers)
+
+    body = problem(response, 400, "malformed_json")
+    if raw.startswith(b"{"):
+        assert "line 2, column 11" in body["detail"]
+    assert emulator.events() == []
 
 
 # --- Google unavailable -----------------------------------------------------------------------

@@ -30,6 +30,7 @@ from calbridge.deps import READ_METHODS, authenticate, get_database
 from calbridge.errors import (
     CalbridgeError,
     FieldError,
+    MalformedJson,
     NotFound,
     ValidationProblem,
     problem_responses,
@@ -42,6 +43,7 @@ from calbridge.google.models import ACTIVE, GoogleConnection
 from calbridge.google.oauth import consume_state, finish_connect, return_path
 from calbridge.google.schemas import CreateEntry, EntryDetailBody, EntryList
 from calbridge.google.service import calendar_client, get_connection
+from calbridge.messages import human_message
 from calbridge.schemas import MAX_ID, Digits
 from calbridge.timezones import NonexistentLocalTime
 
@@ -129,15 +131,23 @@ async def get_calendar_entry(target: ReadAccount, event_id: GoogleEventId) -> En
 def _create_body(raw: bytes) -> CreateEntry:
     try:
         data = json.loads(raw) if raw else None
-    except ValueError:
-        raise ValidationProblem("The body is not valid JSON.", field="body") from None
+    except json.JSONDecodeError as error:
+        raise MalformedJson(
+            f"The request body is not valid JSON: {error.msg} at line {error.lineno}, "
+            f"column {error.colno} (character {error.pos})."
+        ) from None
+    except ValueError:  # not UTF-8
+        raise MalformedJson("The request body is not UTF-8 text.") from None
     except RecursionError:  # deeper than the parser's stack: no entry nests like that
         raise ValidationProblem("The body's JSON nests too deeply.", field="body") from None
     try:
         entry = CreateEntry.model_validate(data)
     except ValidationError as error:
         errors = [
-            FieldError(field=".".join(map(str, item["loc"])) or "body", message=item["msg"])
+            FieldError(
+                field=".".join(map(str, item["loc"])) or "body",
+                message=human_message(dict(item)),
+            )
             for item in error.errors()
         ]
         detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
