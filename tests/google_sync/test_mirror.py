@@ -22,7 +22,7 @@ from calbridge.outbox.worker import Worker
 from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
 from tests.google.conftest import seed
-from tests.google_sync.conftest import Clock, settle
+from tests.google_sync.conftest import Clock, GoogleView, settle, sync_jobs
 from tests.google_sync.test_conflicts import booking
 from tests.support.api import WorkspaceFixture
 from tests.support.databases import TestDatabase
@@ -411,3 +411,50 @@ async def test_slots_and_free_busy_show_the_google_event_with_google_down(
     assert response.status_code == 200, response.text
     [busy] = response.json()["calendars"][str(checked["id"])]["busy"]
     assert (busy["start"][11:16], busy["end"][11:16]) == ("10:00", "11:00")
+
+
+async def quiesce(emulator: GoogleEmulator, worker: Worker) -> None:
+    """Until no notification is in flight and no job is due: restores cause notifications."""
+    for _ in range(4):
+        await emulator.wait_for_notifications()
+        await settle(worker)
+
+
+async def test_push_mode_undoes_changes_made_in_google_without_echo(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    checked: dict[str, Any],
+    worker: Worker,
+    emulator: GoogleEmulator,
+    google: httpx.AsyncClient,
+    in_google: GoogleView,
+) -> None:
+    await settle(worker)
+    response = await ws.post("/calendar-events", json=booking(checked["id"], "09:00", "10:00"))
+    assert response.status_code == 201, response.text
+    event = response.json()
+    await quiesce(emulator, worker)
+    assert len(await sync_jobs(test_db, event["id"])) == 1  # our own write came back: no echo
+
+    copy = in_google.copy_of(event["id"])
+    assert copy is not None
+    headers = {"Authorization": f"Bearer {emulator.issue_access_token()}"}
+    path = f"/calendar/v3/calendars/primary/events/{copy['id']}"
+    response = await google.patch(
+        path, headers=headers, json={"summary": "Hijacked", **at("14:00", "15:00")}
+    )
+    assert response.status_code == 200, response.text
+    await quiesce(emulator, worker)
+    restored = in_google.copy_of(event["id"])
+    assert restored is not None and restored["summary"] == "Call"
+    assert restored["start"]["dateTime"].startswith("2026-04-13T09:00:00")
+    assert len(await sync_jobs(test_db, event["id"])) == 2  # one restore, then quiet
+
+    response = await google.delete(path, headers=headers)
+    assert response.status_code == 204
+    await quiesce(emulator, worker)
+    back = in_google.copy_of(event["id"])
+    assert back is not None and back["status"] == "confirmed"
+    assert len(await sync_jobs(test_db, event["id"])) == 3
+    shown = (await ws.get(f"/calendar-events/{event['id']}")).json()
+    assert (shown["title"], shown["googleSyncStatus"]) == ("Call", "synced")

@@ -10,7 +10,9 @@ notifications at the same moment cannot both enqueue. Pulls of a calendar run on
 
 The job reads its state and commits before calling Google; it lists every page first, then
 writes the mirror and the new sync token in one transaction, and only if the state it started
-from is still the calendar's (a link changed meanwhile starts over with a new state).
+from is still the calendar's (a link changed meanwhile starts over with a new state). In the same
+transaction, copies of calbridge's events that were changed in Google are put back (push mode,
+``restore``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calbridge.account.models import Account
 from calbridge.calendar.models import Calendar
 from calbridge.db import utcnow
-from calbridge.google import mirror, pull, runtime
+from calbridge.google import mirror, pull, restore, runtime
 from calbridge.google.job_errors import google_refusals, not_connected
 from calbridge.google.models import ACTIVE, GoogleCalendarSync
 from calbridge.google.service import calendar_client, get_connection
@@ -83,7 +85,7 @@ async def pull_calendar(session: AsyncSession, payload: dict[str, Any]) -> None:
     started = (sync.id, sync.sync_token)
     google_calendar_id, tz = sync.google_calendar_id, load_timezone(calendar.timezone)
     assert workspace is not None
-    workspace_uuid = workspace.uuid
+    workspace_uuid, workspace_id = workspace.uuid, workspace.id
     await session.commit()  # no lock may be held while Google is called
     if account_gone:
         return
@@ -93,7 +95,9 @@ async def pull_calendar(session: AsyncSession, payload: dict[str, Any]) -> None:
     with google_refusals("Google refused the listing"):
         listing = await pull.fetch(client, google_calendar_id, started[1])
     batch = pull.classify(listing.items, tz, workspace_uuid)
-    await _store(session, calendar_id, started, listing, batch)
+    if await _store(session, calendar_id, started, listing, batch):
+        link = {"account_id": sync.account_id, "calendar_id": google_calendar_id}
+        await restore.undo_google_changes(session, workspace_id, link, batch.own)
 
 
 async def _store(
@@ -102,17 +106,19 @@ async def _store(
     started: tuple[int, str | None],
     listing: pull.Listing,
     batch: pull.Batch,
-) -> None:
+) -> bool:
+    """Write the listing; False (nothing written) if the state changed since it was read."""
     current = await mirror.get_sync(session, calendar_id, lock=True)
     if current is None or (current.id, current.sync_token) != started:
         logger.info("google.pull of calendar %s: its sync state changed meanwhile", calendar_id)
-        return
+        return False
     if listing.full:
         await mirror.clear(session, current.id)
     await mirror.apply(session, current.id, batch.upserts, batch.removals)
     current.sync_token = listing.sync_token
     current.synced_at = utcnow()
     await session.flush()
+    return True
 
 
 @periodic

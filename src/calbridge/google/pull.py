@@ -124,7 +124,7 @@ def mirror_row(item: dict[str, Any], tz: ZoneInfo) -> MirrorRow | None:
         status=status[:16],
         transparency=str(item.get("transparency") or "opaque")[:16],
         declined=declined,
-        updated_at=_parse(item.get("updated")),
+        updated_at=parse_instant(item.get("updated")),
     )
 
 
@@ -132,7 +132,7 @@ def _instant(value: Any, tz: ZoneInfo) -> datetime | None:
     if not isinstance(value, dict):
         return None
     if value.get("dateTime"):
-        return _parse(value["dateTime"])
+        return parse_instant(value["dateTime"])
     if value.get("date"):
         try:
             day = date.fromisoformat(str(value["date"]))
@@ -142,7 +142,7 @@ def _instant(value: Any, tz: ZoneInfo) -> datetime | None:
     return None
 
 
-def _parse(value: Any) -> datetime | None:
+def parse_instant(value: Any) -> datetime | None:
     """An RFC 3339 instant (with its offset) in UTC, or None."""
     if not isinstance(value, str):
         return None
