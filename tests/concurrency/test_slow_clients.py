@@ -144,3 +144,18 @@ async def _upload_slowly(
     writer.write(body[10:])
     await writer.drain()
     assert (await _answer(reader)).startswith(b"HTTP/1.1 303 ")
+
+
+async def test_connections_beyond_the_cap_are_refused_until_some_close(
+    test_db: TestDatabase, tmp_path: Path
+) -> None:
+    limits = {**TIMEOUTS, "CALBRIDGE_HTTP_MAX_CONNECTIONS": "20"}
+    async with serve(test_db, tmp_path, embedded=True, env_extra=limits) as live:
+        idle = [await _open(live) for _ in range(20)]
+        async with httpx.AsyncClient(timeout=30) as client:
+            assert (await client.get(f"{live.base_url}/healthz")).status_code == 503
+            for _, writer in idle:
+                writer.close()
+                await writer.wait_closed()
+            await asyncio.sleep(0.5)  # the server sees the closes
+            assert (await client.get(f"{live.base_url}/healthz")).status_code == 200
