@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from calbridge.event.schemas import MAX_ATTENDEES
 from calbridge.outbox.worker import Worker
-from tests.rules.conftest import Receiver, make_rule
+from tests.rules.conftest import Receiver, make_rule, runs
 from tests.support.api import WorkspaceFixture
 from tests.support.databases import TestDatabase
 
@@ -99,3 +99,19 @@ async def test_an_event_takes_at_most_the_attendee_cap(ws: WorkspaceFixture) -> 
     problem = response.json()
     assert problem["code"] == "validation_error"
     assert "attendeeIds" in json.dumps(problem)
+
+
+async def test_a_rule_adding_an_attendee_past_the_cap_fails_its_action(
+    ws: WorkspaceFixture, worker: Worker
+) -> None:
+    calendar = await ws.calendar()
+    members = [await ws.member(f"Member{i}") for i in range(MAX_ATTENDEES + 1)]
+    rule = await make_rule(ws, actions=[{"type": "add_attendee", "memberId": members[-1]["id"]}])
+    event = await ws.event(calendar["id"], attendeeIds=[m["id"] for m in members[:-1]])
+    await worker.drain()
+    [run] = await runs(ws, rule["id"])
+    [outcome] = run["actions"]
+    assert outcome["status"] == "failed"
+    assert outcome["error"].startswith("validation_error:")
+    shown = (await ws.get(f"/calendar-events/{event['id']}")).json()
+    assert len(shown["attendees"]) == MAX_ATTENDEES
