@@ -27,3 +27,18 @@ async def test_offsets_in_whole_minutes_are_written_as_before(ws: WorkspaceFixtu
     calendar = await ws.calendar(timezone="Europe/Amsterdam")
     event = await ws.event(calendar["id"])
     assert event["startTime"] == "2026-04-13T09:00:00+02:00"
+
+
+async def test_free_busy_keeps_the_seconds_too(ws: WorkspaceFixture) -> None:
+    calendar = await ws.calendar(timezone="Europe/Amsterdam")
+    await ws.event(calendar["id"], startTime="1920-06-01T10:00:00Z", endTime="1920-06-01T11:00:00Z")
+    body = {
+        "calendarIds": [calendar["id"]],
+        "start": "1920-06-01T00:00Z",
+        "end": "1920-06-02T00:00Z",
+    }
+    response = await ws.post("/free-busy", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["calendars"][str(calendar["id"])]["busy"] == [
+        {"start": "1920-06-01T11:19:32+01:19:32", "end": "1920-06-01T12:19:32+01:19:32"}
+    ]

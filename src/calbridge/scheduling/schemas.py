@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator
 
 from calbridge.event.schemas import check_instant
-from calbridge.schemas import Id, InputModel, OutputModel
+from calbridge.schemas import Id, InputModel, OutputModel, WireDateTime
 
 # The most calendars one free/busy query reads, and the longest range of slots and free/busy.
 MAX_CALENDARS = 50
@@ -56,8 +56,8 @@ class FreeBusyRequest(InputModel):
 
 
 class TimeSpan(OutputModel):
-    start: dt.datetime
-    end: dt.datetime
+    start: WireDateTime
+    end: WireDateTime
 
 
 class SlotsResponse(OutputModel):
@@ -72,6 +72,6 @@ class CalendarBusy(OutputModel):
 
 
 class FreeBusyResponse(OutputModel):
-    start: dt.datetime
-    end: dt.datetime
+    start: WireDateTime
+    end: WireDateTime
     calendars: dict[str, CalendarBusy]
