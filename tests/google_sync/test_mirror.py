@@ -458,3 +458,87 @@ async def test_push_mode_undoes_changes_made_in_google_without_echo(
     assert len(await sync_jobs(test_db, event["id"])) == 3
     shown = (await ws.get(f"/calendar-events/{event['id']}")).json()
     assert (shown["title"], shown["googleSyncStatus"]) == ("Call", "synced")
+
+
+async def test_two_way_applies_google_changes_through_the_booking_rules(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    checked: dict[str, Any],
+    worker: Worker,
+    emulator: GoogleEmulator,
+    google: httpx.AsyncClient,
+    in_google: GoogleView,
+) -> None:
+    monday = {"weekly": [{"day": "monday", "start": "08:00", "end": "18:00"}]}
+    response = await ws.patch(
+        f"/calendars/{checked['id']}", json={"googleSyncMode": "two_way", "availability": monday}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["googleSyncMode"] == "two_way"
+    await settle(worker)
+    blocker = await ws.post("/calendar-events", json=booking(checked["id"], "12:00", "13:00"))
+    assert blocker.status_code == 201, blocker.text
+    created = await ws.post("/calendar-events", json=booking(checked["id"], "09:00", "10:00"))
+    event_id = created.json()["id"]
+    await quiesce(emulator, worker)
+    copy = in_google.copy_of(event_id)
+    assert copy is not None
+    headers = {"Authorization": f"Bearer {emulator.issue_access_token()}"}
+    path = f"/calendar/v3/calendars/primary/events/{copy['id']}"
+
+    async def in_google_move(start: str, end: str) -> None:
+        moved = await google.patch(
+            path, headers=headers, json={**at(start, end), "summary": "Call"}
+        )
+        assert moved.status_code == 200, moved.text
+        await quiesce(emulator, worker)
+
+    async def last_change() -> dict[str, Any]:
+        items = (await ws.get(f"/calendar-events/{event_id}/history")).json()["items"]
+        return dict(items[-1])
+
+    await in_google_move("10:00", "11:00")  # free: applied
+    shown = (await ws.get(f"/calendar-events/{event_id}")).json()
+    assert shown["startTime"].startswith("2026-04-13T10:00:00")
+    change = await last_change()
+    assert (change["action"], change["source"], change["actor"]) == (
+        "google_change_applied",
+        "google",
+        None,
+    )
+    assert set(change["changes"]) == {"startTime", "endTime"}
+
+    for start, end, code in (
+        ("12:30", "13:30", "slot_conflict"),
+        ("19:00", "20:00", "outside_availability"),
+    ):
+        await in_google_move(start, end)
+        shown = (await ws.get(f"/calendar-events/{event_id}")).json()
+        assert shown["startTime"].startswith("2026-04-13T10:00:00")  # unchanged
+        restored = in_google.copy_of(event_id)
+        assert restored is not None
+        assert restored["start"]["dateTime"].startswith("2026-04-13T10:00:00")  # put back
+        change = await last_change()
+        assert (change["action"], change["source"]) == ("google_change_refused", "google")
+        assert change["changes"]["refusal"] == {"from": None, "to": code}
+
+    deleted = await google.delete(path, headers=headers)
+    assert deleted.status_code == 204
+    await quiesce(emulator, worker)
+    shown = (await ws.get(f"/calendar-events/{event_id}")).json()
+    assert shown["status"] == "cancelled"
+    assert ((await last_change())["action"], (await last_change())["source"]) == (
+        "cancelled",
+        "google",
+    )
+    async with test_db.database.session(write=False) as session:
+        changed = (
+            await session.scalars(select(OutboxJob).where(OutboxJob.kind == "event.changed"))
+        ).all()
+    cancels = [
+        j
+        for j in changed
+        if j.payload["event_id"] == event_id and j.payload["change"] == "cancelled"
+    ]
+    assert len(cancels) == 1  # the event rules run once for it
+    assert [c["status"] for c in [in_google.copy_of(event_id) or {}]] == ["cancelled"]

@@ -82,6 +82,10 @@ AdvanceDays = Annotated[int, Field(strict=True, ge=1, le=3650)]
 BufferMinutes = Annotated[int, Field(strict=True, ge=0, le=1440)]
 
 
+# CONTRACT §3.1/§3.5: what a change made in Google to one of our copies does.
+GoogleSyncMode = Literal["push", "two_way"]
+
+
 class CalendarCreate(InputModel):
     name: Name
     timezone: Timezone
@@ -92,6 +96,7 @@ class CalendarCreate(InputModel):
     google_account_id: Id | None = None
     google_calendar_id: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
     google_conflict_check: bool = False
+    google_sync_mode: GoogleSyncMode = "push"
     min_notice_minutes: NoticeMinutes = 0
     max_advance_days: AdvanceDays | None = None
     buffer_before_minutes: BufferMinutes = 0
@@ -112,6 +117,7 @@ class CalendarUpdate(InputModel):
     google_account_id: Id | None = None
     google_calendar_id: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
     google_conflict_check: Annotated[bool | None, REFUSE_NULL] = None
+    google_sync_mode: Annotated[GoogleSyncMode | None, REFUSE_NULL] = None
     min_notice_minutes: Annotated[NoticeMinutes | None, REFUSE_NULL] = None
     max_advance_days: AdvanceDays | None = None
     buffer_before_minutes: Annotated[BufferMinutes | None, REFUSE_NULL] = None
@@ -130,6 +136,7 @@ class CalendarResponse(OutputModel):
     google_account_id: int | None
     google_calendar_id: str | None
     google_conflict_check: bool
+    google_sync_mode: GoogleSyncMode
     min_notice_minutes: int
     max_advance_days: int | None
     buffer_before_minutes: int

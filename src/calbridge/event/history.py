@@ -94,16 +94,26 @@ async def record(
     before: dict[str, Any] | None,
     after: dict[str, Any],
 ) -> None:
-    """Add the history row of one change (``change`` as ``event.changed`` names it)."""
+    """Add the history row of one change (``change`` as ``event.changed`` names it). An update
+    made from Google (two-way sync) is ``google_change_applied``."""
+    source, _ = session.sync_session.info.get(ACTOR_KEY, (Source.API, None))
+    action = ACTIONS.get(change, change)
+    if source == Source.GOOGLE and action == "updated":
+        action = "google_change_applied"
+    await add(session, event_id, action, diff(before, after))
+
+
+async def add(session: AsyncSession, event_id: int, action: str, changes: dict[str, Any]) -> None:
+    """Add one history row as the session's door and actor say."""
     source, actor = session.sync_session.info.get(ACTOR_KEY, (Source.API, None))
     session.add(
         EventChange(
             event_id=event_id,
             at=utcnow(),
-            action=ACTIONS.get(change, change),
+            action=action,
             source=str(source),
             actor=actor,
-            changes=diff(before, after),
+            changes=changes,
         )
     )
     await session.flush()

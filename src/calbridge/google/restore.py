@@ -1,4 +1,5 @@
-"""Push mode (CONTRACT §3.5): a change made in Google to a calbridge event's copy is undone.
+"""Push mode (CONTRACT §3.5): a change made in Google to a calbridge event's copy is undone
+(in a ``two_way`` calendar, ``two_way.apply`` first tries to apply it to the booking).
 
 The pull that lists a changed copy of one of this workspace's events compares it with the event
 as calbridge has it; if they differ (title, description, location, start, end, or the copy
@@ -20,12 +21,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calbridge.calendar.models import Calendar
 from calbridge.event import repository as event_repository
 from calbridge.event.models import Event
-from calbridge.google import pull
+from calbridge.google import pull, two_way
 from calbridge.google.sync import ID_PREFIX, PRIVATE_EVENT_ID
 from calbridge.google.sync_tasks import GOOGLE_SYNC
 from calbridge.outbox.service import enqueue
+
+TWO_WAY = "two_way"
 
 
 def differs(item: dict[str, Any], event: Event | None) -> bool:
@@ -71,6 +75,16 @@ async def undo_google_changes(
             continue  # its own sync is still to run, and will push the current state
         if not differs(item, event):
             continue
+        if event is not None and event.status != "cancelled":
+            calendar = await session.get(Calendar, event.calendar_id)
+            if (
+                calendar is not None
+                and calendar.google_sync_mode == TWO_WAY
+                and (calendar.google_account_id, calendar.google_calendar_id)
+                == (link["account_id"], link["calendar_id"])
+                and await two_way.apply(session, workspace_id, event, item)
+            ):
+                continue
         google_id = str(item.get("id") or "")
         uid = event.uid if event is not None else _uid_of(google_id)
         await enqueue(
