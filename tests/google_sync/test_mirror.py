@@ -542,3 +542,21 @@ async def test_two_way_applies_google_changes_through_the_booking_rules(
     ]
     assert len(cancels) == 1  # the event rules run once for it
     assert [c["status"] for c in [in_google.copy_of(event_id) or {}]] == ["cancelled"]
+
+
+async def test_a_long_google_event_blocks_a_booking_late_inside_it(
+    test_db: TestDatabase,
+    ws: WorkspaceFixture,
+    checked: dict[str, Any],
+    worker: Worker,
+    emulator: GoogleEmulator,
+    google: httpx.AsyncClient,
+) -> None:
+    # The busy query scans from "start minus the longest mirrored event"; it must be kept.
+    await settle(worker)
+    await google_change(emulator, google, worker, **at("10:00", "11:00"))
+    await google_change(emulator, google, worker, **at("06:00", "18:00"))
+    google_down(emulator)
+    response = await ws.post("/calendar-events", json=booking(checked["id"], "16:00", "16:30"))
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == "slot_conflict"

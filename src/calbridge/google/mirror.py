@@ -9,10 +9,11 @@ and bookings fall back to asking Google live.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, exists, select
+from sqlalchemy import ColumnElement, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.calendar.models import Calendar
@@ -102,13 +103,24 @@ async def is_busy(
 
 
 async def busy_intervals(
-    session: AsyncSession, sync_id: int, start_at: datetime, end_at: datetime
+    session: AsyncSession,
+    sync_id: int,
+    start_at: datetime,
+    end_at: datetime,
+    max_span_seconds: int | None = None,
 ) -> list[tuple[datetime, datetime]]:
-    """The busy mirrored events overlapping ``[start, end)``, by start."""
+    """The busy mirrored events overlapping ``[start, end)``, by start. ``max_span_seconds``
+    (the sync's longest event) bounds the scan from below."""
+    floor = (
+        []
+        if max_span_seconds is None
+        else [GoogleMirrorEvent.start_at >= start_at - timedelta(seconds=max_span_seconds)]
+    )
     query = (
         select(GoogleMirrorEvent.start_at, GoogleMirrorEvent.end_at)
         .where(
             GoogleMirrorEvent.sync_id == sync_id,
+            *floor,
             GoogleMirrorEvent.start_at < end_at,
             GoogleMirrorEvent.end_at > start_at,
             *_busy(),
@@ -130,11 +142,18 @@ async def fresh_busy(
     sync = await get_sync(session, calendar_id)
     if sync is None or not is_fresh(sync, now, max_age_seconds):
         return None
-    return await busy_intervals(session, sync.id, start_at, end_at)
+    return await busy_intervals(session, sync.id, start_at, end_at, sync.max_span_seconds)
 
 
 async def clear(session: AsyncSession, sync_id: int) -> None:
+    """Empty the mirror (its longest span starts again from the rows written next)."""
     await session.execute(delete(GoogleMirrorEvent).where(GoogleMirrorEvent.sync_id == sync_id))
+    await session.execute(
+        update(GoogleCalendarSync)
+        .where(GoogleCalendarSync.id == sync_id)
+        .values(max_span_seconds=0)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def apply(
@@ -165,6 +184,16 @@ async def apply(
         )
         for row in latest.values()
     )
+    spans = [math.ceil((row.end_at - row.start_at).total_seconds()) for row in latest.values()]
+    if spans:
+        # Only grows (a removed long event leaves the bound loose, never wrong).
+        longest = max(spans)
+        await session.execute(
+            update(GoogleCalendarSync)
+            .where(GoogleCalendarSync.id == sync_id, GoogleCalendarSync.max_span_seconds < longest)
+            .values(max_span_seconds=longest)
+            .execution_options(synchronize_session=False)
+        )
     await session.flush()
 
 

@@ -77,6 +77,9 @@ class GoogleCalendarSync(Base):
     channel_resource_id: Mapped[str | None] = mapped_column(String(1024))
     channel_token_hash: Mapped[str | None] = mapped_column(String(64))
     channel_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The longest mirrored event (seconds, rounded up): a lower bound for "starts before the
+    # end and ends after the start", so the busy query scans only the index range it needs.
+    max_span_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -88,4 +88,3 @@ def _wanted(event: Event, item: dict[str, Any]) -> dict[str, Any]:
         if value is None or pull.parse_instant(value) != mine:
             changes[key] = {"from": mine.isoformat(), "to": value}
     return changes
-

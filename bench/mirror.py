@@ -1,0 +1,148 @@
+"""Booking with ``googleConflictCheck`` answered by a fresh mirror: ``python -m bench.mirror`` →
+bench/results/mirror.json and .md (issue 14, acceptance 6).
+
+For SQLite and PostgreSQL, in one process: bookings of distinct free half-hour slots through
+``create_event`` in a transaction each (``bench.seed.book``: booking rules, event row, outbox row,
+commit) on two linked calendars of the same account, one with ``googleConflictCheck`` off and
+one with it on whose mirror is fresh and holds ``MIRRORED`` Google events (between the booked
+slots, so the busy query finds rows near every booking but no clash). Google's base URL points at
+a closed port: a booking that called Google would fail (503), so every booking counted was
+decided without a Google call. The two calendars take turns (``ROUNDS`` rounds of ``PER_ROUND``
+bookings each, alternating who goes first), so a busy moment of the shared machine falls on both
+sides of the ratio. Target: the rate with the check on is within 10% of the rate with it off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench import databases
+from bench.google import setup
+from bench.seed import BOOKING_START, book
+from calbridge.calendar.models import Calendar
+from calbridge.google import runtime
+from calbridge.google.gateway import GoogleGateway
+from calbridge.google.models import GoogleCalendarSync, GoogleMirrorEvent
+from calbridge.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+PER_ROUND = int(os.environ.get("BENCH_MIRROR_PER_ROUND", "300"))
+ROUNDS = int(os.environ.get("BENCH_MIRROR_ROUNDS", "4"))
+MIRRORED = int(os.environ.get("BENCH_MIRROR_EVENTS", "5000"))
+CLOSED = "http://127.0.0.1:9"  # nothing listens: a Google call would fail the booking
+
+
+async def measure(kind: str, directory: Path) -> dict[str, Any]:
+    bench_db = await databases.create(kind, directory, "mirror")
+    settings = Settings(
+        environment="test",
+        database_url=bench_db.url,
+        database_schema=bench_db.schema,
+        google_base_url=CLOSED,
+    )
+    runtime.configure(GoogleGateway(settings))
+    database = bench_db.connect()
+    try:
+        workspace, off_id = await setup(database, settings)
+        async with database.transaction() as session:
+            off = await session.get(Calendar, off_id)
+            assert off is not None
+            on = Calendar(
+                workspace_id=workspace.id,
+                name="Checked",
+                timezone="UTC",
+                google_account_id=off.google_account_id,
+                google_calendar_id="primary",
+                google_conflict_check=True,
+            )
+            session.add(on)
+            await session.flush()
+            assert on.google_account_id is not None
+            state = GoogleCalendarSync(
+                calendar_id=on.id,
+                account_id=on.google_account_id,
+                google_calendar_id="primary",
+                sync_token="bench",
+                synced_at=datetime.now(UTC) + timedelta(days=1),  # fresh for the whole run
+                max_span_seconds=20 * 60,  # as the sync would record for these rows
+            )
+            session.add(state)
+            await session.flush()
+            session.add_all(
+                GoogleMirrorEvent(
+                    sync_id=state.id,
+                    google_event_id=f"bench{n}",
+                    start_at=BOOKING_START + timedelta(hours=n, minutes=35),
+                    end_at=BOOKING_START + timedelta(hours=n, minutes=55),
+                    status="confirmed",
+                    transparency="opaque",
+                )
+                for n in range(MIRRORED)
+            )
+            on_id = on.id
+        seconds = {"off": 0.0, "on": 0.0}
+        slot = {"off": 0, "on": 0}
+        calendars = {"off": off_id, "on": on_id}
+        for round_ in range(ROUNDS):
+            order = ("off", "on") if round_ % 2 == 0 else ("on", "off")
+            for side in order:
+                started = time.perf_counter()
+                for _ in range(PER_ROUND):
+                    await book(database, workspace, calendars[side], slot[side])
+                    slot[side] += 1
+                seconds[side] += time.perf_counter() - started
+        rates = {side: slot[side] / seconds[side] for side in seconds}
+        return {
+            "bookings_per_side": slot["on"],
+            "mirrored_events": MIRRORED,
+            "creates_per_second_check_off": round(rates["off"], 1),
+            "creates_per_second_check_on_mirror": round(rates["on"], 1),
+            "ratio": round(rates["on"] / rates["off"], 3),
+        }
+    finally:
+        runtime.configure(None)
+        await database.dispose()
+        await databases.drop(bench_db)
+
+
+async def main() -> None:
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as directory:
+        for kind in ("sqlite", "postgresql"):
+            try:
+                results[kind] = await measure(kind, Path(directory))
+            except OSError as error:
+                results[kind] = {"skipped": str(error)}
+    results["load_average"] = list(os.getloadavg())
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "mirror.json").write_text(json.dumps(results, indent=2) + "\n")
+    lines = [
+        "# Booking with googleConflictCheck answered by the mirror",
+        "",
+        "| database | check off (creates/s) | check on, fresh mirror (creates/s) | ratio |",
+        "| --- | --- | --- | --- |",
+    ]
+    for kind in ("sqlite", "postgresql"):
+        row = results[kind]
+        if "skipped" in row:
+            lines.append(f"| {kind} | skipped: {row['skipped']} | | |")
+            continue
+        lines.append(
+            f"| {kind} | {row['creates_per_second_check_off']} |"
+            f" {row['creates_per_second_check_on_mirror']} | {row['ratio']} |"
+        )
+    lines += ["", f"Load average during the run: {results['load_average']}", ""]
+    (RESULTS / "mirror.md").write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
