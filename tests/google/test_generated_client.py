@@ -56,13 +56,17 @@ async def server(app: FastAPI) -> AsyncIterator[str]:
 
 async def _generate(url: str, directory: Path) -> tuple[ModuleType, dict[str, Any]]:
     async with httpx.AsyncClient() as plain:
-        document = (await plain.get(f"{url}/openapi.json")).json()
+        fetched = await plain.get(f"{url}/openapi.json")
+    document = fetched.json()
+    # The live document, handed over as a file (the generator's own HTTP client would have to
+    # reach 127.0.0.1 through whatever proxy settings the environment has).
+    (directory / "openapi.json").write_bytes(fetched.content)
     (directory / "config.yaml").write_text("post_hooks: []\n")  # no formatter run
     process = await asyncio.create_subprocess_exec(
         _generator(),
         "generate",
-        "--url",
-        f"{url}/openapi.json",
+        "--path",
+        str(directory / "openapi.json"),
         "--meta",
         "none",
         "--output-path",
