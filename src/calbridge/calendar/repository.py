@@ -52,7 +52,8 @@ async def page_calendars(
 
 async def serialize_bookings(session: AsyncSession, calendar_id: int) -> None:
     """PostgreSQL: hold a transaction-scoped advisory lock on the calendar, so its bookings run
-    one at a time (the exclusion constraint cannot see buffers; see ``event.booking``). SQLite's
-    write transactions are serialised already."""
+    one at a time (overlapping inserts would deadlock in the exclusion constraint, which cannot
+    see buffers either; see ``event.booking``). SQLite's write transactions are serialised
+    already."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(select(func.pg_advisory_xact_lock(BOOKING_LOCK_CLASS, calendar_id)))

@@ -15,13 +15,14 @@ advance and cancellation windows, never outside availability or into a conflict.
 
 Concurrency. SQLite: write transactions begin IMMEDIATE, so check-then-insert is serialised and
 the overlap check cannot race another booking. PostgreSQL: bookings take the calendar's row
-``FOR SHARE`` — they do not queue behind each other, but a calendar change (``FOR UPDATE``)
-cannot slip between reading the calendar's rules and inserting the event — and the exclusion
-constraint ``events_no_overlap`` is what makes a raced overlap impossible: the second insert
-waits for the first to commit, then fails, and the service answers 409 slot_conflict. The
-constraint sees the raw intervals only, so bookings of a calendar with buffers also take a
-transaction-scoped advisory lock on the calendar (``serialize_bookings``): they run one at a
-time, and each one's buffer check sees every committed neighbour.
+``FOR SHARE``, so a calendar change (``FOR UPDATE``) cannot slip between reading the
+calendar's rules and inserting the event. Bookings of a calendar that forbids overlap then take
+a transaction-scoped advisory lock on the calendar (``serialize_bookings``): they run one at a
+time, and each one's overlap and buffer check sees every committed neighbour. Without it,
+overlapping inserts wait on each other inside the exclusion constraint, and a chain of them
+(staggered slots) deadlocks, which PostgreSQL breaks by failing one booking with a 503 instead
+of the contract's 409. The exclusion constraint ``events_no_overlap`` stays the last word on the
+raw intervals; calendars that allow overlap keep booking in parallel.
 """
 
 from __future__ import annotations
@@ -156,8 +157,7 @@ async def check(
     event_id = None if current is None else current.event_id
     local: list[rules.Busy] = []
     if not calendar.allow_overlap:
-        if policy.padding:
-            await calendar_repository.serialize_bookings(session, calendar.id)
+        await calendar_repository.serialize_bookings(session, calendar.id)
         local = [
             rules.Busy(start, end, found_id)
             for _, found_id, start, end in await repository.busy_between(
