@@ -167,3 +167,27 @@ async def test_html_in_a_rule_is_shown_escaped(panel: Panel, ws: WorkspaceFixtur
         page = await panel.get(f"/admin/w/{ws.uuid}/rules{path}")
         assert "<script>alert(1)</script>" not in page.text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+
+
+async def test_a_private_webhook_target_is_refused_on_the_form_as_by_the_api(
+    test_db: databases.TestDatabase, panel: Panel, ws: WorkspaceFixture
+) -> None:
+    private = json.dumps([{"type": "webhook", "url": "http://10.0.0.1/hook"}])
+    url = f"/admin/w/{ws.uuid}/rules"
+    await panel.get(f"{url}/new")
+
+    refused = await panel.post(url, rule_form(actions=private))
+
+    assert refused.status_code == 422
+    assert "CALBRIDGE_WEBHOOK_ALLOWED_PRIVATE_HOSTS" in field_error(refused.text, "actions")
+    assert 'value="Notify"' in refused.text or ">Notify<" in refused.text  # the form is kept
+    assert await rule_count(test_db) == 0
+
+    rule_id, _ = await create(panel, ws)
+    await panel.get(f"{url}/{rule_id}/edit")
+    edited = await panel.post(f"{url}/{rule_id}/edit", rule_form(actions=private))
+
+    assert edited.status_code == 422
+    assert "CALBRIDGE_WEBHOOK_ALLOWED_PRIVATE_HOSTS" in field_error(edited.text, "actions")
+    rule = await ws.get(f"/event-rules/{rule_id}", token="read")
+    assert rule.json()["actions"][0]["url"] == HOOK

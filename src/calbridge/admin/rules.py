@@ -55,6 +55,18 @@ async def _get_rule(db: SessionDep, workspace: Workspace, rule_id: int) -> Any:
         raise PageNotFound("Event rule") from None
 
 
+async def _refused_targets(typed: RuleForm) -> CalbridgeError | None:
+    """The form's webhook targets, checked as the API checks them and before any database work
+    (a DNS lookup must hold no lock); a form that does not parse is left to the save's errors."""
+    try:
+        await service.check_webhook_targets(typed.parse().actions)
+    except FormErrors:
+        return None
+    except CalbridgeError as refusal:
+        return refusal
+    return None
+
+
 def _no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -152,8 +164,19 @@ async def new_rule(request: Request, uuid: str, admin: CurrentAdmin, db: Session
 async def add_rule(
     request: Request, uuid: str, admin: CurrentAdmin, form: CheckedForm, db: SessionDep
 ) -> Response:
-    workspace = await load_workspace(db, uuid)
     typed = RuleForm.of_post(form)
+    target_refusal = await _refused_targets(typed)
+    workspace = await load_workspace(db, uuid)
+    if target_refusal is not None:
+        return await _form_page(
+            request,
+            admin,
+            db,
+            workspace,
+            typed,
+            status_code=422,
+            errors=service_errors(target_refusal),
+        )
     try:
         rule, secret = await service.create_rule(
             db, workspace, typed.parse(), cipher=_cipher(request)
@@ -208,9 +231,21 @@ async def save_rule(
     form: CheckedForm,
     db: SessionDep,
 ) -> Response:
+    typed = RuleForm.of_post(form)
+    target_refusal = await _refused_targets(typed)
     workspace = await load_workspace(db, uuid)
     await _get_rule(db, workspace, rule_id)
-    typed = RuleForm.of_post(form)
+    if target_refusal is not None:
+        return await _form_page(
+            request,
+            admin,
+            db,
+            workspace,
+            typed,
+            rule_id=rule_id,
+            status_code=422,
+            errors=service_errors(target_refusal),
+        )
     try:
         # Every field is replaced (no calendar ticked: ``calendarIds`` null, every calendar).
         fields = typed.parse().model_dump(by_alias=True)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
 from calbridge.deps import AdminSubject, ReadSubject, SessionDep
-from calbridge.errors import FieldError, ValidationProblem, problem_responses
+from calbridge.errors import problem_responses
 from calbridge.google.crypto import TokenCipher
-from calbridge.rules import rule_test, runtime, service, ssrf
+from calbridge.rules import rule_test, service
 from calbridge.rules.schemas import (
     RuleCreate,
     RuleCreated,
@@ -19,7 +19,6 @@ from calbridge.rules.schemas import (
     RuleTestResponse,
     RuleUpdate,
     RunResponse,
-    WebhookAction,
 )
 from calbridge.schemas import Deleted, Page, PageParams, PathId, page_params
 from calbridge.settings import Settings
@@ -27,27 +26,6 @@ from calbridge.settings import Settings
 router = APIRouter(prefix="/event-rules", tags=["event rules"])
 AUTH = (401, 403, 404)
 Paging = Annotated[PageParams, Depends(page_params)]
-
-
-async def _check_targets(actions: list[Any] | None) -> None:
-    """Webhook targets are looked at before the request's transaction begins (a DNS lookup
-    holds no database lock); ``rules.ssrf`` explains what is refused."""
-    urls = [
-        (f"actions.{index}.url", action.url)
-        for index, action in enumerate(actions or [])
-        if isinstance(action, WebhookAction)
-    ]
-    if not urls:
-        return
-    current = runtime.current()
-    refusals = await ssrf.check_at_save(
-        urls,
-        resolver=current.resolver,
-        allowed_hosts=current.settings.webhook_allowed_private_hosts,
-    )
-    if refusals:
-        errors = [FieldError(field=field, message=message) for field, message in refusals]
-        raise ValidationProblem(errors[0].message, code="webhook_target_refused", errors=errors)
 
 
 def _cipher(request: Request) -> TokenCipher:
@@ -75,7 +53,7 @@ async def create_event_rule(
     shown this once (rotate it with POST …/rotate-secret). A webhook to a private or loopback
     address → 422 webhook_target_refused (unless CALBRIDGE_WEBHOOK_ALLOWED_PRIVATE_HOSTS names
     the host)."""
-    await _check_targets(body.actions)
+    await service.check_webhook_targets(body.actions)
     rule, secret = await service.create_rule(
         session, subject.workspace, body, cipher=_cipher(request)
     )
@@ -97,7 +75,7 @@ async def update_event_rule(
 ) -> RuleResponse:
     """Change any subset of the rule's fields; ``{"enabled": false}`` turns it off. Webhook
     targets are checked as on create."""
-    await _check_targets(body.actions)
+    await service.check_webhook_targets(body.actions)
     rule = await service.update_rule(session, subject.workspace, rule_id, body)
     return service.present_rule(rule)
 

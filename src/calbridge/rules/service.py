@@ -14,7 +14,7 @@ from calbridge.db import utcnow
 from calbridge.errors import Conflict, FieldError, NotFound, ValidationProblem
 from calbridge.google.crypto import TokenCipher
 from calbridge.outbox.service import enqueue
-from calbridge.rules import repository
+from calbridge.rules import repository, runtime, ssrf
 from calbridge.rules.evaluate import RuleSpec
 from calbridge.rules.models import EventRule, RuleRun, RuleRunAction, WebhookDelivery
 from calbridge.rules.schemas import (
@@ -24,6 +24,7 @@ from calbridge.rules.schemas import (
     RuleUpdate,
     RunActionResponse,
     RunResponse,
+    WebhookAction,
 )
 from calbridge.schemas import Page, PageParams
 from calbridge.workspace import repository as workspace_repository
@@ -308,3 +309,26 @@ async def _check_references(
             code=code,
             errors=errors,
         )
+
+
+async def check_webhook_targets(actions: list[Any] | None) -> None:
+    """Refuse webhook targets that point at private or loopback addresses when a rule is saved
+    (the API and the admin panel alike; the send-time guard stays). Call it before the save's
+    transaction begins: a DNS lookup must hold no database lock. ``rules.ssrf`` explains what is
+    refused."""
+    urls = [
+        (f"actions.{index}.url", action.url)
+        for index, action in enumerate(actions or [])
+        if isinstance(action, WebhookAction)
+    ]
+    if not urls:
+        return
+    current = runtime.current()
+    refusals = await ssrf.check_at_save(
+        urls,
+        resolver=current.resolver,
+        allowed_hosts=current.settings.webhook_allowed_private_hosts,
+    )
+    if refusals:
+        errors = [FieldError(field=field, message=message) for field, message in refusals]
+        raise ValidationProblem(errors[0].message, code="webhook_target_refused", errors=errors)
