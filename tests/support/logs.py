@@ -39,15 +39,28 @@ class CapturedLogs(logging.Handler):
         return [line for line in self.lines if text in line]
 
 
+# uvicorn's loggers as calbridge's logging config leaves them: no handlers of their own, the
+# root's level, propagating. Any uvicorn started in the test process (``log_level="critical"``,
+# ``access_log=False``, its default dictConfig) changes them for the rest of the process.
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+
+
 @contextmanager
 def capture_logs(level: int = logging.DEBUG, log_format: str = "text") -> Iterator[CapturedLogs]:
-    """Root at ``level``; the libraries production keeps quiet stay at WARNING here too."""
+    """Root at ``level``; the libraries production keeps quiet stay at WARNING here too, and
+    uvicorn's loggers are set as production sets them, whatever an earlier test left."""
     loggers = [logging.getLogger(), *(logging.getLogger(name) for name in QUIET_LOGGERS)]
     levels = [logger.level for logger in loggers]
+    uvicorn = [logging.getLogger(name) for name in UVICORN_LOGGERS]
+    states = [(u.level, u.handlers[:], u.propagate, u.disabled) for u in uvicorn]
     handler = CapturedLogs(log_format)
     loggers[0].setLevel(level)
     for logger in loggers[1:]:
         logger.setLevel(logging.WARNING)
+    for logger in uvicorn:
+        logger.setLevel(logging.NOTSET)
+        logger.handlers[:] = []
+        logger.propagate, logger.disabled = True, False
     loggers[0].addHandler(handler)
     try:
         yield handler
@@ -55,6 +68,10 @@ def capture_logs(level: int = logging.DEBUG, log_format: str = "text") -> Iterat
         loggers[0].removeHandler(handler)
         for logger, old in zip(loggers, levels, strict=True):
             logger.setLevel(old)
+        for logger, (old_level, handlers, propagate, disabled) in zip(uvicorn, states, strict=True):
+            logger.setLevel(old_level)
+            logger.handlers[:] = handlers
+            logger.propagate, logger.disabled = propagate, disabled
 
 
 def remember_secret(*values: str) -> None:
