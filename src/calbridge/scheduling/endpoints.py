@@ -4,7 +4,6 @@ from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query
-from pydantic import BeforeValidator
 
 from calbridge.calendar.schemas import check_timezone
 from calbridge.deps import ReadSubject, SessionDep
@@ -18,21 +17,14 @@ from calbridge.scheduling.schemas import (
     SlotsResponse,
     parse_date_time,
 )
-from calbridge.schemas import PathId
+from calbridge.schemas import Digits, PathId
 
 T = TypeVar("T")
 router = APIRouter(tags=["scheduling"])
 ERRORS = (401, 403, 404, 422, 503)
 
 
-def _whole_number(value: object) -> object:
-    """Query strings are text: "30" is 30 minutes, "30.0" or "3e1" is a 422."""
-    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
-        raise ValueError("must be a whole number of minutes")
-    return value
-
-
-Minutes = Annotated[int, Query(ge=MIN_MINUTES, le=MAX_MINUTES), BeforeValidator(_whole_number)]
+Minutes = Annotated[Digits, Query(ge=MIN_MINUTES, le=MAX_MINUTES)]
 DateTimeQuery = Annotated[
     str,
     Query(
