@@ -167,17 +167,9 @@ async def add_rule(
     typed = RuleForm.of_post(form)
     target_refusal = await _refused_targets(typed)
     workspace = await load_workspace(db, uuid)
-    if target_refusal is not None:
-        return await _form_page(
-            request,
-            admin,
-            db,
-            workspace,
-            typed,
-            status_code=422,
-            errors=service_errors(target_refusal),
-        )
     try:
+        if target_refusal is not None:
+            raise target_refusal  # shown like any other refusal of the service
         rule, secret = await service.create_rule(
             db, workspace, typed.parse(), cipher=_cipher(request)
         )
@@ -235,18 +227,9 @@ async def save_rule(
     target_refusal = await _refused_targets(typed)
     workspace = await load_workspace(db, uuid)
     await _get_rule(db, workspace, rule_id)
-    if target_refusal is not None:
-        return await _form_page(
-            request,
-            admin,
-            db,
-            workspace,
-            typed,
-            rule_id=rule_id,
-            status_code=422,
-            errors=service_errors(target_refusal),
-        )
     try:
+        if target_refusal is not None:
+            raise target_refusal  # shown like any other refusal of the service
         # Every field is replaced (no calendar ticked: ``calendarIds`` null, every calendar).
         fields = typed.parse().model_dump(by_alias=True)
         await service.update_rule(db, workspace, rule_id, RuleUpdate.model_validate(fields))
