@@ -6,6 +6,7 @@ and googleConflictCheck answered from the mirror while Google is down."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -94,143 +95,148 @@ def at(start: str, end: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-async def state_of(test_db: TestDatabase, calendar_id: int) -> GoogleCalendarSync | None:
-    async with test_db.database.session(write=False) as session:
-        return await session.scalar(
-            select(GoogleCalendarSync).where(GoogleCalendarSync.calendar_id == calendar_id)
-        )
+@dataclass
+class Scene:
+    """A calendar with googleConflictCheck linked to the test user's primary calendar, with the
+    worker that syncs it and the emulator as Google."""
+
+    test_db: TestDatabase
+    ws: WorkspaceFixture
+    calendar: dict[str, Any]
+    worker: Worker
+    emulator: GoogleEmulator
+    google: httpx.AsyncClient
+
+    def user(self) -> dict[str, str]:
+        """Headers of the test user at Google."""
+        return {"Authorization": f"Bearer {self.emulator.issue_access_token()}"}
+
+    async def google_change(self, **event: Any) -> dict[str, Any]:
+        """The test user adds an event in Google; its notification is delivered and handled."""
+        made = await seed(self.google, self.user(), **event)
+        await self.emulator.wait_for_notifications()
+        await settle(self.worker)
+        return made
+
+    def google_down(self) -> None:
+        self.emulator.add_fault("unavailable_503", count=1000, path_prefix="/calendar/v3/")
+
+    async def book(self, start: str, end: str) -> httpx.Response:
+        return await self.ws.post("/calendar-events", json=booking(self.calendar["id"], start, end))
+
+    async def assert_blocked(self, start: str, end: str) -> None:
+        response = await self.book(start, end)
+        assert response.status_code == 409, response.text
+        assert response.json()["code"] == "slot_conflict"
+
+    async def state(self) -> GoogleCalendarSync | None:
+        async with self.test_db.database.session(write=False) as session:
+            return await session.scalar(
+                select(GoogleCalendarSync).where(
+                    GoogleCalendarSync.calendar_id == self.calendar["id"]
+                )
+            )
+
+    async def mirrored(self) -> list[str]:
+        async with self.test_db.database.session(write=False) as session:
+            rows = await session.scalars(select(GoogleMirrorEvent.google_event_id))
+            return sorted(rows.all())
+
+    async def pull_jobs(self, status: str | None = None) -> list[OutboxJob]:
+        async with self.test_db.database.session(write=False) as session:
+            query = select(OutboxJob).where(OutboxJob.kind == GOOGLE_PULL)
+            jobs = list((await session.scalars(query)).all())
+        return [job for job in jobs if status is None or job.status == status]
+
+    async def quiesce(self) -> None:
+        """Until no notification is in flight and no job is due: restores cause notifications."""
+        for _ in range(4):
+            await self.emulator.wait_for_notifications()
+            await settle(self.worker)
 
 
-async def mirrored(test_db: TestDatabase) -> list[str]:
-    async with test_db.database.session(write=False) as session:
-        rows = await session.scalars(select(GoogleMirrorEvent.google_event_id))
-        return sorted(rows.all())
-
-
-async def pull_jobs(test_db: TestDatabase, status: str | None = None) -> list[OutboxJob]:
-    async with test_db.database.session(write=False) as session:
-        query = select(OutboxJob).where(OutboxJob.kind == GOOGLE_PULL)
-        jobs = list((await session.scalars(query)).all())
-    return [job for job in jobs if status is None or job.status == status]
-
-
-async def google_change(
-    emulator: GoogleEmulator, google: httpx.AsyncClient, worker: Worker, **event: Any
-) -> dict[str, Any]:
-    """The test user adds an event in Google; its notification is delivered and handled."""
-    headers = {"Authorization": f"Bearer {emulator.issue_access_token()}"}
-    made = await seed(google, headers, **event)
-    await emulator.wait_for_notifications()
-    await settle(worker)
-    return made
-
-
-def google_down(emulator: GoogleEmulator) -> None:
-    emulator.add_fault("unavailable_503", count=1000, path_prefix="/calendar/v3/")
-
-
-async def test_linking_opens_a_channel_and_syncs_the_calendar(
+@pytest.fixture
+def linked(
     test_db: TestDatabase,
     ws: WorkspaceFixture,
     checked: dict[str, Any],
     worker: Worker,
     emulator: GoogleEmulator,
     google: httpx.AsyncClient,
-) -> None:
-    headers = {"Authorization": f"Bearer {emulator.issue_access_token()}"}
-    before = await seed(google, headers, **at("08:00", "09:00"))
-    await settle(worker)
+) -> Scene:
+    """The linked calendar before the worker has run: no channel, no first sync yet."""
+    return Scene(test_db, ws, checked, worker, emulator, google)
 
-    [channel] = emulator.channels()
+
+@pytest.fixture
+async def scene(linked: Scene) -> Scene:
+    """The linked calendar, its channel opened and its first sync done."""
+    await settle(linked.worker)
+    return linked
+
+
+async def test_linking_opens_a_channel_and_syncs_the_calendar(linked: Scene) -> None:
+    scene = linked
+    before = await seed(scene.google, scene.user(), **at("08:00", "09:00"))
+    await settle(scene.worker)
+
+    [channel] = scene.emulator.channels()
     assert (channel["address"], channel["calendarId"]) == (PUSH_ADDRESS, "testuser@example.com")
-    state = await state_of(test_db, checked["id"])
+    state = await scene.state()
     assert state is not None and state.sync_token is not None
     assert state.channel_id == channel["id"] and state.channel_token_hash is not None
     assert channel["token"] not in state.channel_token_hash  # kept only as a hash
-    assert await mirrored(test_db) == [before["id"]]
-    await emulator.wait_for_notifications()
-    [sync_message] = emulator.notifications()
+    assert await scene.mirrored() == [before["id"]]
+    await scene.emulator.wait_for_notifications()
+    [sync_message] = scene.emulator.notifications()
     assert (sync_message["resourceState"], sync_message["status"]) == ("sync", 204)
 
 
 async def test_a_google_event_blocks_the_slot_with_google_down_at_booking_time(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    checked: dict[str, Any],
-    worker: Worker,
-    emulator: GoogleEmulator,
-    google: httpx.AsyncClient,
+    scene: Scene,
 ) -> None:
-    await settle(worker)
-    made = await google_change(emulator, google, worker, **at("10:00", "11:00"))
-    assert await mirrored(test_db) == [made["id"]]
-    changes = [n for n in emulator.notifications() if n["resourceState"] == "exists"]
+    made = await scene.google_change(**at("10:00", "11:00"))
+    assert await scene.mirrored() == [made["id"]]
+    changes = [n for n in scene.emulator.notifications() if n["resourceState"] == "exists"]
     assert [n["status"] for n in changes] == [204]
 
-    google_down(emulator)
-    response = await ws.post("/calendar-events", json=booking(checked["id"], "10:30", "11:30"))
-    assert response.status_code == 409, response.text
-    assert response.json()["code"] == "slot_conflict"
-    response = await ws.post("/calendar-events", json=booking(checked["id"], "11:00", "11:30"))
+    scene.google_down()
+    await scene.assert_blocked("10:30", "11:30")
+    response = await scene.book("11:00", "11:30")
     assert response.status_code == 201, response.text  # decided without Google
 
 
-async def test_with_notifications_lost_the_poll_finds_the_event(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    checked: dict[str, Any],
-    worker: Worker,
-    clock: Clock,
-    emulator: GoogleEmulator,
-    google: httpx.AsyncClient,
-) -> None:
-    await settle(worker)
-    emulator.add_fault("notification_lost", count=10)
-    made = await google_change(emulator, google, worker, **at("10:00", "11:00"))
-    assert await mirrored(test_db) == []  # nothing told calbridge
-    await worker.tick()
-    await settle(worker)
-    assert await mirrored(test_db) == []  # the poll is not due yet
+async def test_with_notifications_lost_the_poll_finds_the_event(scene: Scene, clock: Clock) -> None:
+    scene.emulator.add_fault("notification_lost", count=10)
+    made = await scene.google_change(**at("10:00", "11:00"))
+    assert await scene.mirrored() == []  # nothing told calbridge
+    await scene.worker.tick()
+    await settle(scene.worker)
+    assert await scene.mirrored() == []  # the poll is not due yet
 
     clock.shift_by(seconds=POLL_SECONDS)
-    await worker.tick()
-    await settle(worker)
-    assert await mirrored(test_db) == [made["id"]]
-    google_down(emulator)
-    response = await ws.post("/calendar-events", json=booking(checked["id"], "10:30", "11:30"))
-    assert response.status_code == 409, response.text
-    assert response.json()["code"] == "slot_conflict"
+    await scene.worker.tick()
+    await settle(scene.worker)
+    assert await scene.mirrored() == [made["id"]]
+    scene.google_down()
+    await scene.assert_blocked("10:30", "11:30")
 
 
-async def test_a_stale_mirror_is_not_trusted(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    checked: dict[str, Any],
-    worker: Worker,
-    emulator: GoogleEmulator,
-    settings: Settings,
-) -> None:
-    await settle(worker)
-    async with test_db.database.transaction() as session:
+async def test_a_stale_mirror_is_not_trusted(scene: Scene, settings: Settings) -> None:
+    async with scene.test_db.database.transaction() as session:
         state = await session.scalar(select(GoogleCalendarSync))
         assert state is not None and state.synced_at is not None
         state.synced_at -= timedelta(seconds=settings.google_mirror_max_age_seconds + 1)
-    google_down(emulator)
-    response = await ws.post("/calendar-events", json=booking(checked["id"], "10:30", "11:30"))
+    scene.google_down()
+    response = await scene.book("10:30", "11:30")
     assert response.status_code == 503, response.text  # asked Google live, which is down
     assert response.json()["code"] == "google_unavailable"
 
 
 async def test_notifications_are_checked_and_coalesced(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    checked: dict[str, Any],
-    worker: Worker,
-    emulator: GoogleEmulator,
-    client: httpx.AsyncClient,
+    scene: Scene, client: httpx.AsyncClient
 ) -> None:
-    await settle(worker)
-    [channel] = emulator.channels()
+    [channel] = scene.emulator.channels()
     headers = {
         "X-Goog-Channel-ID": channel["id"],
         "X-Goog-Channel-Token": channel["token"],
@@ -242,7 +248,7 @@ async def test_notifications_are_checked_and_coalesced(
         response = await client.post("/google/notifications", headers=headers)
         assert response.status_code == 204, response.text
         assert response.content == b""
-    assert len(await pull_jobs(test_db, "pending")) == 1
+    assert len(await scene.pull_jobs("pending")) == 1
 
     wrong = {**headers, "X-Goog-Channel-Token": channel["token"] + "x"}
     response = await client.post("/google/notifications", headers=wrong)
@@ -251,96 +257,65 @@ async def test_notifications_are_checked_and_coalesced(
     unknown = {**headers, "X-Goog-Channel-ID": "no-such-channel"}
     response = await client.post("/google/notifications", headers=unknown)
     assert response.status_code == 404, response.text
-    await settle(worker)
-    assert len(await pull_jobs(test_db, "pending")) == 0
+    await settle(scene.worker)
+    assert len(await scene.pull_jobs("pending")) == 0
     response = await client.post("/google/notifications", headers=headers)
     assert response.status_code == 204
-    assert len(await pull_jobs(test_db, "pending")) == 1
+    assert len(await scene.pull_jobs("pending")) == 1
 
 
-async def test_incremental_sync_and_full_resync_on_410(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    checked: dict[str, Any],
-    worker: Worker,
-    emulator: GoogleEmulator,
-    google: httpx.AsyncClient,
-) -> None:
-    await settle(worker)
-    first = await google_change(emulator, google, worker, **at("08:00", "09:00"))
-    second = await google_change(emulator, google, worker, **at("12:00", "13:00"))
-    assert await mirrored(test_db) == sorted([first["id"], second["id"]])
+async def test_incremental_sync_and_full_resync_on_410(scene: Scene) -> None:
+    first = await scene.google_change(**at("08:00", "09:00"))
+    second = await scene.google_change(**at("12:00", "13:00"))
+    assert await scene.mirrored() == sorted([first["id"], second["id"]])
 
-    headers = {"Authorization": f"Bearer {emulator.issue_access_token()}"}
-    emulator.invalidate_sync_tokens()  # the next sync gets 410 fullSyncRequired
-    response = await google.delete(
-        f"/calendar/v3/calendars/primary/events/{first['id']}", headers=headers
+    scene.emulator.invalidate_sync_tokens()  # the next sync gets 410 fullSyncRequired
+    response = await scene.google.delete(
+        f"/calendar/v3/calendars/primary/events/{first['id']}", headers=scene.user()
     )
     assert response.status_code == 204
-    await emulator.wait_for_notifications()
-    await settle(worker)
-    assert await mirrored(test_db) == [second["id"]]
-    assert [job.status for job in await pull_jobs(test_db)] == ["done"] * 4
+    await scene.emulator.wait_for_notifications()
+    await settle(scene.worker)
+    assert await scene.mirrored() == [second["id"]]
+    assert [job.status for job in await scene.pull_jobs()] == ["done"] * 4
 
 
-async def test_calbridge_copies_are_not_mirrored(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    checked: dict[str, Any],
-    worker: Worker,
-    emulator: GoogleEmulator,
-) -> None:
-    await settle(worker)
-    response = await ws.post("/calendar-events", json=booking(checked["id"], "10:00", "11:00"))
+async def test_calbridge_copies_are_not_mirrored(scene: Scene) -> None:
+    response = await scene.book("10:00", "11:00")
     assert response.status_code == 201, response.text
-    await settle(worker)  # pushes the copy; Google notifies; the pull sees the copy
-    await emulator.wait_for_notifications()
-    await settle(worker)
-    assert [e["status"] for e in emulator.events("testuser@example.com")] == ["confirmed"]
-    assert await mirrored(test_db) == []
+    await settle(scene.worker)  # pushes the copy; Google notifies; the pull sees the copy
+    await scene.emulator.wait_for_notifications()
+    await settle(scene.worker)
+    assert [e["status"] for e in scene.emulator.events("testuser@example.com")] == ["confirmed"]
+    assert await scene.mirrored() == []
     # So moving the booking over its copy's old slot is no conflict, with Google down.
-    google_down(emulator)
+    scene.google_down()
     path = f"/calendar-events/{response.json()['id']}"
-    moved = await ws.put(path, json={"endTime": "2026-04-13T11:30:00"})
+    moved = await scene.ws.put(path, json={"endTime": "2026-04-13T11:30:00"})
     assert moved.status_code == 200, moved.text
 
 
-async def test_unlinking_stops_the_channel_and_drops_the_mirror(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    checked: dict[str, Any],
-    worker: Worker,
-    emulator: GoogleEmulator,
-    google: httpx.AsyncClient,
-) -> None:
-    await settle(worker)
-    await google_change(emulator, google, worker, **at("10:00", "11:00"))
-    response = await ws.patch(
-        f"/calendars/{checked['id']}",
+async def test_unlinking_stops_the_channel_and_drops_the_mirror(scene: Scene) -> None:
+    await scene.google_change(**at("10:00", "11:00"))
+    response = await scene.ws.patch(
+        f"/calendars/{scene.calendar['id']}",
         json={"googleConflictCheck": False, "googleAccountId": None, "googleCalendarId": None},
         token="admin",
     )
     assert response.status_code == 200, response.text
-    assert await state_of(test_db, checked["id"]) is None
-    assert await mirrored(test_db) == []
-    await settle(worker)
-    assert emulator.channels() == []  # stopped
+    assert await scene.state() is None
+    assert await scene.mirrored() == []
+    await settle(scene.worker)
+    assert scene.emulator.channels() == []  # stopped
 
 
-async def test_stopping_an_expired_channel_is_done(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    checked: dict[str, Any],
-    worker: Worker,
-    emulator: GoogleEmulator,
-) -> None:
-    await settle(worker)
-    [channel] = emulator.channels()
-    emulator.expire_channel(channel["id"])
-    response = await ws.delete(f"/calendars/{checked['id']}", token="admin")
+async def test_stopping_an_expired_channel_is_done(scene: Scene) -> None:
+    [channel] = scene.emulator.channels()
+    scene.emulator.expire_channel(channel["id"])
+    response = await scene.ws.delete(f"/calendars/{scene.calendar['id']}", token="admin")
     assert response.status_code == 200, response.text
-    await settle(worker)
-    async with test_db.database.session(write=False) as session:
+    await settle(scene.worker)
+    async with scene.test_db.database.session(write=False) as session:
         jobs = (await session.scalars(select(OutboxJob))).all()
     assert {(job.kind, job.status) for job in jobs if job.kind == "google.unwatch"} == {
         ("google.unwatch", "done")
@@ -348,150 +323,110 @@ async def test_stopping_an_expired_channel_is_done(
 
 
 async def test_a_channel_close_to_its_end_is_renewed(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    checked: dict[str, Any],
-    worker: Worker,
-    clock: Clock,
-    emulator: GoogleEmulator,
-    google: httpx.AsyncClient,
-    settings: Settings,
+    scene: Scene, clock: Clock, settings: Settings
 ) -> None:
-    await settle(worker)
-    [old] = emulator.channels()
+    [old] = scene.emulator.channels()
     # Five minutes before the channel ends, the worker's schedule opens a new one.
     ttl, renew = settings.google_channel_ttl_seconds, settings.google_channel_renew_seconds
     clock.shift_by(seconds=ttl - renew + 300)
-    await worker.tick()
-    await settle(worker)
-    [new] = emulator.channels()
+    await scene.worker.tick()
+    await settle(scene.worker)
+    [new] = scene.emulator.channels()
     assert new["id"] != old["id"]
-    state = await state_of(test_db, checked["id"])
+    state = await scene.state()
     assert state is not None and state.channel_id == new["id"]
-    made = await google_change(emulator, google, worker, **at("10:00", "11:00"))
-    assert await mirrored(test_db) == [made["id"]]
+    made = await scene.google_change(**at("10:00", "11:00"))
+    assert await scene.mirrored() == [made["id"]]
 
 
 async def test_disconnecting_stops_the_channels_and_the_mirror_goes_stale(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    checked: dict[str, Any],
-    account: int,
-    worker: Worker,
-    emulator: GoogleEmulator,
-    app: FastAPI,
+    scene: Scene, account: int, app: FastAPI
 ) -> None:
-    await settle(worker)
-    assert len(emulator.channels()) == 1
-    await disconnect(test_db.database, account, gateway=app.state.google_gateway)
-    assert emulator.channels() == []
-    state = await state_of(test_db, checked["id"])
+    assert len(scene.emulator.channels()) == 1
+    await disconnect(scene.test_db.database, account, gateway=app.state.google_gateway)
+    assert scene.emulator.channels() == []
+    state = await scene.state()
     assert state is not None and (state.channel_id, state.synced_at) == (None, None)
-    response = await ws.post("/calendar-events", json=booking(checked["id"], "10:30", "11:30"))
+    response = await scene.book("10:30", "11:30")
     assert response.status_code == 503, response.text
 
 
-async def test_slots_and_free_busy_show_the_google_event_with_google_down(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    checked: dict[str, Any],
-    worker: Worker,
-    emulator: GoogleEmulator,
-    google: httpx.AsyncClient,
-) -> None:
-    await settle(worker)
-    await google_change(emulator, google, worker, **at("10:00", "11:00"))
-    google_down(emulator)
+async def test_slots_and_free_busy_show_the_google_event_with_google_down(scene: Scene) -> None:
+    await scene.google_change(**at("10:00", "11:00"))
+    scene.google_down()
     window = {"start": "2026-04-13T09:00:00", "end": "2026-04-13T13:00:00"}
-    response = await ws.get(f"/calendars/{checked['id']}/slots", params={**window, "duration": 60})
+    calendar_id = scene.calendar["id"]
+    response = await scene.ws.get(
+        f"/calendars/{calendar_id}/slots", params={**window, "duration": 60}
+    )
     assert response.status_code == 200, response.text
     starts = [slot["start"][11:16] for slot in response.json()["slots"]]
     assert starts == ["09:00", "11:00", "12:00"]
-    response = await ws.post("/free-busy", json={"calendarIds": [checked["id"]], **window})
+    response = await scene.ws.post("/free-busy", json={"calendarIds": [calendar_id], **window})
     assert response.status_code == 200, response.text
-    [busy] = response.json()["calendars"][str(checked["id"])]["busy"]
+    [busy] = response.json()["calendars"][str(calendar_id)]["busy"]
     assert (busy["start"][11:16], busy["end"][11:16]) == ("10:00", "11:00")
 
 
-async def quiesce(emulator: GoogleEmulator, worker: Worker) -> None:
-    """Until no notification is in flight and no job is due: restores cause notifications."""
-    for _ in range(4):
-        await emulator.wait_for_notifications()
-        await settle(worker)
-
-
 async def test_push_mode_undoes_changes_made_in_google_without_echo(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    checked: dict[str, Any],
-    worker: Worker,
-    emulator: GoogleEmulator,
-    google: httpx.AsyncClient,
-    in_google: GoogleView,
+    scene: Scene, in_google: GoogleView
 ) -> None:
-    await settle(worker)
-    response = await ws.post("/calendar-events", json=booking(checked["id"], "09:00", "10:00"))
+    response = await scene.book("09:00", "10:00")
     assert response.status_code == 201, response.text
     event = response.json()
-    await quiesce(emulator, worker)
-    assert len(await sync_jobs(test_db, event["id"])) == 1  # our own write came back: no echo
+    await scene.quiesce()
+    jobs_of_event = len(await sync_jobs(scene.test_db, event["id"]))
+    assert jobs_of_event == 1  # our own write came back: no echo
 
     copy = in_google.copy_of(event["id"])
     assert copy is not None
-    headers = {"Authorization": f"Bearer {emulator.issue_access_token()}"}
     path = f"/calendar/v3/calendars/primary/events/{copy['id']}"
-    response = await google.patch(
-        path, headers=headers, json={"summary": "Hijacked", **at("14:00", "15:00")}
+    response = await scene.google.patch(
+        path, headers=scene.user(), json={"summary": "Hijacked", **at("14:00", "15:00")}
     )
     assert response.status_code == 200, response.text
-    await quiesce(emulator, worker)
+    await scene.quiesce()
     restored = in_google.copy_of(event["id"])
     assert restored is not None and restored["summary"] == "Call"
     assert restored["start"]["dateTime"].startswith("2026-04-13T09:00:00")
-    assert len(await sync_jobs(test_db, event["id"])) == 2  # one restore, then quiet
+    assert len(await sync_jobs(scene.test_db, event["id"])) == 2  # one restore, then quiet
 
-    response = await google.delete(path, headers=headers)
+    response = await scene.google.delete(path, headers=scene.user())
     assert response.status_code == 204
-    await quiesce(emulator, worker)
+    await scene.quiesce()
     back = in_google.copy_of(event["id"])
     assert back is not None and back["status"] == "confirmed"
-    assert len(await sync_jobs(test_db, event["id"])) == 3
-    shown = (await ws.get(f"/calendar-events/{event['id']}")).json()
+    assert len(await sync_jobs(scene.test_db, event["id"])) == 3
+    shown = (await scene.ws.get(f"/calendar-events/{event['id']}")).json()
     assert (shown["title"], shown["googleSyncStatus"]) == ("Call", "synced")
 
 
 async def test_two_way_applies_google_changes_through_the_booking_rules(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    checked: dict[str, Any],
-    worker: Worker,
-    emulator: GoogleEmulator,
-    google: httpx.AsyncClient,
-    in_google: GoogleView,
+    scene: Scene, in_google: GoogleView
 ) -> None:
+    ws, calendar_id = scene.ws, scene.calendar["id"]
     monday = {"weekly": [{"day": "monday", "start": "08:00", "end": "18:00"}]}
     response = await ws.patch(
-        f"/calendars/{checked['id']}", json={"googleSyncMode": "two_way", "availability": monday}
+        f"/calendars/{calendar_id}", json={"googleSyncMode": "two_way", "availability": monday}
     )
     assert response.status_code == 200, response.text
     assert response.json()["googleSyncMode"] == "two_way"
-    await settle(worker)
-    blocker = await ws.post("/calendar-events", json=booking(checked["id"], "12:00", "13:00"))
+    await settle(scene.worker)
+    blocker = await scene.book("12:00", "13:00")
     assert blocker.status_code == 201, blocker.text
-    created = await ws.post("/calendar-events", json=booking(checked["id"], "09:00", "10:00"))
+    created = await scene.book("09:00", "10:00")
     event_id = created.json()["id"]
-    await quiesce(emulator, worker)
+    await scene.quiesce()
     copy = in_google.copy_of(event_id)
     assert copy is not None
-    headers = {"Authorization": f"Bearer {emulator.issue_access_token()}"}
     path = f"/calendar/v3/calendars/primary/events/{copy['id']}"
 
     async def in_google_move(start: str, end: str) -> None:
-        moved = await google.patch(
-            path, headers=headers, json={**at(start, end), "summary": "Call"}
+        moved = await scene.google.patch(
+            path, headers=scene.user(), json={**at(start, end), "summary": "Call"}
         )
         assert moved.status_code == 200, moved.text
-        await quiesce(emulator, worker)
+        await scene.quiesce()
 
     async def last_change() -> dict[str, Any]:
         items = (await ws.get(f"/calendar-events/{event_id}/history")).json()["items"]
@@ -522,16 +457,14 @@ async def test_two_way_applies_google_changes_through_the_booking_rules(
         assert (change["action"], change["source"]) == ("google_change_refused", "google")
         assert change["changes"]["refusal"] == {"from": None, "to": code}
 
-    deleted = await google.delete(path, headers=headers)
+    deleted = await scene.google.delete(path, headers=scene.user())
     assert deleted.status_code == 204
-    await quiesce(emulator, worker)
+    await scene.quiesce()
     shown = (await ws.get(f"/calendar-events/{event_id}")).json()
     assert shown["status"] == "cancelled"
-    assert ((await last_change())["action"], (await last_change())["source"]) == (
-        "cancelled",
-        "google",
-    )
-    async with test_db.database.session(write=False) as session:
+    change = await last_change()
+    assert (change["action"], change["source"]) == ("cancelled", "google")
+    async with scene.test_db.database.session(write=False) as session:
         changed = (
             await session.scalars(select(OutboxJob).where(OutboxJob.kind == "event.changed"))
         ).all()
@@ -544,19 +477,9 @@ async def test_two_way_applies_google_changes_through_the_booking_rules(
     assert [c["status"] for c in [in_google.copy_of(event_id) or {}]] == ["cancelled"]
 
 
-async def test_a_long_google_event_blocks_a_booking_late_inside_it(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    checked: dict[str, Any],
-    worker: Worker,
-    emulator: GoogleEmulator,
-    google: httpx.AsyncClient,
-) -> None:
+async def test_a_long_google_event_blocks_a_booking_late_inside_it(scene: Scene) -> None:
     # The busy query scans from "start minus the longest mirrored event"; it must be kept.
-    await settle(worker)
-    await google_change(emulator, google, worker, **at("10:00", "11:00"))
-    await google_change(emulator, google, worker, **at("06:00", "18:00"))
-    google_down(emulator)
-    response = await ws.post("/calendar-events", json=booking(checked["id"], "16:00", "16:30"))
-    assert response.status_code == 409, response.text
-    assert response.json()["code"] == "slot_conflict"
+    await scene.google_change(**at("10:00", "11:00"))
+    await scene.google_change(**at("06:00", "18:00"))
+    scene.google_down()
+    await scene.assert_blocked("16:00", "16:30")
