@@ -4,9 +4,11 @@ break the connection; Disconnect revokes at Google."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
@@ -35,158 +37,135 @@ async def connection_count(test_db: TestDatabase) -> int:
         return int(await session.scalar(select(func.count()).select_from(GoogleConnection)) or 0)
 
 
-async def test_callback_stores_the_connection_and_returns_to_the_panel(
+@dataclass
+class Connecting:
+    """An account of ``ws`` whose connect flow was started and approved at Google; the
+    callback is what each test makes of it."""
+
+    test_db: TestDatabase
+    app: FastAPI
+    client: httpx.AsyncClient
+    account_id: int
+    flow: Flow
+
+    async def callback(self, binding: str | None = None, **query: str) -> httpx.Response:
+        return await callback(self.client, self.app.state.settings, self.flow, binding, **query)
+
+    async def expire(self) -> None:
+        async with self.test_db.database.transaction() as session:
+            await session.execute(update(GoogleOAuthState).values(expires_at=utcnow()))
+
+    async def connections(self) -> int:
+        return await connection_count(self.test_db)
+
+
+@pytest.fixture
+async def connecting(
     test_db: TestDatabase,
     ws: WorkspaceFixture,
     app: FastAPI,
     google: httpx.AsyncClient,
     client: httpx.AsyncClient,
-) -> None:
+) -> Connecting:
     account_id = await new_account(test_db, ws)
     flow = await start_flow(test_db, app, google, account_id)
+    return Connecting(test_db, app, client, account_id, flow)
 
-    response = await callback(client, app.state.settings, flow)
 
+async def test_callback_stores_the_connection_and_returns_to_the_panel(
+    connecting: Connecting,
+) -> None:
+    response = await connecting.callback()
+
+    account_id = connecting.account_id
     assert response.status_code == 303
     assert response.headers["location"] == f"/admin/accounts/{account_id}?google=connected"
-    connection = await connection_of(test_db, account_id)
+    connection = await connection_of(connecting.test_db, account_id)
     assert connection is not None
     assert connection.google_email == "testuser@example.com"
     assert "https://www.googleapis.com/auth/calendar" in connection.scopes
     assert connection.refresh_token_encrypted is not None
-    async with test_db.database.session(write=False) as session:
+    async with connecting.test_db.database.session(write=False) as session:
         account = await session.get_one(Account, account_id)
         status = await service.connection_status(session, account)
     assert status.label == "Connected as testuser@example.com"
 
 
-async def test_missing_state_is_refused_and_nothing_is_stored(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    app: FastAPI,
-    google: httpx.AsyncClient,
-    client: httpx.AsyncClient,
-) -> None:
-    flow = await start_flow(test_db, app, google, await new_account(test_db, ws))
-    flow.state = ""
+async def test_missing_state_is_refused_and_nothing_is_stored(connecting: Connecting) -> None:
+    connecting.flow.state = ""
 
-    response = await callback(client, app.state.settings, flow)
+    response = await connecting.callback()
 
     assert response.status_code == 400
     assert response.json()["code"] == "oauth_state_invalid"
-    assert await connection_count(test_db) == 0
+    assert await connecting.connections() == 0
 
 
-async def test_unknown_state_is_refused(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    app: FastAPI,
-    google: httpx.AsyncClient,
-    client: httpx.AsyncClient,
-) -> None:
-    flow = await start_flow(test_db, app, google, await new_account(test_db, ws))
-    flow.state = "made-up-state"
+async def test_unknown_state_is_refused(connecting: Connecting) -> None:
+    connecting.flow.state = "made-up-state"
 
-    response = await callback(client, app.state.settings, flow)
+    response = await connecting.callback()
 
     assert response.status_code == 400
-    assert await connection_count(test_db) == 0
+    assert await connecting.connections() == 0
 
 
-async def test_state_started_by_another_session_is_refused(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    app: FastAPI,
-    google: httpx.AsyncClient,
-    client: httpx.AsyncClient,
-) -> None:
-    flow = await start_flow(test_db, app, google, await new_account(test_db, ws))
-
-    other_browser = await callback(client, app.state.settings, flow, binding="binding-2")
-    no_cookie = await client.get(
+async def test_state_started_by_another_session_is_refused(connecting: Connecting) -> None:
+    flow = connecting.flow
+    other_browser = await connecting.callback(binding="binding-2")
+    no_cookie = await connecting.client.get(
         "/google/oauth/callback", params={"state": flow.state, "code": flow.code}
     )
 
     assert other_browser.status_code == 400
     assert no_cookie.status_code == 400
-    assert await connection_count(test_db) == 0
+    assert await connecting.connections() == 0
     # The rightful session can still finish.
-    assert (await callback(client, app.state.settings, flow)).status_code == 303
+    assert (await connecting.callback()).status_code == 303
 
 
-async def test_reused_state_is_refused_and_changes_nothing(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    app: FastAPI,
-    google: httpx.AsyncClient,
-    client: httpx.AsyncClient,
-) -> None:
-    account_id = await new_account(test_db, ws)
-    flow = await start_flow(test_db, app, google, account_id)
-    assert (await callback(client, app.state.settings, flow)).status_code == 303
-    before = await connection_of(test_db, account_id)
+async def test_reused_state_is_refused_and_changes_nothing(connecting: Connecting) -> None:
+    assert (await connecting.callback()).status_code == 303
+    before = await connection_of(connecting.test_db, connecting.account_id)
 
-    again = await callback(client, app.state.settings, flow)
+    again = await connecting.callback()
 
     assert again.status_code == 400
     assert again.json()["code"] == "oauth_state_invalid"
-    after = await connection_of(test_db, account_id)
+    after = await connection_of(connecting.test_db, connecting.account_id)
     assert before is not None and after is not None
     assert after.access_token_encrypted == before.access_token_encrypted
-    assert await connection_count(test_db) == 1
+    assert await connecting.connections() == 1
 
 
-async def test_expired_state_is_refused(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    app: FastAPI,
-    google: httpx.AsyncClient,
-    client: httpx.AsyncClient,
-) -> None:
-    flow = await start_flow(test_db, app, google, await new_account(test_db, ws))
-    async with test_db.database.transaction() as session:
-        await session.execute(update(GoogleOAuthState).values(expires_at=utcnow()))
+async def test_expired_state_is_refused(connecting: Connecting) -> None:
+    await connecting.expire()
 
-    response = await callback(client, app.state.settings, flow)
+    response = await connecting.callback()
 
     assert response.status_code == 400
-    assert await connection_count(test_db) == 0
+    assert await connecting.connections() == 0
 
 
-async def test_the_pkce_verifier_is_checked_by_google(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    app: FastAPI,
-    google: httpx.AsyncClient,
-    client: httpx.AsyncClient,
-) -> None:
-    flow = await start_flow(test_db, app, google, await new_account(test_db, ws))
-    wrong = TokenCipher.from_settings(app.state.settings).encrypt("w" * 64)
-    async with test_db.database.transaction() as session:
+async def test_the_pkce_verifier_is_checked_by_google(connecting: Connecting) -> None:
+    wrong = TokenCipher.from_settings(connecting.app.state.settings).encrypt("w" * 64)
+    async with connecting.test_db.database.transaction() as session:
         await session.execute(update(GoogleOAuthState).values(code_verifier_encrypted=wrong))
 
-    response = await callback(client, app.state.settings, flow)
+    response = await connecting.callback()
 
     assert response.status_code == 400
     assert response.json()["code"] == "google_oauth_failed"
     assert "invalid_grant" in response.json()["detail"] or "verifier" in response.json()["detail"]
-    assert await connection_count(test_db) == 0
+    assert await connecting.connections() == 0
 
 
-async def test_denied_consent_stores_nothing(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    app: FastAPI,
-    google: httpx.AsyncClient,
-    client: httpx.AsyncClient,
-) -> None:
-    flow = await start_flow(test_db, app, google, await new_account(test_db, ws))
-
-    response = await callback(client, app.state.settings, flow, error="access_denied")
+async def test_denied_consent_stores_nothing(connecting: Connecting) -> None:
+    response = await connecting.callback(error="access_denied")
 
     assert response.status_code == 400
     assert "access_denied" in response.json()["detail"]
-    assert await connection_count(test_db) == 0
+    assert await connecting.connections() == 0
 
 
 async def test_disconnect_revokes_at_google_and_forgets_the_connection(
@@ -209,18 +188,12 @@ async def test_disconnect_revokes_at_google_and_forgets_the_connection(
 
 
 async def test_a_slow_token_exchange_does_not_hold_up_other_writes(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    app: FastAPI,
-    google: httpx.AsyncClient,
-    client: httpx.AsyncClient,
+    connecting: Connecting, ws: WorkspaceFixture, google: httpx.AsyncClient
 ) -> None:
-    account_id = await new_account(test_db, ws)
     calendar = await ws.calendar()
-    flow = await start_flow(test_db, app, google, account_id)
     fault = await stall(google, "/token")
 
-    finishing = asyncio.create_task(callback(client, app.state.settings, flow))
+    finishing = asyncio.create_task(connecting.callback())
     try:
         await reached(google, fault)
         booked = await book(ws, calendar["id"])
@@ -230,50 +203,36 @@ async def test_a_slow_token_exchange_does_not_hold_up_other_writes(
     finally:
         finished = await finishing
     assert finished.status_code == 303, finished.text
-    assert await connection_of(test_db, account_id) is not None
+    assert await connection_of(connecting.test_db, connecting.account_id) is not None
 
 
 async def test_a_state_whose_exchange_failed_stays_used(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    app: FastAPI,
-    google: httpx.AsyncClient,
-    client: httpx.AsyncClient,
-    emulator: GoogleEmulator,
+    connecting: Connecting, emulator: GoogleEmulator
 ) -> None:
-    flow = await start_flow(test_db, app, google, await new_account(test_db, ws))
     emulator.add_fault("unavailable_503", count=3, path_prefix="/token")  # every attempt
 
-    failed = await callback(client, app.state.settings, flow)
+    failed = await connecting.callback()
     # Google is back and would still take the code, but the state was used up.
-    again = await callback(client, app.state.settings, flow)
+    again = await connecting.callback()
 
     assert failed.status_code == 503
     assert failed.json()["code"] == "google_unavailable"
     assert again.status_code == 400
     assert again.json()["code"] == "oauth_state_invalid"
-    assert await connection_count(test_db) == 0
+    assert await connecting.connections() == 0
 
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
-async def test_a_browser_sees_a_page_linking_back_to_the_account(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    app: FastAPI,
-    google: httpx.AsyncClient,
-    client: httpx.AsyncClient,
-) -> None:
-    account_id = await new_account(test_db, ws)
-    flow = await start_flow(test_db, app, google, account_id)
-    async with test_db.database.transaction() as session:
-        await session.execute(update(GoogleOAuthState).values(expires_at=utcnow()))
+async def test_a_browser_sees_a_page_linking_back_to_the_account(connecting: Connecting) -> None:
+    flow, client = connecting.flow, connecting.client
+    await connecting.expire()
 
     expired = await client.get(
         "/google/oauth/callback",
         params={"state": flow.state, "code": "c"},
-        headers={"Accept": BROWSER, "Cookie": cookie(app, flow)},
+        headers={"Accept": BROWSER, "Cookie": cookie(connecting.app, flow)},
     )
     denied = await client.get(
         "/google/oauth/callback",
@@ -288,28 +247,24 @@ async def test_a_browser_sees_a_page_linking_back_to_the_account(
         assert page.status_code == 400
         assert page.headers["content-type"].startswith("text/html")
     assert "This connect attempt has expired; start again." in expired.text
-    assert f'href="/admin/accounts/{account_id}"' in expired.text
+    assert f'href="/admin/accounts/{connecting.account_id}"' in expired.text
     assert "Back to the account" in expired.text
     assert "Google did not grant access (error)." in denied.text
     assert "<b>" not in denied.text
     assert "This connect attempt is unknown or was already used" in unknown.text
     assert 'href="/admin/workspaces"' in unknown.text
-    assert await connection_count(test_db) == 0
+    assert await connecting.connections() == 0
 
 
-async def test_an_api_client_gets_problem_json(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    app: FastAPI,
-    google: httpx.AsyncClient,
-    client: httpx.AsyncClient,
-) -> None:
-    flow = await start_flow(test_db, app, google, await new_account(test_db, ws))
-
-    refused = await client.get(
+async def test_an_api_client_gets_problem_json(connecting: Connecting) -> None:
+    flow = connecting.flow
+    refused = await connecting.client.get(
         "/google/oauth/callback",
         params={"state": flow.state, "code": flow.code},
-        headers={"Accept": "application/json", "Cookie": cookie(app, flow, "other-binding")},
+        headers={
+            "Accept": "application/json",
+            "Cookie": cookie(connecting.app, flow, "other-binding"),
+        },
     )
 
     assert refused.status_code == 400
