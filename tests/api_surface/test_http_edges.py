@@ -108,4 +108,3 @@ async def test_cors_is_off_unless_origins_are_named(
         listed = await other.get("/calendars", headers={"Origin": "https://app.example.com"})
         assert listed.headers["access-control-allow-origin"] == "https://app.example.com"
         assert "etag" in listed.headers["access-control-expose-headers"].lower()
-

@@ -22,6 +22,7 @@ from calbridge.calendar.availability import (
     Window,
     covers,
     free_windows,
+    overlaps,
     parse_clock,
 )
 from calbridge.timezones import load_timezone, to_utc
@@ -120,6 +121,33 @@ def test_from_json_contract_example() -> None:
     assert availability.windows_on(date(2026, 12, 22)) == ()
     assert availability.windows_on(date(2026, 12, 24)) == ()
     assert availability.windows_on(date(2026, 12, 27)) == (w("10:00", "14:00"),)
+
+
+def test_overlaps_names_each_later_window_of_the_same_day() -> None:
+    found = overlaps(
+        {
+            "weekly": [
+                {"day": "monday", "start": "09:00", "end": "12:00"},
+                {"day": "tuesday", "start": "10:00", "end": "11:00"},
+                {"day": "monday", "start": "12:00", "end": "17:00"},  # touches: fine
+                {"day": "monday", "start": "11:30", "end": "13:00"},
+            ],
+            "exceptions": [
+                {"date": "2026-12-24", "windows": []},
+                {
+                    "date": "2026-12-27",
+                    "windows": [
+                        {"start": "10:00", "end": "24:00"},
+                        {"start": "23:00", "end": "24:00"},
+                    ],
+                },
+            ],
+        }
+    )
+    assert found == [
+        ("availability.weekly.3", "overlaps the window 09:00-12:00 of the same day"),
+        ("availability.exceptions.1.windows.1", "overlaps the window 10:00-24:00 of the same day"),
+    ]
 
 
 def test_from_json_empty_means_never_open() -> None:

@@ -154,6 +154,39 @@ async def test_invalid_availability_is_422(ws: WorkspaceFixture) -> None:
         assert all(field.startswith("availability") for field in fields_of(problem)), problem
 
 
+async def test_overlapping_windows_are_422_overlapping_windows_on_create_and_patch(
+    ws: WorkspaceFixture, test_db: TestDatabase
+) -> None:
+    morning = {"day": "monday", "start": "09:00", "end": "12:00"}
+    overlapping = {"weekly": [morning, {"day": "monday", "start": "11:00", "end": "14:00"}]}
+    created = await ws.post(
+        "/calendars", json={"name": "X", "timezone": "UTC", "availability": overlapping}
+    )
+    problem = assert_problem(created, 422, "overlapping_windows")
+    assert problem["errors"] == [
+        {
+            "field": "availability.weekly.1",
+            "message": "overlaps the window 09:00-12:00 of the same day",
+        }
+    ]
+    assert await calendar_count(test_db) == 0
+
+    calendar = await ws.calendar(availability={"weekly": [morning]})
+    day = {"date": "2026-12-24", "windows": [{"start": "08:00", "end": "10:00"}] * 2}
+    patched = await ws.patch(
+        f"/calendars/{calendar['id']}", json={"availability": {"exceptions": [day]}}
+    )
+    assert fields_of(assert_problem(patched, 422, "overlapping_windows")) == {
+        "availability.exceptions.0.windows.1"
+    }
+    touching = {"weekly": [morning, {"day": "monday", "start": "12:00", "end": "17:00"}]}
+    accepted = await ws.patch(f"/calendars/{calendar['id']}", json={"availability": touching})
+    assert accepted.status_code == 200, accepted.text
+    assert (await ws.get(f"/calendars/{calendar['id']}")).json()["availability"]["weekly"] == (
+        touching["weekly"]
+    )
+
+
 async def test_google_account_of_another_workspace_is_422_account_not_found(
     ws: WorkspaceFixture, other_ws: WorkspaceFixture, test_db: TestDatabase
 ) -> None:

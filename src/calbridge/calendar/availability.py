@@ -27,6 +27,7 @@ __all__ = [
     "covers",
     "day_windows",
     "free_windows",
+    "overlaps",
     "parse_clock",
 ]
 
@@ -221,3 +222,42 @@ def covers(
     if availability is None:
         return True
     return free_windows(availability, tz, lo, hi) == [(lo, hi)]
+
+
+def _minutes(clock: str) -> int:
+    return 24 * 60 if clock == "24:00" else int(clock[:2]) * 60 + int(clock[3:])
+
+
+def _first_overlaps(windows: list[tuple[str, Mapping[str, Any]]]) -> list[tuple[str, str]]:
+    """``(path, window)`` pairs in order → ``(path, message)`` for each window that shares an
+    instant with an earlier one (touching, 09:00-12:00 then 12:00-17:00, is no overlap)."""
+    seen: list[tuple[int, int, str]] = []
+    found = []
+    for path, window in windows:
+        start, end = _minutes(window["start"]), _minutes(window["end"])
+        other = next((text for lo, hi, text in seen if lo < end and start < hi), None)
+        if other is not None:
+            found.append((path, f"overlaps the window {other} of the same day"))
+        seen.append((start, end, f"{window['start']}-{window['end']}"))
+    return found
+
+
+def overlaps(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Windows of one weekday, or of one exception date, that overlap an earlier one: the
+    ``availability.…`` path of each later window and why. Takes the contract's (already
+    validated) JSON shape."""
+    weekly = list(enumerate(data.get("weekly") or ()))
+    found: list[tuple[str, str]] = []
+    for day in WEEKDAYS:
+        found += _first_overlaps(
+            [(f"availability.weekly.{i}", w) for i, w in weekly if w["day"] == day]
+        )
+    found.sort(key=lambda item: int(item[0].rsplit(".", 1)[1]))
+    for k, item in enumerate(data.get("exceptions") or ()):
+        found += _first_overlaps(
+            [
+                (f"availability.exceptions.{k}.windows.{i}", w)
+                for i, w in enumerate(item.get("windows") or ())
+            ]
+        )
+    return found

@@ -3,15 +3,18 @@ Google link."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from calbridge.account.models import Account
 from calbridge.calendar import repository
+from calbridge.calendar.availability import overlaps
 from calbridge.calendar.models import Calendar
 from calbridge.calendar.schemas import AvailabilityIn, CalendarCreate, CalendarUpdate
-from calbridge.errors import Conflict, NotFound, ValidationProblem
+from calbridge.errors import Conflict, FieldError, NotFound, ValidationProblem
 from calbridge.event.models import Event
 from calbridge.google import links
 from calbridge.merge_patch import patched_object
@@ -109,7 +112,21 @@ def _apply(calendar: Calendar, data: CalendarCreate | CalendarUpdate, fields: se
                 if merged is None
                 else AvailabilityIn.model_validate(merged).model_dump(mode="json")
             )
+            if value is not None:
+                _refuse_overlaps(value)
         setattr(calendar, field, value)
+
+
+def _refuse_overlaps(availability: dict[str, Any]) -> None:
+    """Two windows of one day that share an instant are refused (422 ``overlapping_windows``,
+    each later window named): the editor shows the error on its row, and the API agrees."""
+    found = overlaps(availability)
+    if found:
+        raise ValidationProblem(
+            "; ".join(f"{path}: {message}" for path, message in found[:5]),
+            code="overlapping_windows",
+            errors=[FieldError(field=path, message=message) for path, message in found],
+        )
 
 
 async def _check_google_link(
