@@ -10,7 +10,6 @@ query values arrive as text and go through ``Digits``/``DateTimeText`` instead.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
@@ -32,6 +31,8 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
+
+from calbridge.pagination import Paged
 
 T = TypeVar("T")
 UNSTORABLE_TEXT = "unstorable_text"
@@ -228,24 +229,22 @@ class Page(OutputModel, Generic[T]):
     page_size: int
     pages: int
 
+    @classmethod
+    def of(cls, paged: Paged[Any], items: list[T]) -> Page[T]:
+        """The wire page of ``paged``, its rows presented as ``items``."""
+        return cls(
+            items=items,
+            total=paged.total,
+            page=paged.page,
+            page_size=paged.size,
+            pages=paged.pages,
+        )
+
 
 @dataclass(frozen=True)
 class PageParams:
     page: int
     page_size: int
-
-    @property
-    def offset(self) -> int:
-        return (self.page - 1) * self.page_size
-
-    def build(self, items: list[T], total: int) -> Page[T]:
-        return Page[T](
-            items=items,
-            total=total,
-            page=self.page,
-            page_size=self.page_size,
-            pages=math.ceil(total / self.page_size),
-        )
 
 
 def page_params(

@@ -21,7 +21,7 @@ from calbridge.admin.calendar_form import (
 )
 from calbridge.admin.common import PageNotFound, load_workspace
 from calbridge.admin.csrf import CheckedForm
-from calbridge.admin.render import Pager, field_errors, page_number, redirect, render
+from calbridge.admin.render import PAGE_SIZE, Pager, field_errors, page_number, redirect, render
 from calbridge.admin.session import CurrentAdmin
 from calbridge.calendar import repository, service
 from calbridge.calendar.schemas import CalendarCreate, CalendarUpdate
@@ -37,16 +37,14 @@ async def list_calendars(
 ) -> Response:
     workspace = await load_workspace(db, uuid)
     number = page_number(page)
-    calendars, total = await repository.page_calendars(
-        db, workspace.id, offset=Pager(number, 0).offset, limit=Pager(number, 0).size
-    )
+    calendars = await repository.page_calendars(db, workspace.id, page=number, size=PAGE_SIZE)
     return render(
         request,
         "calendars.html",
         admin,
         workspace=workspace,
-        calendars=calendars,
-        pager=Pager(number, total),
+        calendars=calendars.items,
+        pager=Pager(number, calendars.total),
         tab="calendars",
     )
 

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from calbridge.admin import free_slots
 from calbridge.admin.common import PageNotFound, form_text, load_workspace
 from calbridge.admin.csrf import CheckedForm
-from calbridge.admin.render import Pager, field_errors, page_number, redirect, render
+from calbridge.admin.render import PAGE_SIZE, Pager, field_errors, page_number, redirect, render
 from calbridge.admin.session import CurrentAdmin
 from calbridge.calendar import repository as calendar_repository
 from calbridge.deps import SessionDep
@@ -49,11 +49,11 @@ def _number(raw: str | None) -> int | None:
 
 
 async def _choices(db: SessionDep, workspace: Workspace) -> dict[str, Any]:
-    calendars, _ = await calendar_repository.page_calendars(db, workspace.id, offset=0, limit=500)
-    members, _ = await workspace_repository.page_members(
-        db, workspace.id, offset=0, limit=MAX_MEMBERS_SHOWN
+    calendars = await calendar_repository.page_calendars(db, workspace.id, page=1, size=500)
+    members = await workspace_repository.page_members(
+        db, workspace.id, page=1, size=MAX_MEMBERS_SHOWN
     )
-    return {"calendars": calendars, "members": members}
+    return {"calendars": calendars.items, "members": members.items}
 
 
 @router.get("/w/{uuid}/events")
@@ -80,7 +80,7 @@ async def list_events(
     zone = load_timezone(chosen.timezone if chosen else workspace.timezone)
     start_day, end_day = _day(start), _day(end)
     number = page_number(page)
-    events, total = await repository.page_events(
+    paged = await repository.page_events(
         db,
         workspace.id,
         calendar_id=calendar_id,
@@ -91,9 +91,10 @@ async def list_events(
         status=status if status in STATUSES else None,
         sort_by="startTime",
         descending=False,
-        offset=Pager(number, 0).offset,
-        limit=Pager(number, 0).size,
+        page=number,
+        size=PAGE_SIZE,
     )
+    events = paged.items
     calendars = await calendar_repository.calendars_by_id(
         db, workspace.id, {event.calendar_id for event in events}
     )
@@ -111,7 +112,7 @@ async def list_events(
         workspace=workspace,
         events=events,
         event_calendars=calendars,
-        pager=Pager(number, total),
+        pager=Pager(number, paged.total),
         filters=filters,
         query=query,
         statuses=STATUSES,
@@ -223,7 +224,7 @@ async def show_event(
 ) -> Response:
     workspace = await load_workspace(db, uuid)
     view = await _view(db, workspace, event_id)
-    changes, _ = await history.page(db, view.event.id, offset=0, limit=HISTORY_SHOWN)
+    changes = (await history.page(db, view.event.id, page=1, size=HISTORY_SHOWN)).items
     return render(
         request,
         "event.html",

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from calbridge.admin.common import form_text, load_workspace
 from calbridge.admin.csrf import CheckedForm
-from calbridge.admin.render import Pager, field_errors, page_number, redirect, render
+from calbridge.admin.render import PAGE_SIZE, Pager, field_errors, page_number, redirect, render
 from calbridge.admin.session import CurrentAdmin
 from calbridge.deps import SessionDep
 from calbridge.errors import CalbridgeError
@@ -24,17 +24,14 @@ async def _page(
     request: Request, admin: CurrentAdmin, db: SessionDep, uuid: str, page: int, **context: Any
 ) -> Response:
     workspace = await load_workspace(db, uuid)
-    probe = Pager(page, 0)
-    members, total = await repository.page_members(
-        db, workspace.id, offset=probe.offset, limit=probe.size
-    )
+    members = await repository.page_members(db, workspace.id, page=page, size=PAGE_SIZE)
     return render(
         request,
         "members.html",
         admin,
         workspace=workspace,
-        members=members,
-        pager=Pager(page, total),
+        members=members.items,
+        pager=Pager(page, members.total),
         tab="members",
         **context,
     )

@@ -83,8 +83,8 @@ async def _form_page(
     status_code: int = 200,
     errors: dict[str, str] | None = None,
 ) -> Response:
-    calendars, _ = await calendar_repository.page_calendars(
-        db, workspace.id, offset=0, limit=CALENDAR_CHOICES
+    calendars = await calendar_repository.page_calendars(
+        db, workspace.id, page=1, size=CALENDAR_CHOICES
     )
     return render(
         request,
@@ -95,7 +95,7 @@ async def _form_page(
         form=form,
         rule_id=rule_id,
         triggers=TRIGGERS,
-        calendars=calendars,
+        calendars=calendars.items,
         errors=errors or {},
         tab="rules",
     )

@@ -23,10 +23,10 @@ async def list_calendars(
     subject: ReadSubject, session: SessionDep, paging: Annotated[PageParams, Depends(page_params)]
 ) -> Page[CalendarResponse]:
     """The workspace's calendars, by id."""
-    calendars, total = await repository.page_calendars(
-        session, subject.workspace.id, offset=paging.offset, limit=paging.page_size
+    calendars = await repository.page_calendars(
+        session, subject.workspace.id, page=paging.page, size=paging.page_size
     )
-    return paging.build([_out(calendar) for calendar in calendars], total)
+    return Page.of(calendars, [_out(calendar) for calendar in calendars.items])
 
 
 @router.post("", status_code=201, responses=problem_responses(*AUTH, 413, 422))

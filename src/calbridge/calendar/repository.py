@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.calendar.models import Calendar
+from calbridge.pagination import Paged, paginate
 
 # The first key of calbridge's advisory locks on calendars (pg_advisory_xact_lock(int, int)).
 BOOKING_LOCK_CLASS = 0x0CA1
@@ -40,14 +41,10 @@ async def calendars_by_id(
 
 
 async def page_calendars(
-    session: AsyncSession, workspace_id: int, *, offset: int, limit: int
-) -> tuple[list[Calendar], int]:
-    where = Calendar.workspace_id == workspace_id
-    total = await session.scalar(select(func.count()).select_from(Calendar).where(where)) or 0
-    rows = await session.scalars(
-        select(Calendar).where(where).order_by(Calendar.id).offset(offset).limit(limit)
-    )
-    return list(rows), total
+    session: AsyncSession, workspace_id: int, *, page: int, size: int
+) -> Paged[Calendar]:
+    query = select(Calendar).where(Calendar.workspace_id == workspace_id).order_by(Calendar.id)
+    return await paginate(session, query, page=page, size=size)
 
 
 async def serialize_bookings(session: AsyncSession, calendar_id: int) -> None:

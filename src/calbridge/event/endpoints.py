@@ -76,7 +76,7 @@ async def list_calendar_events(
         zone_name = calendar.timezone if calendar is not None else zone_name
     start_at = _bound(start_date, zone_name, "startDate")
     end_at = _bound(end_date, zone_name, "endDate")
-    events, total = await repository.page_events(
+    events = await repository.page_events(
         session,
         subject.workspace.id,
         calendar_id=calendar_id,
@@ -85,12 +85,12 @@ async def list_calendar_events(
         status=status,
         sort_by=sort_by,
         descending=sort_order == "desc",
-        offset=paging.offset,
-        limit=paging.page_size,
+        page=paging.page,
+        size=paging.page_size,
     )
-    items = await presenter.present_many(session, subject.workspace.id, events)
+    items = await presenter.present_many(session, subject.workspace.id, events.items)
     _check_page_bytes(items, paging.page_size)
-    return paging.build(items, total)
+    return Page.of(events, items)
 
 
 # The JSON of one list page stays below this (docs/decisions.md, "Limits (issue 8)").
@@ -241,9 +241,7 @@ async def list_event_history(
         session, subject.workspace.id, event.calendar_id
     )
     tz = load_timezone(calendar.timezone if calendar is not None else subject.workspace.timezone)
-    rows, total = await history.page(
-        session, event.id, offset=paging.offset, limit=paging.page_size
-    )
+    rows = await history.page(session, event.id, page=paging.page, size=paging.page_size)
     items = [
         EventChangeResponse(
             at=to_local(row.at, tz),
@@ -252,9 +250,9 @@ async def list_event_history(
             actor=row.actor,
             changes=row.changes,
         )
-        for row in rows
+        for row in rows.items
     ]
-    return paging.build(items, total)
+    return Page.of(rows, items)
 
 
 @router.put(

@@ -19,11 +19,12 @@ from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.db import utcnow
 from calbridge.event.models import EventChange
+from calbridge.pagination import Paged, paginate
 
 ACTOR_KEY = "calbridge_event_actor"
 FIELDS = ("calendarId", "title", "description", "location", "startTime", "endTime", "status",
@@ -119,18 +120,7 @@ async def add(session: AsyncSession, event_id: int, action: str, changes: dict[s
     await session.flush()
 
 
-async def page(
-    session: AsyncSession, event_id: int, *, offset: int, limit: int
-) -> tuple[list[EventChange], int]:
+async def page(session: AsyncSession, event_id: int, *, page: int, size: int) -> Paged[EventChange]:
     """One page of the event's history, oldest first, and how many rows it has."""
-    total = await session.scalar(
-        select(func.count()).select_from(EventChange).where(EventChange.event_id == event_id)
-    )
-    rows = await session.scalars(
-        select(EventChange)
-        .where(EventChange.event_id == event_id)
-        .order_by(EventChange.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    return list(rows.all()), int(total or 0)
+    query = select(EventChange).where(EventChange.event_id == event_id).order_by(EventChange.id)
+    return await paginate(session, query, page=page, size=size)

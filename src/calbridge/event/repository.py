@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from calbridge.calendar.models import Calendar
 from calbridge.event.models import Event
+from calbridge.pagination import Paged, paginate
 
 SORT_COLUMNS: dict[str, Any] = {
     "startTime": Event.start_at,
@@ -84,9 +85,9 @@ async def page_events(
     status: str | None,
     sort_by: str,
     descending: bool,
-    offset: int,
-    limit: int,
-) -> tuple[list[Event], int]:
+    page: int,
+    size: int,
+) -> Paged[Event]:
     """One page of events overlapping [start_at, end_at), sorted, ties broken by id."""
     query: Select[Event] = select(Event).where(Event.workspace_id == workspace_id)
     if calendar_id is not None:
@@ -102,16 +103,13 @@ async def page_events(
         query = query.where(Event.start_at < end_at)
     if status is not None:
         query = query.where(Event.status == status)
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     column = SORT_COLUMNS[sort_by]
     if sort_by == "title" and session.get_bind().dialect.name == "postgresql":
         # Code-point order on both databases (SQLite's default), whatever the server's locale.
         column = column.collate("C")
     order = (column.desc(), Event.id.desc()) if descending else (column.asc(), Event.id.asc())
-    rows = await session.scalars(
-        query.order_by(*order).offset(offset).limit(limit).options(selectinload(Event.attendees))
-    )
-    return list(rows), total
+    query = query.order_by(*order).options(selectinload(Event.attendees))
+    return await paginate(session, query, page=page, size=size)
 
 
 async def _longest_duration(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calbridge.pagination import Paged, paginate
 from calbridge.rules.models import EventRule, RuleRun, RuleRunAction, WebhookDelivery
 
 
@@ -20,14 +21,10 @@ async def get_rule(
 
 
 async def page_rules(
-    session: AsyncSession, workspace_id: int, *, offset: int, limit: int
-) -> tuple[list[EventRule], int]:
-    where = EventRule.workspace_id == workspace_id
-    total = await session.scalar(select(func.count()).select_from(EventRule).where(where)) or 0
-    rows = await session.scalars(
-        select(EventRule).where(where).order_by(EventRule.id).offset(offset).limit(limit)
-    )
-    return list(rows), total
+    session: AsyncSession, workspace_id: int, *, page: int, size: int
+) -> Paged[EventRule]:
+    query = select(EventRule).where(EventRule.workspace_id == workspace_id).order_by(EventRule.id)
+    return await paginate(session, query, page=page, size=size)
 
 
 async def enabled_rules(session: AsyncSession, workspace_id: int) -> list[EventRule]:
@@ -46,16 +43,10 @@ async def get_run(session: AsyncSession, rule_id: int, run_id: int) -> RuleRun |
     )
 
 
-async def page_runs(
-    session: AsyncSession, rule_id: int, *, offset: int, limit: int
-) -> tuple[list[RuleRun], int]:
+async def page_runs(session: AsyncSession, rule_id: int, *, page: int, size: int) -> Paged[RuleRun]:
     """Newest first."""
-    where = RuleRun.rule_id == rule_id
-    total = await session.scalar(select(func.count()).select_from(RuleRun).where(where)) or 0
-    rows = await session.scalars(
-        select(RuleRun).where(where).order_by(RuleRun.id.desc()).offset(offset).limit(limit)
-    )
-    return list(rows), total
+    query = select(RuleRun).where(RuleRun.rule_id == rule_id).order_by(RuleRun.id.desc())
+    return await paginate(session, query, page=page, size=size)
 
 
 async def actions_of_runs(

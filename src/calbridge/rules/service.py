@@ -73,10 +73,10 @@ async def get_rule(session: AsyncSession, workspace: Workspace, rule_id: int) ->
 async def list_rules(
     session: AsyncSession, workspace: Workspace, paging: PageParams
 ) -> Page[RuleResponse]:
-    rules, total = await repository.page_rules(
-        session, workspace.id, offset=paging.offset, limit=paging.page_size
+    rules = await repository.page_rules(
+        session, workspace.id, page=paging.page, size=paging.page_size
     )
-    return paging.build([present_rule(rule) for rule in rules], total)
+    return Page.of(rules, [present_rule(rule) for rule in rules.items])
 
 
 async def create_rule(
@@ -157,10 +157,8 @@ async def list_runs(
 ) -> Page[RunResponse]:
     """The rule's runs, newest first, each with its actions' outcomes and attempts."""
     rule = await get_rule(session, workspace, rule_id)
-    runs, total = await repository.page_runs(
-        session, rule.id, offset=paging.offset, limit=paging.page_size
-    )
-    return paging.build(await _present_runs(session, runs), total)
+    runs = await repository.page_runs(session, rule.id, page=paging.page, size=paging.page_size)
+    return Page.of(runs, await _present_runs(session, runs.items))
 
 
 async def get_run(

@@ -19,11 +19,11 @@ async def list_members(
     subject: ReadSubject, session: SessionDep, paging: Annotated[PageParams, Depends(page_params)]
 ) -> Page[MemberResponse]:
     """The workspace's members, by id."""
-    members, total = await repository.page_members(
-        session, subject.workspace.id, offset=paging.offset, limit=paging.page_size
+    members = await repository.page_members(
+        session, subject.workspace.id, page=paging.page, size=paging.page_size
     )
-    return paging.build(
-        [MemberResponse.model_validate(m, from_attributes=True) for m in members], total
+    return Page.of(
+        members, [MemberResponse.model_validate(m, from_attributes=True) for m in members.items]
     )
 
 

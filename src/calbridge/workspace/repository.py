@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calbridge.pagination import Paged, paginate
 from calbridge.workspace.models import Member, Workspace
 
 
@@ -47,14 +48,10 @@ async def email_taken(
 
 
 async def page_members(
-    session: AsyncSession, workspace_id: int, *, offset: int, limit: int
-) -> tuple[list[Member], int]:
-    where = Member.workspace_id == workspace_id
-    total = await session.scalar(select(func.count()).select_from(Member).where(where)) or 0
-    rows = await session.scalars(
-        select(Member).where(where).order_by(Member.id).offset(offset).limit(limit)
-    )
-    return list(rows), total
+    session: AsyncSession, workspace_id: int, *, page: int, size: int
+) -> Paged[Member]:
+    query = select(Member).where(Member.workspace_id == workspace_id).order_by(Member.id)
+    return await paginate(session, query, page=page, size=size)
 
 
 async def list_workspaces(session: AsyncSession) -> list[Workspace]:
