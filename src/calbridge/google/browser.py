@@ -17,12 +17,12 @@ from __future__ import annotations
 import secrets
 
 from fastapi import Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from jinja2 import Environment
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.account.models import Account
-from calbridge.admin.render import render
 from calbridge.errors import CalbridgeError
 from calbridge.google.gateway import gateway_of
 from calbridge.google.oauth import start_connect
@@ -34,6 +34,31 @@ COOKIE_PATH = "/google/oauth"
 # Where a failed callback links to when its state (and so its account page) is unknown.
 PANEL_HOME = "/admin/workspaces"
 JSON_TYPES = ("application/json", "application/problem+json")
+# The callback is not an admin page (no admin session reaches it), so it renders its own page in
+# the panel's look rather than importing the panel's renderer: google sits below admin.
+FAILURE_PAGE = Environment(autoescape=True).from_string("""<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>{{ title }} · calbridge</title>
+  <link rel="stylesheet" href="/admin/static/admin.css">
+</head>
+<body>
+<header class="topbar">
+  <a class="brand" href="{{ home }}">calbridge <span>admin</span></a>
+</header>
+<main>
+<section class="card narrow" id="google-callback-error">
+  <h1>{{ title }}</h1>
+  <p role="alert">{{ message }}</p>
+  <p class="muted">Nothing was stored. To try again, press Connect on the account page.</p>
+  <p><a href="{{ back }}" id="google-error-back">{{ back_label }}</a></p>
+</section>
+</main>
+</body>
+</html>
+""")
 
 
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
@@ -119,16 +144,14 @@ def failure_response(request: Request, failure: CalbridgeError, *, back: str | N
     else, problem+json."""
     response: Response
     if prefers_html(request.headers.get("accept", "")):
-        response = render(
-            request,
-            "google_error.html",
-            None,
-            status_code=failure.status_code,
+        page = FAILURE_PAGE.render(
             title="Google account not connected",
             message=failure.detail,
+            home=PANEL_HOME,
             back=back or PANEL_HOME,
             back_label="Back to the account" if back else "Back to the admin panel",
         )
+        response = HTMLResponse(page, status_code=failure.status_code)
     else:
         response = problem_response(failure.problem(), failure.headers)
     response.headers["Vary"] = "Accept"
