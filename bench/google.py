@@ -41,9 +41,9 @@ from bench.seed import book
 from bench.worker import start_workers, stop_workers, worker_settings
 from calbridge.account.service import create_account
 from calbridge.calendar.models import Calendar
+from calbridge.crypto import TokenCipher
 from calbridge.db import Database
 from calbridge.google import runtime
-from calbridge.google.crypto import TokenCipher
 from calbridge.google.gateway import GoogleGateway
 from calbridge.google.models import GoogleConnection
 from calbridge.google.sync import google_event_id

@@ -40,9 +40,9 @@ from bench.run import RESULTS, compare, load_average, requests_to_app, say
 from bench.seed import Seeded, book, seed
 from bench.server import APP, serve
 from bench.worker import start_workers, stop_workers
+from calbridge.crypto import TokenCipher
 from calbridge.db import Database, utcnow
 from calbridge.event.service import EVENT_CHANGED
-from calbridge.google.crypto import TokenCipher
 from calbridge.outbox.models import OutboxJob
 from calbridge.rules.evaluate import evaluate
 from calbridge.rules.models import EventRule, RuleRunAction

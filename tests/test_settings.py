@@ -17,8 +17,8 @@ from pydantic import ValidationError
 
 from calbridge.admin.service import create_admin_user
 from calbridge.app import create_app
+from calbridge.crypto import InvalidToken, TokenCipher, generate_key
 from calbridge.db import Database
-from calbridge.google.crypto import InvalidToken, TokenCipher, generate_key
 from calbridge.migrate import upgrade
 from calbridge.settings import DEVELOPMENT_SECRET_KEY, Settings
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from calbridge.account.service import create_account
 from calbridge.app import create_app
-from calbridge.google.crypto import TokenCipher
+from calbridge.crypto import TokenCipher
 from calbridge.google.gateway import GoogleGateway
 from calbridge.google.models import GoogleConnection, GoogleOAuthState
 from calbridge.settings import Settings

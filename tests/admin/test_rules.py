@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy import func, select
 
-from calbridge.google.crypto import TokenCipher
+from calbridge.crypto import TokenCipher
 from calbridge.rules.models import EventRule
 from calbridge.settings import Settings
 from tests.admin.conftest import Panel

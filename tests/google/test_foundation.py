@@ -6,7 +6,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from calbridge.google.crypto import generate_key
+from calbridge.crypto import generate_key
 from calbridge.google.errors import (
     GoogleError,
     GoogleGrantRevoked,

@@ -11,7 +11,7 @@ from cryptography.fernet import InvalidToken
 from typer.testing import CliRunner
 
 from calbridge.cli.main import app as cli
-from calbridge.google.crypto import TokenCipher, generate_key, key_ring
+from calbridge.crypto import TokenCipher, generate_key, key_ring
 from calbridge.settings import Settings, get_settings
 
 from .conftest import connection_of

@@ -13,10 +13,10 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
 from calbridge.account.models import Account
+from calbridge.crypto import TokenCipher
 from calbridge.db import utcnow
 from calbridge.google import service
 from calbridge.google.browser import COOKIE_NAME, sign_binding
-from calbridge.google.crypto import TokenCipher
 from calbridge.google.models import GoogleConnection, GoogleOAuthState
 from calbridge_google_emulator import GoogleEmulator
 from tests.support.api import WorkspaceFixture

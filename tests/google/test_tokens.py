@@ -14,9 +14,9 @@ from sqlalchemy import select, update
 
 from calbridge.account.models import Account
 from calbridge.cli.keys import rotate_all
+from calbridge.crypto import TokenCipher, generate_key, key_ring
 from calbridge.db import Base, utcnow
 from calbridge.google import service
-from calbridge.google.crypto import TokenCipher, generate_key, key_ring
 from calbridge.google.models import GoogleConnection
 from calbridge_google_emulator import GoogleEmulator
 from tests.support.api import WorkspaceFixture

@@ -9,7 +9,7 @@ from cryptography.fernet import InvalidToken
 from sqlalchemy import select
 
 from calbridge.cli.keys import rotate_all
-from calbridge.google.crypto import TokenCipher, generate_key, key_ring
+from calbridge.crypto import TokenCipher, generate_key, key_ring
 from calbridge.rules.models import EventRule
 from calbridge.settings import Settings
 from tests.rules.conftest import make_rule

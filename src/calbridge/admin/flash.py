@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.admin.models import AdminSession
 from calbridge.admin.session import Admin, session_key
+from calbridge.crypto import InvalidToken, TokenCipher
 from calbridge.deps import get_database
-from calbridge.google.crypto import InvalidToken, TokenCipher
 from calbridge.settings import Settings
 
 

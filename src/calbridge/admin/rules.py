@@ -19,9 +19,9 @@ from calbridge.admin.render import Pager, page_number, redirect, render
 from calbridge.admin.rule_form import TRIGGERS, FormErrors, RuleForm, service_errors
 from calbridge.admin.session import CurrentAdmin
 from calbridge.calendar import repository as calendar_repository
+from calbridge.crypto import TokenCipher
 from calbridge.deps import SessionDep
 from calbridge.errors import CalbridgeError, NotFound
-from calbridge.google.crypto import TokenCipher
 from calbridge.rules import service
 from calbridge.rules.schemas import RuleUpdate
 from calbridge.schemas import PageParams

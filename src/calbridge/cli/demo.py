@@ -19,13 +19,13 @@ from calbridge.auth.service import create_token
 from calbridge.calendar.models import Calendar
 from calbridge.calendar.schemas import CalendarCreate, CalendarUpdate
 from calbridge.calendar.service import create_calendar, update_calendar
+from calbridge.crypto import TokenCipher
 from calbridge.db import Database, utcnow
 from calbridge.event import history
 from calbridge.event.history import Source
 from calbridge.event.models import Event
 from calbridge.event.schemas import EventCreate
 from calbridge.event.service import create_event
-from calbridge.google.crypto import TokenCipher
 from calbridge.google.models import ACTIVE, GoogleConnection
 from calbridge.google.sync_tasks import GOOGLE_SYNC
 from calbridge.outbox.service import enqueue

@@ -6,8 +6,8 @@ import typer
 from sqlalchemy import select
 
 from calbridge.cli.common import emit, run, with_database
+from calbridge.crypto import TokenCipher, generate_key
 from calbridge.db import Database
-from calbridge.google.crypto import TokenCipher, generate_key
 from calbridge.google.models import GoogleConnection, GoogleOAuthState
 from calbridge.rules.models import EventRule
 from calbridge.settings import get_settings

@@ -16,9 +16,9 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from calbridge.crypto import TokenCipher
 from calbridge.db import Database, utcnow
 from calbridge.google import token_endpoint
-from calbridge.google.crypto import TokenCipher
 from calbridge.google.errors import GoogleGrantRevoked
 from calbridge.google.gateway import GoogleGateway
 from calbridge.google.models import ACTIVE, BROKEN, GoogleConnection

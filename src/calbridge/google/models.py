@@ -16,7 +16,7 @@ BROKEN = "broken"
 
 class GoogleConnection(Base):
     """One account's grant to its Google Calendar. Tokens are stored only encrypted
-    (``google.crypto``); ``broken`` means Google refused the refresh token (reconnect needed)."""
+    (``calbridge.crypto``); ``broken`` means Google refused the refresh token (reconnect needed)."""
 
     __tablename__ = "google_connections"
 

@@ -33,9 +33,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.account.models import Account
+from calbridge.crypto import TokenCipher
 from calbridge.db import Database, utcnow
 from calbridge.google import token_endpoint
-from calbridge.google.crypto import TokenCipher
 from calbridge.google.errors import (
     GoogleOAuthRejected,
     GoogleRetryable,

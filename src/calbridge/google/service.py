@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.account.models import Account
+from calbridge.crypto import InvalidToken, TokenCipher
 from calbridge.db import Database
 from calbridge.google import mirror, token_endpoint
 from calbridge.google.client import GoogleCalendarClient
 from calbridge.google.credentials import ConnectionCredentials
-from calbridge.google.crypto import InvalidToken, TokenCipher
 from calbridge.google.errors import GoogleError, GoogleNotFound
 from calbridge.google.gateway import GoogleGateway
 from calbridge.google.models import ACTIVE, GoogleConnection

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from calbridge.crypto import TokenCipher
 from calbridge.deps import AdminSubject, ReadSubject, SessionDep
 from calbridge.errors import problem_responses
-from calbridge.google.crypto import TokenCipher
 from calbridge.rules import rule_test, service
 from calbridge.rules.schemas import (
     RuleCreate,

@@ -32,7 +32,7 @@ class EventRule(Base):
     conditions: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     # Each action's JSON, plus "disabledAt" on a webhook whose receiver answered 410 Gone.
     actions: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
-    # The whsec_ signing secret, encrypted with the settings' key ring (google/crypto.py).
+    # The whsec_ signing secret, encrypted with the settings' key ring (crypto.py).
     secret_encrypted: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.calendar import repository as calendar_repository
+from calbridge.crypto import TokenCipher
 from calbridge.db import utcnow
 from calbridge.errors import Conflict, FieldError, NotFound, ValidationProblem
-from calbridge.google.crypto import TokenCipher
 from calbridge.outbox.service import enqueue
 from calbridge.rules import repository, runtime, ssrf
 from calbridge.rules.evaluate import RuleSpec

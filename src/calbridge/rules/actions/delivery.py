@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calbridge.google.crypto import TokenCipher
+from calbridge.crypto import TokenCipher
 from calbridge.ops.metrics import count_webhook
 from calbridge.outbox.service import enqueue
 from calbridge.rules import email, repository, webhooks

@@ -1,4 +1,5 @@
-"""Encryption at rest of OAuth tokens: Fernet (AES-128-CBC + HMAC-SHA256) with a key ring.
+"""Encryption at rest of secrets (Google OAuth tokens, webhook signing secrets): Fernet
+(AES-128-CBC + HMAC-SHA256) with a key ring. Shared infrastructure, below every domain.
 
 The ring comes from ``settings.encryption_keys`` (comma-separated Fernet keys, newest first),
 never from the database. Encryption always uses the newest key; decryption tries every key, so
