@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calbridge.account import repository
 from calbridge.account.models import Account
 from calbridge.errors import NotFound
 from calbridge.workspace.models import Workspace
@@ -24,9 +25,7 @@ async def rename_account(session: AsyncSession, account: Account, name: str) -> 
 
 
 async def get_account(session: AsyncSession, workspace: Workspace, account_id: int) -> Account:
-    account = await session.scalar(
-        select(Account).where(Account.workspace_id == workspace.id, Account.id == account_id)
-    )
+    account = await repository.get_account(session, workspace.id, account_id)
     if account is None:
         raise NotFound("Account")
     return account

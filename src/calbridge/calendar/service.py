@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
-from calbridge.account.models import Account
+from calbridge.account import repository as account_repository
 from calbridge.calendar import repository
 from calbridge.calendar.availability import overlaps
 from calbridge.calendar.models import Calendar
 from calbridge.calendar.schemas import AvailabilityIn, CalendarCreate, CalendarUpdate
 from calbridge.errors import Conflict, FieldError, NotFound, ValidationProblem
-from calbridge.event.models import Event
+from calbridge.event import repository as event_repository
 from calbridge.google import links
 from calbridge.merge_patch import patched_object
 from calbridge.workspace.models import Workspace
@@ -56,12 +54,7 @@ async def update_calendar(
     if "allow_overlap" in data.model_fields_set:
         # Event updates lock their event, then the calendar; take the same order here (the
         # calendar's events, then the calendar), or the two deadlock on PostgreSQL.
-        await session.execute(
-            select(Event.id)
-            .where(Event.workspace_id == workspace.id, Event.calendar_id == calendar_id)
-            .order_by(Event.id)
-            .with_for_update()
-        )
+        await event_repository.lock_calendar_events(session, workspace.id, calendar_id)
     calendar = await repository.get_calendar(session, workspace.id, calendar_id, lock=True)
     if calendar is None:
         raise NotFound("Calendar")
@@ -69,17 +62,13 @@ async def update_calendar(
     _apply(calendar, data, data.model_fields_set)
     await _check_google_link(session, workspace, calendar)
     forbids_now = not calendar.allow_overlap and not was_exclusive
-    if forbids_now and await _has_overlaps(session, calendar.id):
+    if forbids_now and await event_repository.calendar_has_overlaps(session, calendar.id):
         raise Conflict(
             "Events of this calendar overlap; overlap cannot be forbidden until they move.",
             code="slot_conflict",
         )
     if calendar.allow_overlap == was_exclusive:
-        await session.execute(
-            update(Event)
-            .where(Event.calendar_id == calendar.id)
-            .values(exclusive=not calendar.allow_overlap)
-        )
+        await event_repository.set_exclusive(session, calendar.id, not calendar.allow_overlap)
     await session.flush()
     await links.link_changed(session, calendar)
     return calendar
@@ -91,7 +80,7 @@ async def delete_calendar(session: AsyncSession, workspace: Workspace, calendar_
     calendar = await repository.get_calendar(session, workspace.id, calendar_id, lock=True)
     if calendar is None:
         raise NotFound("Calendar")
-    if await session.scalar(select(exists().where(Event.calendar_id == calendar.id))):
+    if await event_repository.calendar_has_events(session, calendar.id):
         raise Conflict(
             "This calendar still has events; delete them first.", code="calendar_not_empty"
         )
@@ -136,10 +125,8 @@ async def _check_google_link(
         # Not flushed first: the calendar already holds the new id, which the foreign key would
         # refuse (a 500) before this check could answer 422.
         with session.no_autoflush:
-            account = await session.scalar(
-                select(Account.id).where(
-                    Account.id == calendar.google_account_id, Account.workspace_id == workspace.id
-                )
+            account = await account_repository.get_account(
+                session, workspace.id, calendar.google_account_id
             )
         if account is None:
             raise ValidationProblem(
@@ -155,24 +142,3 @@ async def _check_google_link(
         raise ValidationProblem(
             "googleConflictCheck needs a linked Google calendar.", field="googleConflictCheck"
         )
-
-
-async def _has_overlaps(session: AsyncSession, calendar_id: int) -> bool:
-    other = aliased(Event)
-    query = (
-        select(Event.id)
-        .join(
-            other,
-            (other.calendar_id == Event.calendar_id)
-            & (other.id > Event.id)
-            & (other.start_at < Event.end_at)
-            & (other.end_at > Event.start_at),
-        )
-        .where(
-            Event.calendar_id == calendar_id,
-            Event.status != "cancelled",
-            other.status != "cancelled",
-        )
-        .limit(1)
-    )
-    return (await session.scalar(query)) is not None

@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from calbridge.calendar.models import Calendar
 from calbridge.event.models import Event
@@ -126,3 +126,46 @@ async def _longest_duration(
     if calendar_id is not None:
         query = query.where(Calendar.id == calendar_id)
     return await session.scalar(query) or 0
+
+
+async def lock_calendar_events(session: AsyncSession, workspace_id: int, calendar_id: int) -> None:
+    """Lock the calendar's events (PostgreSQL) in id order, as event updates lock them."""
+    await session.execute(
+        select(Event.id)
+        .where(Event.workspace_id == workspace_id, Event.calendar_id == calendar_id)
+        .order_by(Event.id)
+        .with_for_update()
+    )
+
+
+async def calendar_has_events(session: AsyncSession, calendar_id: int) -> bool:
+    return bool(await session.scalar(select(exists().where(Event.calendar_id == calendar_id))))
+
+
+async def calendar_has_overlaps(session: AsyncSession, calendar_id: int) -> bool:
+    """Whether two live events of the calendar share an instant."""
+    other = aliased(Event)
+    query = (
+        select(Event.id)
+        .join(
+            other,
+            (other.calendar_id == Event.calendar_id)
+            & (other.id > Event.id)
+            & (other.start_at < Event.end_at)
+            & (other.end_at > Event.start_at),
+        )
+        .where(
+            Event.calendar_id == calendar_id,
+            Event.status != "cancelled",
+            other.status != "cancelled",
+        )
+        .limit(1)
+    )
+    return (await session.scalar(query)) is not None
+
+
+async def set_exclusive(session: AsyncSession, calendar_id: int, exclusive: bool) -> None:
+    """Mark the calendar's events as taking part in the no-overlap constraint, or not."""
+    await session.execute(
+        update(Event).where(Event.calendar_id == calendar_id).values(exclusive=exclusive)
+    )

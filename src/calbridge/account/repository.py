@@ -1,0 +1,15 @@
+"""Queries of the accounts table."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calbridge.account.models import Account
+
+
+async def get_account(session: AsyncSession, workspace_id: int, account_id: int) -> Account | None:
+    """The workspace's account with this id, or None."""
+    return await session.scalar(
+        select(Account).where(Account.workspace_id == workspace_id, Account.id == account_id)
+    )
