@@ -10,14 +10,15 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from calbridge.account.models import Account
 from calbridge.account.service import create_account
 from calbridge.app import create_app
+from calbridge.db import utcnow
 from calbridge.google.browser import COOKIE_NAME, sign_binding
 from calbridge.google.gateway import GoogleGateway
-from calbridge.google.models import GoogleConnection
+from calbridge.google.models import GoogleConnection, GoogleOAuthState
 from calbridge.google.oauth import start_connect
 from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
@@ -153,18 +154,49 @@ async def connection_of(test_db: TestDatabase, account_id: int) -> GoogleConnect
         )
 
 
+@dataclass
+class Connecting:
+    """An account of ``ws`` whose connect flow was started and approved at Google; the
+    callback is what each test makes of it."""
+
+    test_db: TestDatabase
+    app: FastAPI
+    client: httpx.AsyncClient
+    account_id: int
+    flow: Flow
+
+    async def callback(self, binding: str | None = None, **query: str) -> httpx.Response:
+        return await callback(self.client, self.app.state.settings, self.flow, binding, **query)
+
+    async def expire(self) -> None:
+        async with self.test_db.database.transaction() as session:
+            await session.execute(update(GoogleOAuthState).values(expires_at=utcnow()))
+
+    async def connections(self) -> int:
+        async with self.test_db.database.session(write=False) as session:
+            count = await session.scalar(select(func.count()).select_from(GoogleConnection))
+        return int(count or 0)
+
+
 @pytest.fixture
-async def connected(
+async def connecting(
     test_db: TestDatabase,
     ws: WorkspaceFixture,
     app: FastAPI,
     google: httpx.AsyncClient,
     client: httpx.AsyncClient,
-) -> int:
-    """The id of an account of ``ws`` with Google Calendar used and connected."""
+) -> Connecting:
     account_id = await new_account(test_db, ws)
-    await connect(test_db, app, google, client, account_id)
-    return account_id
+    flow = await start_flow(test_db, app, google, account_id)
+    return Connecting(test_db, app, client, account_id, flow)
+
+
+@pytest.fixture
+async def connected(connecting: Connecting) -> int:
+    """The id of an account of ``ws`` with Google Calendar used and connected."""
+    response = await connecting.callback()
+    assert response.status_code == 303, response.text
+    return connecting.account_id
 
 
 async def seed(google: httpx.AsyncClient, headers: dict[str, str], **event: Any) -> dict[str, Any]:

@@ -4,72 +4,29 @@ break the connection; Disconnect revokes at Google."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import httpx
-import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 
 from calbridge.account.models import Account
 from calbridge.crypto import TokenCipher
-from calbridge.db import utcnow
 from calbridge.google import service
 from calbridge.google.browser import COOKIE_NAME, sign_binding
-from calbridge.google.models import GoogleConnection, GoogleOAuthState
+from calbridge.google.models import GoogleOAuthState
 from calbridge_google_emulator import GoogleEmulator
 from tests.support.api import WorkspaceFixture
 
 if TYPE_CHECKING:  # a runtime import would make pytest collect it as a test class
     from tests.support.databases import TestDatabase
 
-from .conftest import Flow, callback, connection_of, new_account, start_flow
+from .conftest import Connecting, Flow, connection_of
 from .stalls import book, reached, stall
 
 
 def cookie(app: FastAPI, flow: Flow, binding: str | None = None) -> str:
     return f"{COOKIE_NAME}={sign_binding(app.state.settings, binding or flow.binding)}"
-
-
-async def connection_count(test_db: TestDatabase) -> int:
-    async with test_db.database.session(write=False) as session:
-        return int(await session.scalar(select(func.count()).select_from(GoogleConnection)) or 0)
-
-
-@dataclass
-class Connecting:
-    """An account of ``ws`` whose connect flow was started and approved at Google; the
-    callback is what each test makes of it."""
-
-    test_db: TestDatabase
-    app: FastAPI
-    client: httpx.AsyncClient
-    account_id: int
-    flow: Flow
-
-    async def callback(self, binding: str | None = None, **query: str) -> httpx.Response:
-        return await callback(self.client, self.app.state.settings, self.flow, binding, **query)
-
-    async def expire(self) -> None:
-        async with self.test_db.database.transaction() as session:
-            await session.execute(update(GoogleOAuthState).values(expires_at=utcnow()))
-
-    async def connections(self) -> int:
-        return await connection_count(self.test_db)
-
-
-@pytest.fixture
-async def connecting(
-    test_db: TestDatabase,
-    ws: WorkspaceFixture,
-    app: FastAPI,
-    google: httpx.AsyncClient,
-    client: httpx.AsyncClient,
-) -> Connecting:
-    account_id = await new_account(test_db, ws)
-    flow = await start_flow(test_db, app, google, account_id)
-    return Connecting(test_db, app, client, account_id, flow)
 
 
 async def test_callback_stores_the_connection_and_returns_to_the_panel(
