@@ -27,9 +27,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp
 
 from calbridge.app import create_app
+from calbridge.auth.scopes import ALL_SCOPES
+from calbridge.auth.service import create_token
 from calbridge.db import Database
 from calbridge.migrate import upgrade
 from calbridge.settings import Settings
+from calbridge.workspace.service import create_workspace
 from tests.support.databases import IN_CI
 
 CHROMIUM = "/usr/bin/chromium"
@@ -73,6 +76,16 @@ class LiveServer:
 
         with ThreadPoolExecutor(1) as pool:
             return pool.submit(asyncio.run, main()).result()
+
+    def seed_workspace(self, name: str) -> tuple[str, str]:
+        """A workspace (Europe/Amsterdam) and a token with every scope: (uuid, secret)."""
+
+        async def seed(session: AsyncSession) -> tuple[str, str]:
+            workspace = await create_workspace(session, name=name, timezone="Europe/Amsterdam")
+            issued = await create_token(session, workspace, scopes=list(ALL_SCOPES), name="seed")
+            return workspace.uuid, issued.secret
+
+        return self.run(seed)
 
 
 def serve(app: ASGIApp, port: int) -> Iterator[str]:

@@ -8,25 +8,11 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calbridge.auth.scopes import ALL_SCOPES
-from calbridge.auth.service import create_token
 from calbridge.calendar.models import Calendar
 from calbridge.outbox.models import OutboxJob
-from calbridge.workspace.service import create_workspace
 from tests.admin.browser import LiveServer, Visit
 
 pytestmark = pytest.mark.browser
-
-
-def _seed_workspace(live_server: LiveServer, name: str) -> tuple[str, str]:
-    """A workspace (Europe/Amsterdam) and a token with every scope: (uuid, secret)."""
-
-    async def seed(session: AsyncSession) -> tuple[str, str]:
-        workspace = await create_workspace(session, name=name, timezone="Europe/Amsterdam")
-        issued = await create_token(session, workspace, scopes=list(ALL_SCOPES), name="seed")
-        return workspace.uuid, issued.secret
-
-    return live_server.run(seed)
 
 
 def test_sign_in_and_set_up_a_workspace(visit: Visit, live_server: LiveServer) -> None:
@@ -91,7 +77,7 @@ def test_sign_in_and_set_up_a_workspace(visit: Visit, live_server: LiveServer) -
 def test_a_token_is_shown_once_and_works_against_the_api(
     visit: Visit, live_server: LiveServer
 ) -> None:
-    uuid, _ = _seed_workspace(live_server, "Token Co")
+    uuid, _ = live_server.seed_workspace("Token Co")
     page = visit.page
     visit.go(f"/admin/w/{uuid}/tokens")
     page.fill("#name", "booking site")
@@ -126,7 +112,7 @@ def test_a_token_is_shown_once_and_works_against_the_api(
 
 
 def test_an_accounts_google_flags_persist(visit: Visit, live_server: LiveServer) -> None:
-    uuid, _ = _seed_workspace(live_server, "Accounts Co")
+    uuid, _ = live_server.seed_workspace("Accounts Co")
     page = visit.page
     visit.go(f"/admin/w/{uuid}/accounts")
     page.fill("#name", "Front desk")
@@ -163,7 +149,7 @@ def test_an_accounts_google_flags_persist(visit: Visit, live_server: LiveServer)
 
 
 def test_browse_events_and_cancel_one(visit: Visit, live_server: LiveServer) -> None:
-    uuid, secret = _seed_workspace(live_server, "Events Co")
+    uuid, secret = live_server.seed_workspace("Events Co")
     headers = {"Authorization": f"Bearer {secret}", "Accept": "application/json"}
     api = f"{live_server.url}/api/v2/w/{uuid}"
     calendar = httpx.post(

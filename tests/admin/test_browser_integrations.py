@@ -20,14 +20,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import calbridge.rules.tasks  # noqa: F401  (registers the rule jobs with the worker)
-from calbridge.auth.scopes import ALL_SCOPES
-from calbridge.auth.service import create_token
 from calbridge.db import Database, utcnow
 from calbridge.google.models import BROKEN, GoogleConnection
 from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.worker import Worker
 from calbridge.rules import runtime
-from calbridge.workspace.service import create_workspace
 from calbridge_google_emulator import GoogleEmulator
 from tests.admin.browser import LiveServer, Visit, free_port, serve, start_server
 
@@ -122,15 +119,6 @@ def run_worker(live_server: LiveServer, *, rounds: int = 1) -> None:
         pool.submit(asyncio.run, main()).result()
 
 
-def seed_workspace(live_server: LiveServer, name: str) -> tuple[str, str]:
-    async def seed(session: AsyncSession) -> tuple[str, str]:
-        workspace = await create_workspace(session, name=name, timezone="Europe/Amsterdam")
-        issued = await create_token(session, workspace, scopes=list(ALL_SCOPES), name="seed")
-        return workspace.uuid, issued.secret
-
-    return live_server.run(seed)
-
-
 def approve_at_google(visit: Visit, label: str) -> None:
     page = visit.page
     page.wait_for_url("**/o/oauth2/v2/auth?**")
@@ -141,7 +129,7 @@ def approve_at_google(visit: Visit, label: str) -> None:
 
 
 def test_connect_reconnect_and_disconnect_google(visit: Visit, live_server: LiveServer) -> None:
-    uuid, _ = seed_workspace(live_server, "Google Co")
+    uuid, _ = live_server.seed_workspace("Google Co")
     page = visit.page
     visit.go(f"/admin/w/{uuid}/accounts")
     page.fill("#name", "Front desk")
@@ -189,7 +177,7 @@ def test_connect_reconnect_and_disconnect_google(visit: Visit, live_server: Live
 def test_a_rule_runs_fails_and_is_retried_from_its_page(
     visit: Visit, live_server: LiveServer, receiver: Receiver
 ) -> None:
-    uuid, secret = seed_workspace(live_server, "Rules Co")
+    uuid, secret = live_server.seed_workspace("Rules Co")
     api = f"{live_server.url}/api/v2/w/{uuid}"
     headers = {"Authorization": f"Bearer {secret}", "Accept": "application/json"}
     calendar = httpx.post(
