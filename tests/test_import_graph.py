@@ -91,8 +91,6 @@ PENDING: dict[tuple[str, str], str] = {
     ("calbridge.google.two_way", "calbridge.event.schemas"): "sync beside google",
     # Cycles inside one package, each its own step.
     ("calbridge.google.mirror_tasks", "calbridge.google.links"): "mirror jobs one way",
-    ("calbridge_google_emulator.channels", "calbridge_google_emulator.app"): "one accessor",
-    ("calbridge_google_emulator.control", "calbridge_google_emulator.app"): "one accessor",
 }
 
 

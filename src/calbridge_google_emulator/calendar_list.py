@@ -2,42 +2,14 @@
 
 from __future__ import annotations
 
-import zlib
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 
 from calbridge_google_emulator.auth import authenticate
 from calbridge_google_emulator.calendar_api import resolve_calendar
 from calbridge_google_emulator.discovery import ApiRoute
-from calbridge_google_emulator.state import Calendar
+from calbridge_google_emulator.resources import calendar_resource, list_entry
 from calbridge_google_emulator.web import json_response, state_of
-
-
-def calendar_resource(calendar: Calendar) -> dict[str, Any]:
-    return {
-        "kind": "calendar#calendar",
-        "etag": f'"{zlib.crc32(calendar.id.encode()):016d}"',
-        "id": calendar.id,
-        "summary": calendar.summary,
-        "timeZone": calendar.time_zone,
-    }
-
-
-def list_entry(calendar: Calendar) -> dict[str, Any]:
-    entry = calendar_resource(calendar)
-    entry.update(
-        kind="calendar#calendarListEntry",
-        accessRole="owner",
-        backgroundColor="#9fe1e7",
-        foregroundColor="#000000",
-        selected=True,
-        defaultReminders=[],
-    )
-    if calendar.primary:
-        entry["primary"] = True
-    return entry
 
 
 async def list_calendar_list(request: Request) -> Response:

@@ -18,7 +18,7 @@ Google's rules kept here (request and response are the discovery document's `Cha
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -28,30 +28,14 @@ from calbridge_google_emulator import errors
 from calbridge_google_emulator.auth import authenticate
 from calbridge_google_emulator.calendar_api import resolve_calendar
 from calbridge_google_emulator.discovery import ApiRoute
+from calbridge_google_emulator.resources import channel_resource
 from calbridge_google_emulator.state import Channel, EmulatorState
-from calbridge_google_emulator.web import json_response, parse_object, state_of
-
-if TYPE_CHECKING:
-    from calbridge_google_emulator.app import GoogleEmulator
+from calbridge_google_emulator.web import emulator_of, json_response, parse_object, state_of
 
 DEFAULT_TTL_SECONDS = 7 * 24 * 3600
 MAX_TTL_SECONDS = 30 * 24 * 3600
 MAX_TOKEN_LENGTH = 256
 CHANNEL_TYPES = ("web_hook", "webhook")
-
-
-def channel_resource(channel: Channel) -> dict[str, Any]:
-    """The `Channel` Google answers events.watch with."""
-    resource: dict[str, Any] = {
-        "kind": "api#channel",
-        "id": channel.id,
-        "resourceId": channel.resource_id,
-        "resourceUri": channel.resource_uri,
-    }
-    if channel.token is not None:
-        resource["token"] = channel.token
-    resource["expiration"] = str(channel.expiration_ms)
-    return resource
 
 
 def _text(body: dict[str, Any], name: str, required: bool = True) -> str | None:
@@ -113,22 +97,6 @@ def _params(body: dict[str, Any]) -> dict[str, str]:
     return dict(params)
 
 
-def channel_listing(state: EmulatorState, channel: Channel) -> dict[str, Any]:
-    """What the control API shows of a channel."""
-    return channel_resource(channel) | {
-        "calendarId": channel.calendar_id,
-        "email": channel.owner_email,
-        "address": channel.address,
-        "params": channel.params,
-        "lastMessageNumber": channel.last_message_number,
-        "expired": not state.live_channel(channel),
-    }
-
-
-def _emulator(request: Request) -> GoogleEmulator:
-    return request.app.state.emulator  # type: ignore[no-any-return]
-
-
 async def watch_events(request: Request) -> Response:
     state = state_of(request)
     payload = await request.body()
@@ -166,7 +134,7 @@ async def watch_events(request: Request) -> Response:
             params=params,
         )
         state.channels[channel_id] = channel
-        _emulator(request).notifier.publish(channel, "sync")
+        emulator_of(request.app).notifier.publish(channel, "sync")
         return json_response(channel_resource(channel))
 
 

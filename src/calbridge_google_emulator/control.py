@@ -20,22 +20,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from calbridge_google_emulator import errors
-from calbridge_google_emulator.calendar_list import list_entry
-from calbridge_google_emulator.web import read_json
-
-if TYPE_CHECKING:
-    from calbridge_google_emulator.app import GoogleEmulator
-
-
-def _emulator(request: Request) -> GoogleEmulator:
-    return request.app.state.emulator  # type: ignore[no-any-return]
+from calbridge_google_emulator.resources import list_entry
+from calbridge_google_emulator.web import emulator_of, read_json
 
 
 def _bad(message: str) -> Response:
@@ -50,13 +43,13 @@ async def _body(request: Request) -> dict[str, Any]:
 
 
 async def get_state(request: Request) -> Response:
-    emulator = _emulator(request)
+    emulator = emulator_of(request.app)
     async with emulator.state.lock:
         return JSONResponse(emulator.snapshot())
 
 
 async def reset(request: Request) -> Response:
-    emulator = _emulator(request)
+    emulator = emulator_of(request.app)
     async with emulator.state.lock:
         emulator.reset()
     return Response(status_code=204)
@@ -65,7 +58,7 @@ async def reset(request: Request) -> Response:
 async def add_fault(request: Request) -> Response:
     body = await _body(request)
     try:
-        fault = _emulator(request).add_fault(
+        fault = emulator_of(request.app).add_fault(
             str(body.get("kind")),
             count=int(body.get("count", 1)),
             method=body.get("method"),
@@ -80,17 +73,17 @@ async def add_fault(request: Request) -> Response:
 
 
 async def list_faults(request: Request) -> Response:
-    return JSONResponse({"faults": [f.to_json() for f in _emulator(request).faults.faults]})
+    return JSONResponse({"faults": [f.to_json() for f in emulator_of(request.app).faults.faults]})
 
 
 async def clear_faults(request: Request) -> Response:
-    _emulator(request).faults.clear()
+    emulator_of(request.app).faults.clear()
     return Response(status_code=204)
 
 
 async def add_access_token(request: Request) -> Response:
     body = await _body(request)
-    emulator = _emulator(request)
+    emulator = emulator_of(request.app)
     scopes = body.get("scopes")
     expires_in = body.get("expiresIn")
     async with emulator.state.lock:
@@ -108,7 +101,7 @@ async def add_access_token(request: Request) -> Response:
 
 async def revoke(request: Request) -> Response:
     body = await _body(request)
-    emulator = _emulator(request)
+    emulator = emulator_of(request.app)
     if not body.get("token") and not body.get("email"):
         return _bad("give token or email")
     async with emulator.state.lock:
@@ -118,7 +111,7 @@ async def revoke(request: Request) -> Response:
 
 async def advance_clock(request: Request) -> Response:
     body = await _body(request)
-    emulator = _emulator(request)
+    emulator = emulator_of(request.app)
     try:
         seconds = float(body["seconds"])
     except (KeyError, TypeError, ValueError):
@@ -128,7 +121,7 @@ async def advance_clock(request: Request) -> Response:
 
 
 async def invalidate_sync_tokens(request: Request) -> Response:
-    emulator = _emulator(request)
+    emulator = emulator_of(request.app)
     async with emulator.state.lock:
         emulator.invalidate_sync_tokens()
     return Response(status_code=204)
@@ -136,7 +129,7 @@ async def invalidate_sync_tokens(request: Request) -> Response:
 
 async def add_calendar(request: Request) -> Response:
     body = await _body(request)
-    emulator = _emulator(request)
+    emulator = emulator_of(request.app)
     if not isinstance(body.get("id"), str) or not body["id"]:
         return _bad("give id")
     async with emulator.state.lock:
@@ -147,7 +140,7 @@ async def add_calendar(request: Request) -> Response:
 
 
 async def remove_calendar(request: Request) -> Response:
-    emulator = _emulator(request)
+    emulator = emulator_of(request.app)
     async with emulator.state.lock:
         try:
             emulator.remove_calendar(request.path_params["calendar_id"])
@@ -159,13 +152,13 @@ async def remove_calendar(request: Request) -> Response:
 
 
 async def list_channels(request: Request) -> Response:
-    emulator = _emulator(request)
+    emulator = emulator_of(request.app)
     async with emulator.state.lock:
         return JSONResponse({"channels": emulator.channels()})
 
 
 async def expire_channel(request: Request) -> Response:
-    emulator = _emulator(request)
+    emulator = emulator_of(request.app)
     async with emulator.state.lock:
         if not emulator.expire_channel(request.path_params["channel_id"]):
             return JSONResponse({"error": "no such channel"}, status_code=404)
@@ -173,7 +166,7 @@ async def expire_channel(request: Request) -> Response:
 
 
 async def list_notifications(request: Request) -> Response:
-    return JSONResponse({"notifications": _emulator(request).notifications()})
+    return JSONResponse({"notifications": emulator_of(request.app).notifications()})
 
 
 P = "/_emulator"

@@ -5,17 +5,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from calbridge_google_emulator import errors
+from calbridge_google_emulator.emulator import Emulator
 from calbridge_google_emulator.state import EmulatorState
 
 
+def emulator_of(app: Starlette) -> Emulator:
+    """The emulator behind an app made by `create_app` (the one way to reach it)."""
+    emulator = app.state.emulator
+    assert isinstance(emulator, Emulator)
+    return emulator
+
+
 def state_of(request: Request) -> EmulatorState:
-    state = request.app.state.emulator_state
-    assert isinstance(state, EmulatorState)
-    return state
+    return emulator_of(request.app).state
 
 
 async def read_json(request: Request) -> Any:
