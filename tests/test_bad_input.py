@@ -15,12 +15,11 @@ from sqlalchemy import func, select
 
 from calbridge.db import Base
 from tests.support.api import WorkspaceFixture
-from tests.support.problems import assert_problem, fields_of
+from tests.support.problems import PROBLEM_JSON, assert_problem, fields_of
 
 if TYPE_CHECKING:  # a runtime import would make pytest try to collect it as a test class
     from tests.support.databases import TestDatabase
 
-PROBLEM_JSON = "application/problem+json"
 MIB = 1024 * 1024
 PREFIX = "/api/v2/w/{workspace_uuid}"
 

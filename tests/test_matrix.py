@@ -22,12 +22,12 @@ from calbridge.auth.scopes import ALL_SCOPES
 from calbridge.auth.service import create_token, revoke_token
 from calbridge.db import Base, utcnow
 from tests.support.api import WorkspaceFixture
+from tests.support.problems import PROBLEM_JSON
 
 if TYPE_CHECKING:  # a runtime import would make pytest try to collect it as a test class
     from tests.support.databases import TestDatabase
 
 PREFIX = "/api/v2/w/{workspace_uuid}"
-PROBLEM_JSON = "application/problem+json"
 MISSING_ID = 999_999
 
 # CONTRACT §2: read for every GET; write to create/update/cancel events and RSVP; admin to delete

@@ -10,8 +10,9 @@ import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from tests.support.problems import PROBLEM_JSON
+
 PREFIX = "/api/v2/w/{workspace_uuid}"
-PROBLEM_JSON = "application/problem+json"
 PROBLEM_REF = "#/components/schemas/Problem"
 
 
