@@ -157,3 +157,14 @@ class Visit:
         path = SCREENSHOTS / f"{self.name}-{len(self.shots) + 1:02d}-{label}.png"
         self.page.screenshot(path=str(path), full_page=True)
         self.shots.append(path)
+
+
+def add_date_exception(page: Page, day: str, start: str, end: str) -> None:
+    """On the calendar form: a new date exception open from ``start`` to ``end``, its date
+    typed into the date field (as picking it does)."""
+    page.click("text=Add a date exception")
+    exception = page.locator("#exceptions fieldset").last
+    exception.locator("input[type=date]").fill(day)
+    exception.locator("button", has_text="Add hours").click()
+    exception.locator("input[name$='-start']").fill(start)
+    exception.locator("input[name$='-end']").fill(end)

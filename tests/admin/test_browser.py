@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.calendar.models import Calendar
 from calbridge.outbox.models import OutboxJob
-from tests.admin.browser import LiveServer, Visit
+from tests.admin.browser import LiveServer, Visit, add_date_exception
 
 pytestmark = pytest.mark.browser
 
@@ -37,23 +37,20 @@ def test_sign_in_and_set_up_a_workspace(visit: Visit, live_server: LiveServer) -
     page.fill("#name", "Recording room")
     page.fill("#timezone", "Europe/Lisbon")
     page.fill("#max_attendees", "3")
-    weekly = page.locator("#weekly tbody tr").first
-    weekly.locator("select").select_option("wednesday")
-    weekly.locator("input[name=weekly_start]").fill("09:00")
-    weekly.locator("input[name=weekly_end]").fill("17:30")
-    exception = page.locator("#exceptions tbody tr").first
-    exception.locator("input[name=exception_date]").fill("2026-12-24")
-    exception.locator("input[name=exception_windows]").fill("10:00-13:00")
+    page.check("input[name=availability][value=hours]")
+    page.check("#open-wednesday")  # switching a day on gives it one empty row
+    page.fill("input[name=wednesday-start]", "09:00")
+    page.fill("input[name=wednesday-end]", "17:30")
+    add_date_exception(page, "2026-12-24", "10:00", "13:00")
     visit.shot("calendar-form")
     page.click("text=Create calendar")
     expect(page.locator(".flash.ok")).to_have_text("Saved.")
 
     page.reload()  # what the form shows now comes from the database
     expect(page.locator("#name")).to_have_value("Recording room")
-    first = page.locator("#weekly tbody tr").first
-    expect(first.locator("select")).to_have_value("wednesday")
-    expect(first.locator("input[name=weekly_end]")).to_have_value("17:30")
-    expect(page.locator("input[name=exception_windows]").first).to_have_value("10:00-13:00")
+    expect(page.locator("#open-wednesday")).to_be_checked()
+    expect(page.locator("input[name=wednesday-end]")).to_have_value("17:30")
+    expect(page.locator("input[name=exception-0-start]")).to_have_value("10:00")
     visit.shot("calendar-saved")
 
     async def stored(session: AsyncSession) -> Calendar | None:

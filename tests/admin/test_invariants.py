@@ -112,9 +112,10 @@ async def test_an_unknown_time_zone_is_refused_on_create_and_edit(
         {
             "name": "Renamed",
             "timezone": "Europe/Atlantis",
-            "weekly_day": "monday",
-            "weekly_start": "09:00",
-            "weekly_end": "17:00",
+            "availability": "hours",
+            "open-monday": "on",
+            "monday-start": "09:00",
+            "monday-end": "17:00",
         },
     )
     assert edited.status_code == 422
@@ -143,11 +144,20 @@ async def test_a_calendar_is_saved_with_its_weekly_windows_and_exceptions(
             "name": "Studio",
             "timezone": "America/New_York",
             "max_attendees": "4",
-            "weekly_day": ["monday", "tuesday", "monday"],
-            "weekly_start": ["09:00", "10:00", ""],
-            "weekly_end": ["17:00", "12:00", ""],
-            "exception_date": ["2026-12-24", "2026-12-27", ""],
-            "exception_windows": ["", "10:00-14:00, 15:00-16:00", ""],
+            "availability": "hours",
+            "open-monday": "on",
+            "monday-start": ["09:00", ""],
+            "monday-end": ["17:00", ""],
+            "open-tuesday": "on",
+            "tuesday-start": "10:00",
+            "tuesday-end": "12:00",
+            "wednesday-start": "08:00",  # Wednesday is off: its hours are not saved
+            "wednesday-end": "09:00",
+            "exception-0-date": "2026-12-24",
+            "exception-4-date": "2026-12-27",
+            "exception-4-start": ["10:00", "15:00"],
+            "exception-4-end": ["14:00", "16:00"],
+            "exception-5-date": "",
         },
     )
     assert response.status_code == 303, response.text
@@ -181,12 +191,13 @@ async def test_a_bad_window_is_shown_next_to_the_editor_and_nothing_is_saved(
         {
             "name": "Backwards",
             "timezone": "UTC",
-            "weekly_day": "monday",
-            "weekly_start": "17:00",
-            "weekly_end": "09:00",
+            "availability": "hours",
+            "open-monday": "on",
+            "monday-start": "17:00",
+            "monday-end": "09:00",
         },
     )
     assert response.status_code == 422
-    assert 'data-field="availability"' in response.text
-    assert "end must be after start" in response.text
+    assert 'id="weekly-monday-0-error"' in response.text
+    assert "End must be after start." in response.text
     assert await _counts(test_db) == before

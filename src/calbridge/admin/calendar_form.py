@@ -1,20 +1,18 @@
 """The calendar form: from posted fields to the API's camelCase body, and from a calendar back
-to what the form shows. The weekly editor posts parallel lists (``weekly_day``,
-``weekly_start``, ``weekly_end``); each date exception posts ``exception_date`` and
-``exception_windows`` ("10:00-14:00, 15:00-16:00", empty = closed that day)."""
+to what the form shows. The availability editor is ``admin/availability_form.py``."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from calbridge.admin.availability_form import AvailabilityForm, row_error
 from calbridge.admin.common import form_text
 from calbridge.calendar.models import Calendar
+from calbridge.errors import CalbridgeError, ValidationProblem
 
-DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-BLANK_WEEKLY_ROWS = 3
-BLANK_EXCEPTION_ROWS = 2
 # Wire names of CalendarCreate/CalendarUpdate → the form's field names.
 FIELDS = {
     "maxAttendees": "max_attendees",
@@ -41,26 +39,8 @@ class FormProblem(ValueError):
         self.field = field
 
 
-def _lists(form: FormData, *names: str) -> list[tuple[str, ...]]:
-    columns = [[form_text(value, 100) for value in form.getlist(name)] for name in names]
-    length = max((len(column) for column in columns), default=0)
-    return [
-        tuple(column[i] if i < len(column) else "" for column in columns) for i in range(length)
-    ]
-
-
 def read_form(form: FormData) -> dict[str, Any]:
     """What was typed, in the shape the template shows (so a refused form keeps its values)."""
-    weekly = [
-        {"day": day, "start": start, "end": end}
-        for day, start, end in _lists(form, "weekly_day", "weekly_start", "weekly_end")
-        if start or end
-    ]
-    exceptions = [
-        {"date": date, "windows": windows}
-        for date, windows in _lists(form, "exception_date", "exception_windows")
-        if date or windows
-    ]
     return {
         "name": form_text(form.get("name"), 300),
         "timezone": form_text(form.get("timezone"), 100),
@@ -68,19 +48,8 @@ def read_form(form: FormData) -> dict[str, Any]:
         "max_attendees": form_text(form.get("max_attendees"), 20),
         "allow_overlap": form.get("allow_overlap") == "on",
         **{name: form_text(form.get(name), 20) for name in POLICIES},
-        "weekly": weekly,
-        "exceptions": exceptions,
+        "availability": AvailabilityForm.of_post(form),
     }
-
-
-def _windows(text: str) -> list[dict[str, str]]:
-    windows = []
-    for part in filter(None, (piece.strip() for piece in text.split(","))):
-        start, dash, end = part.partition("-")
-        if not dash:
-            raise FormProblem("availability", f"Write windows as 10:00-14:00, not {part!r}.")
-        windows.append({"start": start.strip(), "end": end.strip()})
-    return windows
 
 
 def to_body(values: dict[str, Any]) -> dict[str, Any]:
@@ -95,15 +64,7 @@ def to_body(values: dict[str, Any]) -> dict[str, Any]:
         if text and not (text.isascii() and text.isdigit()):
             raise FormProblem(name, "Give a whole number, or leave empty.")
         policies[wire] = int(text) if text else (None if wire == "maxAdvanceDays" else 0)
-    availability = None
-    if values["weekly"] or values["exceptions"]:
-        availability = {
-            "weekly": values["weekly"],
-            "exceptions": [
-                {"date": item["date"], "windows": _windows(item["windows"])}
-                for item in values["exceptions"]
-            ],
-        }
+    availability, _, _ = values["availability"].body()
     return {
         "name": values["name"],
         "timezone": values["timezone"],
@@ -116,7 +77,6 @@ def to_body(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def from_calendar(calendar: Calendar) -> dict[str, Any]:
-    availability = calendar.availability or {}
     return {
         "name": calendar.name,
         "timezone": calendar.timezone,
@@ -127,14 +87,7 @@ def from_calendar(calendar: Calendar) -> dict[str, Any]:
             name: "" if getattr(calendar, name) is None else str(getattr(calendar, name))
             for name in POLICIES
         },
-        "weekly": list(availability.get("weekly", [])),
-        "exceptions": [
-            {
-                "date": item["date"],
-                "windows": ", ".join(f"{w['start']}-{w['end']}" for w in item.get("windows", [])),
-            }
-            for item in availability.get("exceptions", [])
-        ],
+        "availability": AvailabilityForm.of_availability(calendar.availability),
     }
 
 
@@ -146,17 +99,36 @@ def blank_form(timezone: str) -> dict[str, Any]:
         "max_attendees": "",
         "allow_overlap": False,
         **{name: "" for name in POLICIES},
-        "weekly": [],
-        "exceptions": [],
+        "availability": AvailabilityForm(),
     }
 
 
-def with_blank_rows(values: dict[str, Any]) -> dict[str, Any]:
-    """Adds empty editor rows so that windows can be added without JavaScript."""
-    blank_weekly = [{"day": "monday", "start": "", "end": ""}] * BLANK_WEEKLY_ROWS
-    blank_exceptions = [{"date": "", "windows": ""}] * BLANK_EXCEPTION_ROWS
-    return {
-        **values,
-        "weekly": values["weekly"] + blank_weekly,
-        "exceptions": values["exceptions"] + blank_exceptions,
-    }
+def _located(error: Exception) -> list[tuple[list[str], str]]:
+    """(location, message) of each field error of the schema or of the service."""
+    if isinstance(error, ValidationError):
+        return [([str(part) for part in item["loc"]], str(item["msg"])) for item in error.errors()]
+    if isinstance(error, ValidationProblem):
+        return [(item.field.split("."), item.message) for item in error.errors]
+    return []
+
+
+def form_errors(error: Exception, editor: AvailabilityForm) -> dict[str, str]:
+    """Messages by form field, the availability's on the row they belong to."""
+    if isinstance(error, FormProblem):
+        return {error.field: str(error)}
+    _, weekly_keys, _ = editor.body()
+    errors: dict[str, str] = {}
+    located = _located(error)
+    for location, message in located:
+        if location[0] == "availability":
+            key, text = row_error(location[1:], message, weekly_keys)
+        else:
+            key = FIELDS.get(location[0], location[0])
+            text = message.removeprefix("Value error, ")
+        errors.setdefault(key, text)
+    if not located and isinstance(error, CalbridgeError):
+        errors["_form"] = error.detail
+    duplicates = editor.duplicate_dates()
+    if duplicates:
+        errors.pop("availability", None)  # said on the repeated date's row instead
+    return errors | duplicates

@@ -1,5 +1,7 @@
 """Calendars: list, create, edit (time zone, weekly availability with date exceptions,
-attendee limit, overlap policy), all through the calendar service."""
+attendee limit, overlap policy), all through the calendar service. A form posted by one of the
+availability editor's buttons (``edit``, when JavaScript is off) comes back with that change
+made and nothing saved."""
 
 from __future__ import annotations
 
@@ -9,19 +11,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from calbridge.admin.availability_form import DAYS
 from calbridge.admin.calendar_form import (
-    DAYS,
-    FIELDS,
     FormProblem,
     blank_form,
+    form_errors,
     from_calendar,
     read_form,
     to_body,
-    with_blank_rows,
 )
 from calbridge.admin.common import PageNotFound, load_workspace
 from calbridge.admin.csrf import CheckedForm
-from calbridge.admin.render import PAGE_SIZE, Pager, field_errors, page_number, redirect, render
+from calbridge.admin.render import PAGE_SIZE, Pager, page_number, redirect, render
 from calbridge.admin.session import CurrentAdmin
 from calbridge.calendar import repository, service
 from calbridge.calendar.schemas import CalendarCreate, CalendarUpdate
@@ -65,7 +66,7 @@ def _form_page(
         admin,
         status_code=status_code,
         workspace=workspace,
-        form=with_blank_rows(values),
+        form=values,
         calendar_id=calendar_id,
         days=DAYS,
         errors=errors or {},
@@ -122,26 +123,32 @@ async def _save(
 ) -> Response:
     workspace = await load_workspace(db, uuid)
     values = read_form(form)
+    editor = values["availability"]
+    command = form.get("edit")
+    if isinstance(command, str) and command:
+        editor.edit(command)
+        return _form_page(request, admin, workspace, values, calendar_id=calendar_id)
+    _, _, errors = editor.body()  # what only the editor can get wrong (a day on, no hours)
+    saved = None
     try:
         body = to_body(values)
-        if calendar_id is None:
-            calendar = await service.create_calendar(
-                db, workspace, CalendarCreate.model_validate(body)
-            )
+        data = (CalendarCreate if calendar_id is None else CalendarUpdate).model_validate(body)
+        if errors:
+            pass  # the schema's errors are shown too, but nothing is saved
+        elif isinstance(data, CalendarCreate):
+            saved = await service.create_calendar(db, workspace, data)
         else:
-            calendar = await service.update_calendar(
-                db, workspace, calendar_id, CalendarUpdate.model_validate(body)
-            )
+            assert calendar_id is not None
+            saved = await service.update_calendar(db, workspace, calendar_id, data)
     except NotFound:
         raise PageNotFound("Calendar") from None
     except (FormProblem, ValidationError, CalbridgeError) as error:
         await db.rollback()
-        errors = (
-            {error.field: str(error)}
-            if isinstance(error, FormProblem)
-            else field_errors(error, FIELDS)
-        )
+        errors |= form_errors(error, editor)
         workspace = await load_workspace(db, uuid)
+    if saved is None:
+        if any(key.startswith(("weekly-", "exception-")) for key in errors):
+            errors.setdefault("_form", "Some availability rows need a fix; each is marked below.")
         return _form_page(
             request,
             admin,
@@ -151,4 +158,4 @@ async def _save(
             errors=errors,
             status_code=422,
         )
-    return redirect(f"/admin/w/{uuid}/calendars/{calendar.id}?saved=1")
+    return redirect(f"/admin/w/{uuid}/calendars/{saved.id}?saved=1")
