@@ -47,4 +47,4 @@ lint: install-dev
 	$(BIN)/mypy
 
 bench: install-dev
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.perf
