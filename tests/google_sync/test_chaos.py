@@ -119,8 +119,11 @@ async def app(settings: Settings, test_db: TestDatabase) -> AsyncIterator[FastAP
 class Workers:
     """One worker process at a time, killed with SIGKILL and started again on demand."""
 
-    def __init__(self, test_db: TestDatabase, google: str) -> None:
+    def __init__(
+        self, test_db: TestDatabase, google: str, env: dict[str, str] | None = None
+    ) -> None:
         self.test_db, self.google = test_db, google
+        self.env = {**os.environ, **(env or {})}  # settings beyond the defaults (CALBRIDGE_*)
         self.process: asyncio.subprocess.Process | None = None
         self.started = 0
 
@@ -135,6 +138,7 @@ class Workers:
             self.google,
             f"chaos-{self.started}",
             cwd=ROOT,
+            env=self.env,
         )
 
     async def kill(self) -> None:

@@ -7,7 +7,9 @@ deleted or cancelled while the booking lives, or alive while it is cancelled or 
 a ``google.sync`` of the event, which puts the copy back to calbridge's state (``sync.upsert``
 patches every field and the status, so a deleted copy comes back). Nothing is enqueued while
 the event's own sync is still to run (``googleSyncStatus`` not ``synced``): that job pushes the
-current state anyway, and the copy it writes then equals the event.
+current state anyway, and the copy it writes then equals the event. A restore marks the event
+``pending`` itself (without a new version), so a later pull that lists the copy before the
+restore has run leaves it alone: one change, one restore, one refusal recorded.
 
 **No echo:** calbridge's own writes come back as notifications too, but the copy they leave
 equals the event, so they change nothing; a restore's own notification finds the copy equal, so
@@ -19,6 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.calendar.models import Calendar
@@ -99,6 +102,13 @@ async def undo_google_changes(
             before_google={**link, "event_id": google_id},
             after_google=None,
         )
+        if event is not None:
+            await session.execute(
+                update(Event)
+                .where(Event.id == event.id)
+                .values(google_sync_status="pending")
+                .execution_options(synchronize_session=False)
+            )
         restored += 1
     return restored
 
