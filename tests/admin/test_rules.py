@@ -3,7 +3,7 @@ nothing; the signing secret is shown once (and on rotate); edits and on/off reac
 
 from __future__ import annotations
 
-import json
+import html
 import re
 
 from sqlalchemy import func, select
@@ -24,17 +24,18 @@ def rule_form(**fields: object) -> dict[str, object]:
         "name": "Notify",
         "enabled": "on",
         "triggers": ["event.created"],
-        "conditions": "[]",
-        "actions": json.dumps([{"type": "webhook", "url": HOOK}]),
+        "action-0-type": "webhook",
+        "action-0-url": HOOK,
     }
     form.update(fields)
     return form
 
 
-def field_error(html: str, name: str) -> str:
-    match = re.search(rf'data-field="{name}">([^<]*)<', html)
+def field_error(page: str, name: str) -> str:
+    """The error shown next to a field (``name``) or on a row (``condition-0``, ``action-1``)."""
+    match = re.search(rf'(?:data-field="{name}"|id="{name}-error")[^>]*>([^<]*)<', page)
     assert match, f"no error shown next to {name}"
-    return match.group(1)
+    return html.unescape(match.group(1))
 
 
 async def rule_count(test_db: databases.TestDatabase) -> int:
@@ -64,22 +65,26 @@ async def test_a_refused_rule_form_shows_what_is_wrong_and_stores_nothing(
     url = f"/admin/w/{ws.uuid}/rules"
     await panel.get(f"{url}/new")
 
-    not_json = await panel.post(url, rule_form(actions="[{"))
+    duration = {"condition-0-field": "durationMinutes", "condition-0-op": "gte"}
+    not_a_number = await panel.post(url, rule_form(**duration, **{"condition-0-value": "soon"}))
     no_trigger = await panel.post(url, rule_form(triggers=[]))
-    bad_url = await panel.post(url, rule_form(actions='[{"type": "webhook", "url": "ftp://x"}]'))
-    bad_op = await panel.post(
-        url, rule_form(conditions='[{"field": "title", "op": "like", "value": "x"}]')
-    )
+    bad_url = await panel.post(url, rule_form(**{"action-0-url": "ftp://x"}))
+    title = {"condition-0-field": "title", "condition-0-value": "x"}
+    bad_op = await panel.post(url, rule_form(**title, **{"condition-0-op": "like"}))
     other_calendar = await panel.post(url, rule_form(calendar_ids=[str(foreign["id"])]))
 
-    assert [r.status_code for r in (not_json, no_trigger, bad_url, bad_op, other_calendar)] == [
-        422
-    ] * 5
-    assert field_error(not_json.text, "actions").startswith("Not valid JSON")
+    refusals = (not_a_number, no_trigger, bad_url, bad_op, other_calendar)
+    assert [r.status_code for r in refusals] == [422] * 5
+    assert field_error(not_a_number.text, "condition-0") == (
+        "Value must be a whole number, written in digits."
+    )
     assert field_error(no_trigger.text, "triggers")
-    assert field_error(bad_url.text, "actions").startswith("actions.0.webhook.url")
-    assert field_error(bad_op.text, "conditions").startswith("conditions.0.title.op")
-    assert f"unknown calendar {foreign['id']}" in field_error(other_calendar.text, "calendar_ids")
+    assert field_error(bad_url.text, "action-0") == "URL must be an http or https URL."
+    assert 'aria-invalid="true" aria-describedby="action-0-error"' in bad_url.text
+    assert field_error(bad_op.text, "condition-0") == (
+        "Operator must be one of 'contains' or 'equals'."
+    )
+    assert f"Unknown calendar {foreign['id']}." in field_error(other_calendar.text, "calendar_ids")
     # What was typed comes back in the form.
     assert "ftp://x" in bad_url.text
     assert await rule_count(test_db) == 0
@@ -119,7 +124,8 @@ async def test_edit_and_turn_off_reach_the_api(panel: Panel, ws: WorkspaceFixtur
         rule_form(
             name="Long meetings",
             triggers=["event.created", "event.cancelled"],
-            conditions=json.dumps([condition]),
+            **{"condition-0-field": "durationMinutes", "condition-0-op": "gte"},
+            **{"condition-0-value": "30"},
         ),
     )
     assert saved.status_code == 303
@@ -172,22 +178,22 @@ async def test_html_in_a_rule_is_shown_escaped(panel: Panel, ws: WorkspaceFixtur
 async def test_a_private_webhook_target_is_refused_on_the_form_as_by_the_api(
     test_db: databases.TestDatabase, panel: Panel, ws: WorkspaceFixture
 ) -> None:
-    private = json.dumps([{"type": "webhook", "url": "http://10.0.0.1/hook"}])
+    private = {"action-0-url": "http://10.0.0.1/hook"}
     url = f"/admin/w/{ws.uuid}/rules"
     await panel.get(f"{url}/new")
 
-    refused = await panel.post(url, rule_form(actions=private))
+    refused = await panel.post(url, rule_form(**private))
 
     assert refused.status_code == 422
-    assert "CALBRIDGE_WEBHOOK_ALLOWED_PRIVATE_HOSTS" in field_error(refused.text, "actions")
+    assert "CALBRIDGE_WEBHOOK_ALLOWED_PRIVATE_HOSTS" in field_error(refused.text, "action-0")
     assert 'value="Notify"' in refused.text or ">Notify<" in refused.text  # the form is kept
     assert await rule_count(test_db) == 0
 
     rule_id, _ = await create(panel, ws)
     await panel.get(f"{url}/{rule_id}/edit")
-    edited = await panel.post(f"{url}/{rule_id}/edit", rule_form(actions=private))
+    edited = await panel.post(f"{url}/{rule_id}/edit", rule_form(**private))
 
     assert edited.status_code == 422
-    assert "CALBRIDGE_WEBHOOK_ALLOWED_PRIVATE_HOSTS" in field_error(edited.text, "actions")
+    assert "CALBRIDGE_WEBHOOK_ALLOWED_PRIVATE_HOSTS" in field_error(edited.text, "action-0")
     rule = await ws.get(f"/event-rules/{rule_id}", token="read")
     assert rule.json()["actions"][0]["url"] == HOOK

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from calbridge.admin import flash
+from calbridge.admin import flash, rule_rows
 from calbridge.admin.common import PageNotFound, load_workspace
 from calbridge.admin.csrf import CheckedForm
 from calbridge.admin.render import Pager, page_number, redirect, render
@@ -26,11 +26,12 @@ from calbridge.rules import service
 from calbridge.rules.schemas import RuleUpdate
 from calbridge.schemas import PageParams
 from calbridge.settings import Settings
+from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Workspace
 
 router = APIRouter()
 RUNS_PER_PAGE = 10
-# A workspace with more calendars than this names them in the API instead.
+# A workspace with more calendars (or members) than this names them in the API instead.
 CALENDAR_CHOICES = 200
 
 
@@ -86,6 +87,12 @@ async def _form_page(
     calendars = await calendar_repository.page_calendars(
         db, workspace.id, page=1, size=CALENDAR_CHOICES
     )
+    errors = errors or {}
+    if any(key.startswith(("condition-", "action-")) for key in errors):
+        errors.setdefault("_form", "Some rows need a fix; each is marked below.")
+    members = await workspace_repository.page_members(
+        db, workspace.id, page=1, size=CALENDAR_CHOICES
+    )
     return render(
         request,
         "rule_form.html",
@@ -96,9 +103,17 @@ async def _form_page(
         rule_id=rule_id,
         triggers=TRIGGERS,
         calendars=calendars.items,
-        errors=errors or {},
+        members=members.items,
+        rows=rule_rows,
+        errors=errors,
         tab="rules",
     )
+
+
+def _edit_command(form: CheckedForm) -> str:
+    """The editing button a form was posted with when JavaScript is off ("" when saving)."""
+    command = form.get("edit")
+    return command if isinstance(command, str) else ""
 
 
 async def _rule_page(
@@ -165,6 +180,9 @@ async def add_rule(
     request: Request, uuid: str, admin: CurrentAdmin, form: CheckedForm, db: SessionDep
 ) -> Response:
     typed = RuleForm.of_post(form)
+    if command := _edit_command(form):
+        typed.edit(command, form)
+        return await _form_page(request, admin, db, await load_workspace(db, uuid), typed)
     target_refusal = await _refused_targets(typed)
     workspace = await load_workspace(db, uuid)
     try:
@@ -224,9 +242,12 @@ async def save_rule(
     db: SessionDep,
 ) -> Response:
     typed = RuleForm.of_post(form)
-    target_refusal = await _refused_targets(typed)
+    target_refusal = None if _edit_command(form) else await _refused_targets(typed)
     workspace = await load_workspace(db, uuid)
     await _get_rule(db, workspace, rule_id)
+    if command := _edit_command(form):
+        typed.edit(command, form)
+        return await _form_page(request, admin, db, workspace, typed, rule_id=rule_id)
     try:
         if target_refusal is not None:
             raise target_refusal  # shown like any other refusal of the service
