@@ -17,27 +17,82 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
+
 from bench import databases
 from bench.google import setup
+from bench.mirror_latency import measure_latency
 from bench.seed import BOOKING_START, book
 from calbridge.calendar.models import Calendar
+from calbridge.db import Database
 from calbridge.google import runtime
 from calbridge.google.gateway import GoogleGateway
 from calbridge.google.models import GoogleCalendarSync, GoogleMirrorEvent
 from calbridge.settings import Settings
+from calbridge.workspace.models import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PER_ROUND = int(os.environ.get("BENCH_MIRROR_PER_ROUND", "300"))
 ROUNDS = int(os.environ.get("BENCH_MIRROR_ROUNDS", "4"))
 MIRRORED = int(os.environ.get("BENCH_MIRROR_EVENTS", "5000"))
+LATENCY_SAMPLES = int(os.environ.get("BENCH_MIRROR_LATENCY_SAMPLES", "100"))
 CLOSED = "http://127.0.0.1:9"  # nothing listens: a Google call would fail the booking
+
+
+async def prepare(database: Database, settings: Settings) -> tuple[Workspace, int, int]:
+    """The workspace, the calendar with the check off, and the one with it on and a fresh
+    mirror of ``MIRRORED`` events."""
+    workspace, off_id = await setup(database, settings)
+    async with database.transaction() as session:
+        off = await session.get(Calendar, off_id)
+        assert off is not None
+        on = Calendar(
+            workspace_id=workspace.id,
+            name="Checked",
+            timezone="UTC",
+            google_account_id=off.google_account_id,
+            google_calendar_id="primary",
+            google_conflict_check=True,
+        )
+        session.add(on)
+        await session.flush()
+        assert on.google_account_id is not None
+        state = GoogleCalendarSync(
+            calendar_id=on.id,
+            account_id=on.google_account_id,
+            google_calendar_id="primary",
+            sync_token="bench",
+            synced_at=datetime.now(UTC) + timedelta(days=1),  # fresh for the whole run
+            max_span_seconds=20 * 60,  # as the sync would record for these rows
+        )
+        session.add(state)
+        await session.flush()
+        session.add_all(
+            GoogleMirrorEvent(
+                sync_id=state.id,
+                google_event_id=f"bench{n}",
+                start_at=BOOKING_START + timedelta(hours=n, minutes=35),
+                end_at=BOOKING_START + timedelta(hours=n, minutes=55),
+                status="confirmed",
+                transparency="opaque",
+            )
+            for n in range(MIRRORED)
+        )
+        on_id = on.id
+    if not database.is_sqlite:
+        async with database.engine.connect() as connection:  # as autovacuum would, after a load
+            await connection.execute(text("ANALYZE google_mirror_events"))
+            await connection.execute(text("ANALYZE google_calendar_syncs"))
+            await connection.commit()
+    return workspace, off_id, on_id
 
 
 async def measure(kind: str, directory: Path) -> dict[str, Any]:
@@ -51,43 +106,7 @@ async def measure(kind: str, directory: Path) -> dict[str, Any]:
     runtime.configure(GoogleGateway(settings))
     database = bench_db.connect()
     try:
-        workspace, off_id = await setup(database, settings)
-        async with database.transaction() as session:
-            off = await session.get(Calendar, off_id)
-            assert off is not None
-            on = Calendar(
-                workspace_id=workspace.id,
-                name="Checked",
-                timezone="UTC",
-                google_account_id=off.google_account_id,
-                google_calendar_id="primary",
-                google_conflict_check=True,
-            )
-            session.add(on)
-            await session.flush()
-            assert on.google_account_id is not None
-            state = GoogleCalendarSync(
-                calendar_id=on.id,
-                account_id=on.google_account_id,
-                google_calendar_id="primary",
-                sync_token="bench",
-                synced_at=datetime.now(UTC) + timedelta(days=1),  # fresh for the whole run
-                max_span_seconds=20 * 60,  # as the sync would record for these rows
-            )
-            session.add(state)
-            await session.flush()
-            session.add_all(
-                GoogleMirrorEvent(
-                    sync_id=state.id,
-                    google_event_id=f"bench{n}",
-                    start_at=BOOKING_START + timedelta(hours=n, minutes=35),
-                    end_at=BOOKING_START + timedelta(hours=n, minutes=55),
-                    status="confirmed",
-                    transparency="opaque",
-                )
-                for n in range(MIRRORED)
-            )
-            on_id = on.id
+        workspace, off_id, on_id = await prepare(database, settings)
         seconds = {"off": 0.0, "on": 0.0}
         slot = {"off": 0, "on": 0}
         calendars = {"off": off_id, "on": on_id}
@@ -113,12 +132,15 @@ async def measure(kind: str, directory: Path) -> dict[str, Any]:
         await databases.drop(bench_db)
 
 
-async def main() -> None:
+async def main(kinds: tuple[str, ...]) -> None:
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as directory:
-        for kind in ("sqlite", "postgresql"):
+        for kind in kinds:
             try:
                 results[kind] = await measure(kind, Path(directory))
+                results[kind]["notification_to_mirror"] = await measure_latency(
+                    kind, Path(directory), LATENCY_SAMPLES
+                )
             except OSError as error:
                 results[kind] = {"skipped": str(error)}
     results["load_average"] = list(os.getloadavg())
@@ -127,17 +149,21 @@ async def main() -> None:
     lines = [
         "# Booking with googleConflictCheck answered by the mirror",
         "",
-        "| database | check off (creates/s) | check on, fresh mirror (creates/s) | ratio |",
-        "| --- | --- | --- | --- |",
+        "| database | check off (creates/s) | check on, fresh mirror (creates/s) | ratio"
+        " | notification → mirror p50 / p99 / max ms (samples, > 2 s) |",
+        "| --- | --- | --- | --- | --- |",
     ]
-    for kind in ("sqlite", "postgresql"):
+    for kind in kinds:
         row = results[kind]
         if "skipped" in row:
-            lines.append(f"| {kind} | skipped: {row['skipped']} | | |")
+            lines.append(f"| {kind} | skipped: {row['skipped']} | | | |")
             continue
+        late = row["notification_to_mirror"]
         lines.append(
             f"| {kind} | {row['creates_per_second_check_off']} |"
             f" {row['creates_per_second_check_on_mirror']} | {row['ratio']} |"
+            f" {late['p50_ms']} / {late['p99_ms']} / {late['max_ms']}"
+            f" ({late['samples']}, {late['over_2s']}) |"
         )
     lines += ["", f"Load average during the run: {results['load_average']}", ""]
     (RESULTS / "mirror.md").write_text("\n".join(lines))
@@ -145,4 +171,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    chosen = sys.argv[1] if len(sys.argv) > 1 else "both"
+    asyncio.run(main(("sqlite", "postgresql") if chosen == "both" else (chosen,)))

@@ -24,6 +24,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    true,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -100,49 +101,6 @@ def _busy() -> list[ColumnElement[bool]]:
     ]
 
 
-async def is_busy(
-    session: AsyncSession, sync_id: int, start_at: datetime, end_at: datetime
-) -> bool:
-    """Whether a busy mirrored event overlaps ``[start, end)`` (end meeting start is free)."""
-    query = select(
-        exists().where(
-            GoogleMirrorEvent.sync_id == sync_id,
-            GoogleMirrorEvent.start_at < end_at,
-            GoogleMirrorEvent.end_at > start_at,
-            *_busy(),
-        )
-    )
-    return bool(await session.scalar(query))
-
-
-async def busy_intervals(
-    session: AsyncSession,
-    sync_id: int,
-    start_at: datetime,
-    end_at: datetime,
-    max_span_seconds: int | None = None,
-) -> list[tuple[datetime, datetime]]:
-    """The busy mirrored events overlapping ``[start, end)``, by start. ``max_span_seconds``
-    (the sync's longest event) bounds the scan from below."""
-    floor = (
-        []
-        if max_span_seconds is None
-        else [GoogleMirrorEvent.start_at >= start_at - timedelta(seconds=max_span_seconds)]
-    )
-    query = (
-        select(GoogleMirrorEvent.start_at, GoogleMirrorEvent.end_at)
-        .where(
-            GoogleMirrorEvent.sync_id == sync_id,
-            *floor,
-            GoogleMirrorEvent.start_at < end_at,
-            GoogleMirrorEvent.end_at > start_at,
-            *_busy(),
-        )
-        .order_by(GoogleMirrorEvent.start_at)
-    )
-    return [(row.start_at, row.end_at) for row in (await session.execute(query)).all()]
-
-
 async def fresh_busy(
     session: AsyncSession,
     calendar_id: int,
@@ -152,35 +110,36 @@ async def fresh_busy(
     max_age_seconds: float,
 ) -> list[tuple[datetime, datetime]] | None:
     """The calendar's mirrored busy time in ``[start, end)``, or None if its mirror is stale.
-    It is on every booking's path. PostgreSQL: the sync row, then its busy events from ``start``
-    minus the longest mirrored event (two short indexed reads plan best there). SQLite: one
-    statement, the fresh sync row outer-joined to those events (each statement costs a trip to
-    the driver's thread, which dominates there; bench/mirror.py)."""
-    if session.get_bind().dialect.name != "sqlite":
-        sync = await get_sync(session, calendar_id)
-        if sync is None or not is_fresh(sync, now, max_age_seconds):
-            return None
-        return await busy_intervals(session, sync.id, start_at, end_at, sync.max_span_seconds)
+    It is on every booking's path, so it is one statement (one round trip): the calendar's sync
+    row if it is fresh, with the busy events from ``start`` minus the longest mirrored event
+    (the scan's lower bound, ``max_span_seconds``) up to ``end``. PostgreSQL reads the events
+    in a LATERAL subquery, which keeps the plan a nested loop over the index; SQLite, which has
+    no LATERAL, outer-joins them (bench/mirror.py measures both)."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    floor = _sqlite_floor(start_at) if sqlite else _floor(start_at)
+    busy = [
+        GoogleMirrorEvent.sync_id == GoogleCalendarSync.id,
+        GoogleMirrorEvent.start_at >= floor,
+        GoogleMirrorEvent.start_at < end_at,
+        GoogleMirrorEvent.end_at > start_at,
+        *_busy(),
+    ]
     fresh = [
         GoogleCalendarSync.calendar_id == calendar_id,
         GoogleCalendarSync.sync_token.is_not(None),
         GoogleCalendarSync.synced_at >= now - timedelta(seconds=max_age_seconds),
     ]
+    events: Any = GoogleMirrorEvent.__table__
+    joined = and_(*busy)
+    if not sqlite:
+        events = select(GoogleMirrorEvent.start_at, GoogleMirrorEvent.end_at).where(*busy).lateral()
+        joined = true()
     query = (
-        select(GoogleCalendarSync.id, GoogleMirrorEvent.start_at, GoogleMirrorEvent.end_at)
+        select(GoogleCalendarSync.id, events.c.start_at, events.c.end_at)
         .select_from(GoogleCalendarSync)
-        .outerjoin(
-            GoogleMirrorEvent,
-            and_(
-                GoogleMirrorEvent.sync_id == GoogleCalendarSync.id,
-                GoogleMirrorEvent.start_at >= _floor(start_at),
-                GoogleMirrorEvent.start_at < end_at,
-                GoogleMirrorEvent.end_at > start_at,
-                *_busy(),
-            ),
-        )
+        .outerjoin(events, joined)
         .where(*fresh)
-        .order_by(GoogleMirrorEvent.start_at)
+        .order_by(events.c.start_at)
     )
     rows = (await session.execute(query)).all()
     if not rows:
@@ -189,6 +148,13 @@ async def fresh_busy(
 
 
 def _floor(start_at: datetime) -> ColumnElement[Any]:
+    """PostgreSQL: ``start`` minus the sync row's ``max_span_seconds``."""
+    return literal(start_at, UTCDateTime()) - func.make_interval(
+        0, 0, 0, 0, 0, 0, GoogleCalendarSync.max_span_seconds
+    )
+
+
+def _sqlite_floor(start_at: datetime) -> ColumnElement[Any]:
     """SQLite: ``start`` minus the sync row's ``max_span_seconds``. ``datetime()`` drops the
     fraction of a second, which only lowers the floor (and it compares below a stored value of
     the same second), so nothing is missed."""
