@@ -8,7 +8,6 @@ and ``GoogleGrantRevoked`` raised.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -17,10 +16,6 @@ import httpx
 from calbridge.google.credentials import ConnectionCredentials
 from calbridge.google.errors import GooglePermanent
 from calbridge.google.gateway import GoogleGateway
-
-
-def _rfc3339(value: datetime) -> str:
-    return value.isoformat()
 
 
 def _segment(value: str) -> str:
@@ -95,30 +90,8 @@ class GoogleCalendarClient:
         path = self._events_path(calendar_id, event_id)
         return _json(await self._call("PATCH", path, json=body, headers=headers))
 
-    async def update_event(
-        self,
-        calendar_id: str,
-        event_id: str,
-        body: dict[str, Any],
-        *,
-        if_match: str | None = None,
-    ) -> dict[str, Any]:
-        headers = {"If-Match": if_match} if if_match else None
-        path = self._events_path(calendar_id, event_id)
-        return _json(await self._call("PUT", path, json=body, headers=headers))
-
     async def delete_event(self, calendar_id: str, event_id: str) -> None:
         await self._call("DELETE", self._events_path(calendar_id, event_id))
-
-    async def free_busy(
-        self, calendar_ids: list[str], time_min: datetime, time_max: datetime
-    ) -> dict[str, Any]:
-        body = {
-            "timeMin": _rfc3339(time_min),
-            "timeMax": _rfc3339(time_max),
-            "items": [{"id": calendar_id} for calendar_id in calendar_ids],
-        }
-        return _json(await self._call("POST", "/freeBusy", json=body))
 
     async def watch_events(self, calendar_id: str, channel: dict[str, Any]) -> dict[str, Any]:
         """events.watch: open a push channel (Google's ``Channel``) on the calendar's events."""
@@ -132,6 +105,7 @@ class GoogleCalendarClient:
         )
 
     async def calendar_list(self) -> list[dict[str, Any]]:
+        """calendarList.list: the calendars the account sees (the admin's calendar picker)."""
         response = _json(await self._call("GET", "/users/me/calendarList"))
         items = response.get("items", [])
         return list(items) if isinstance(items, list) else []
