@@ -21,12 +21,13 @@ from calbridge.errors import CalbridgeError, NotFound
 from calbridge.event import history, repository, service
 from calbridge.event.history import Source
 from calbridge.event.schemas import MAX_ATTENDEES, CancelRequest, EventCreate
+from calbridge.statuses import EventStatus
 from calbridge.timezones import load_timezone, local_to_utc_lenient
 from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Workspace
 
 router = APIRouter()
-STATUSES = ("confirmed", "tentative", "cancelled")
+STATUSES = tuple(EventStatus)
 # Wire names of EventCreate → the booking form's field names.
 FIELDS = {
     "calendarId": "calendar_id",

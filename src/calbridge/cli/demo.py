@@ -30,6 +30,7 @@ from calbridge.google.models import ACTIVE, GoogleConnection
 from calbridge.google.sync_tasks import GOOGLE_SYNC
 from calbridge.outbox.service import enqueue
 from calbridge.settings import Settings
+from calbridge.statuses import EventStatus, SyncStatus
 from calbridge.workspace.models import Member, Workspace
 from calbridge.workspace.schemas import MemberCreate
 from calbridge.workspace.service import create_member, create_workspace
@@ -179,11 +180,13 @@ async def _push_again(session: AsyncSession, workspace: Workspace, account: Acco
     )
     events = list(
         await session.scalars(
-            select(Event).where(Event.calendar_id.in_(linked), Event.status != "cancelled")
+            select(Event).where(
+                Event.calendar_id.in_(linked), Event.status != EventStatus.CANCELLED
+            )
         )
     )
     for event in events:
-        event.google_sync_status = "pending"
+        event.google_sync_status = SyncStatus.PENDING
         await enqueue(
             session,
             GOOGLE_SYNC,

@@ -56,6 +56,7 @@ from calbridge.google.models import ACTIVE
 from calbridge.google.service import calendar_client, get_connection
 from calbridge.google.transactions import SessionDatabase
 from calbridge.scheduling.rules import Busy
+from calbridge.statuses import EventStatus, ResponseStatus
 from calbridge.timezones import load_timezone
 from calbridge.workspace.models import Workspace
 
@@ -147,12 +148,12 @@ async def _busy_events(
 
 def _busy(item: dict[str, Any]) -> bool:
     """As freeBusy: not cancelled, not shown as free, not declined by the calendar's owner."""
-    if item.get("status") == "cancelled" or item.get("transparency") == "transparent":
+    if item.get("status") == EventStatus.CANCELLED or item.get("transparency") == "transparent":
         return False
     return not any(
         isinstance(attendee, dict)
         and attendee.get("self")
-        and attendee.get("responseStatus") == "declined"
+        and attendee.get("responseStatus") == ResponseStatus.DECLINED
         for attendee in item.get("attendees") or []
     )
 

@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from calbridge.db import Base, UTCDateTime, utcnow
+from calbridge.statuses import EventStatus, ResponseStatus, SyncStatus
 from calbridge.types import JSONType
 
 
@@ -32,7 +33,7 @@ class Event(Base):
     # end_at - start_at, rounded up. The longest event of a calendar (an index lookup) bounds
     # "overlaps [S, E)" from below, so range queries can use the start_at index.
     duration_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
-    status: Mapped[str] = mapped_column(String(16), default="confirmed")
+    status: Mapped[str] = mapped_column(String(16), default=EventStatus.CONFIRMED)
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
     # A copy of "not calendar.allow_overlap", so PostgreSQL's exclusion constraint can see it.
     exclusive: Mapped[bool] = mapped_column(default=True)
@@ -42,7 +43,7 @@ class Event(Base):
     # it, so a new event can never meet a deleted one's copy or ETag. NULL on events made
     # before it existed (their copies keep the id derived from the workspace and event ids).
     uid: Mapped[str | None] = mapped_column(String(32), default=lambda: uuid.uuid4().hex)
-    google_sync_status: Mapped[str] = mapped_column(String(16), default="not_linked")
+    google_sync_status: Mapped[str] = mapped_column(String(16), default=SyncStatus.NOT_LINKED)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancellation_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -66,7 +67,7 @@ class Attendee(Base):
         ForeignKey("members.id", ondelete="RESTRICT"), primary_key=True, index=True
     )
     position: Mapped[int] = mapped_column(default=0)
-    response_status: Mapped[str] = mapped_column(String(16), default="needsAction")
+    response_status: Mapped[str] = mapped_column(String(16), default=ResponseStatus.NEEDS_ACTION)
     comment: Mapped[str | None] = mapped_column(Text)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased, selectinload
 from calbridge.calendar.models import Calendar
 from calbridge.event.models import Event
 from calbridge.pagination import Paged, paginate
+from calbridge.statuses import EventStatus
 
 SORT_COLUMNS: dict[str, Any] = {
     "startTime": Event.start_at,
@@ -61,7 +62,7 @@ async def busy_between(
     )
     query = select(Event.calendar_id, Event.id, Event.start_at, Event.end_at).where(
         Event.calendar_id.in_(calendar_ids),
-        Event.status != "cancelled",
+        Event.status != EventStatus.CANCELLED,
         Event.start_at < end_at,
         Event.start_at > start_at - timedelta(seconds=longest or 0),
         Event.end_at > start_at,

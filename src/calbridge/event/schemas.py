@@ -16,6 +16,7 @@ from calbridge.schemas import (
     WireDateTime,
 )
 
+# The wire spelling of calbridge.statuses (tests/test_statuses.py keeps them equal).
 EventStatus = Literal["confirmed", "tentative", "cancelled"]
 BookableStatus = Literal["confirmed", "tentative"]
 ResponseStatus = Literal["needsAction", "accepted", "declined", "tentative"]

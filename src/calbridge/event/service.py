@@ -26,6 +26,7 @@ from calbridge.event.schemas import (
 )
 from calbridge.merge_patch import merge_patch
 from calbridge.outbox.service import enqueue
+from calbridge.statuses import EventStatus, SyncStatus
 from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Member, Workspace
 
@@ -115,7 +116,7 @@ async def update_event(
 ) -> EventView:
     event = await get_event(session, workspace, event_id, lock=True)
     check_if_match(event, if_match)
-    if event.status == "cancelled":
+    if event.status == EventStatus.CANCELLED:
         raise Conflict("A cancelled event cannot be changed.", code="event_cancelled")
     before = await view(session, workspace, event)
     before_snapshot = before.snapshot()
@@ -180,12 +181,12 @@ async def cancel_event(
     Inside the calendar's cancellation notice → 409 change_too_late, unless ``privileged``."""
     event = await get_event(session, workspace, event_id, lock=True)
     check_if_match(event, if_match)
-    if event.status == "cancelled":
+    if event.status == EventStatus.CANCELLED:
         return await view(session, workspace, event)
     before = await view(session, workspace, event)
     booking.check_change(event, before.calendar, privileged=privileged)
     before_snapshot = before.snapshot()
-    event.status = "cancelled"
+    event.status = EventStatus.CANCELLED
     event.cancelled_at = utcnow()
     event.cancellation_reason = data.reason
     event.google_sync_status = _sync_status(before.calendar, event.google_event_id)
@@ -233,7 +234,7 @@ async def respond(
     attendee = next((a for a in event.attendees if a.member_id == member_id), None)
     if attendee is None:
         raise NotFound("Attendee")
-    if event.status == "cancelled":
+    if event.status == EventStatus.CANCELLED:
         raise Conflict("A cancelled event takes no responses.", code="event_cancelled")
     before = await view(session, workspace, event)
     before_snapshot = before.snapshot()
@@ -307,12 +308,12 @@ def _touch(event: Event) -> None:
     event.updated_at = utcnow()
 
 
-def _sync_status(calendar: Calendar, google_event_id: str | None = None) -> str:
+def _sync_status(calendar: Calendar, google_event_id: str | None = None) -> SyncStatus:
     """``pending`` while the sync job has work: the calendar is linked, or the event still has a
     Google copy (from a calendar it left) that the job will remove; else ``not_linked``."""
     if calendar.google_calendar_id is None and google_event_id is None:
-        return "not_linked"
-    return "pending"
+        return SyncStatus.NOT_LINKED
+    return SyncStatus.PENDING
 
 
 async def _flush(session: AsyncSession) -> None:

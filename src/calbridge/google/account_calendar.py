@@ -27,6 +27,7 @@ from calbridge.google.errors import (
     GoogleUnavailable,
 )
 from calbridge.google.schemas import CreateEntry, EntryDetail, EntryList
+from calbridge.statuses import EventStatus
 
 HORIZON = timedelta(days=365)
 FETCH_CAP = 2500
@@ -66,7 +67,9 @@ async def list_upcoming(client: GoogleCalendarClient, *, page: int, per_page: in
             maxResults=FETCH_CAP,
         )
     )
-    items = [item for item in response.get("items", []) if item.get("status") != "cancelled"]
+    items = [
+        item for item in response.get("items", []) if item.get("status") != EventStatus.CANCELLED
+    ]
     offset = (page - 1) * per_page
     return EntryList(
         data=[mapping.entry_summary(item) for item in items[offset : offset + per_page]],
@@ -76,7 +79,7 @@ async def list_upcoming(client: GoogleCalendarClient, *, page: int, per_page: in
 
 async def get_entry(client: GoogleCalendarClient, event_id: str) -> EntryDetail:
     event = await _google(client.get_event(PRIMARY, event_id))
-    if event.get("status") == "cancelled":
+    if event.get("status") == EventStatus.CANCELLED:
         raise NotFound("Event")
     return mapping.entry_detail(event)
 

@@ -33,7 +33,7 @@ from calbridge.calendar.models import Calendar
 from calbridge.db import UTCDateTime
 from calbridge.google.models import GoogleCalendarSync, GoogleMirrorEvent
 from calbridge.outbox.models import OutboxJob
-from calbridge.outbox.repository import PENDING
+from calbridge.statuses import EventStatus, JobStatus
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def is_fresh(sync: GoogleCalendarSync | None, now: datetime, max_age_seconds: fl
 
 def _busy() -> list[ColumnElement[bool]]:
     return [
-        GoogleMirrorEvent.status != "cancelled",
+        GoogleMirrorEvent.status != EventStatus.CANCELLED,
         GoogleMirrorEvent.transparency != "transparent",
         GoogleMirrorEvent.declined.is_(False),
     ]
@@ -220,7 +220,7 @@ async def has_pending_job(session: AsyncSession, kind: str, ordering_key: str) -
         exists().where(
             OutboxJob.ordering_key == ordering_key,
             OutboxJob.kind == kind,
-            OutboxJob.status == PENDING,
+            OutboxJob.status == JobStatus.PENDING,
         )
     )
     return bool(await session.scalar(query))

@@ -23,6 +23,7 @@ from calbridge.google import sync
 from calbridge.google.client import GoogleCalendarClient
 from calbridge.google.errors import GoogleError, GooglePermanent
 from calbridge.google.mirror import MirrorRow
+from calbridge.statuses import EventStatus, ResponseStatus
 from calbridge.timezones import local_to_utc_lenient
 
 # events.list pages read at most by one sync (2500 events each).
@@ -105,8 +106,8 @@ def is_ours(item: dict[str, Any], workspace_uuid: str) -> bool:
 def mirror_row(item: dict[str, Any], tz: ZoneInfo) -> MirrorRow | None:
     """The mirror's row for a Google event, or None when it leaves the mirror (cancelled, or
     without a usable start and end). All-day dates are midnights in the calendar's zone."""
-    status = str(item.get("status") or "confirmed")
-    if status == "cancelled":
+    status = str(item.get("status") or EventStatus.CONFIRMED)
+    if status == EventStatus.CANCELLED:
         return None
     start_at, end_at = _instant(item.get("start"), tz), _instant(item.get("end"), tz)
     if start_at is None or end_at is None or end_at <= start_at:
@@ -114,7 +115,7 @@ def mirror_row(item: dict[str, Any], tz: ZoneInfo) -> MirrorRow | None:
     declined = any(
         isinstance(attendee, dict)
         and attendee.get("self")
-        and attendee.get("responseStatus") == "declined"
+        and attendee.get("responseStatus") == ResponseStatus.DECLINED
         for attendee in item.get("attendees") or []
     )
     return MirrorRow(

@@ -31,14 +31,15 @@ from calbridge.google import pull, two_way
 from calbridge.google.sync import ID_PREFIX, PRIVATE_EVENT_ID
 from calbridge.google.sync_tasks import GOOGLE_SYNC
 from calbridge.outbox.service import enqueue
+from calbridge.statuses import EventStatus, SyncStatus
 
 TWO_WAY = "two_way"
 
 
 def differs(item: dict[str, Any], event: Event | None) -> bool:
     """Whether Google's copy shows something other than the event (pure)."""
-    alive = item.get("status") != "cancelled"
-    if event is None or event.status == "cancelled":
+    alive = item.get("status") != EventStatus.CANCELLED
+    if event is None or event.status == EventStatus.CANCELLED:
         return alive
     if not alive:
         return True
@@ -74,11 +75,11 @@ async def undo_google_changes(
         except (TypeError, ValueError):
             continue
         event = await event_repository.get_event(session, workspace_id, event_id)
-        if event is not None and event.google_sync_status != "synced":
+        if event is not None and event.google_sync_status != SyncStatus.SYNCED:
             continue  # its own sync is still to run, and will push the current state
         if not differs(item, event):
             continue
-        if event is not None and event.status != "cancelled":
+        if event is not None and event.status != EventStatus.CANCELLED:
             calendar = await session.get(Calendar, event.calendar_id)
             if (
                 calendar is not None

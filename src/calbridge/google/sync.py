@@ -24,6 +24,7 @@ from calbridge.calendar.models import Calendar
 from calbridge.event.models import Event
 from calbridge.google.client import GoogleCalendarClient
 from calbridge.google.errors import GoogleNotFound, GooglePermanent
+from calbridge.statuses import EventStatus
 from calbridge.timezones import load_timezone, to_local
 from calbridge.workspace.models import Member
 
@@ -58,7 +59,9 @@ def event_body(
             "timeZone": calendar.timezone,
         },
         "end": {"dateTime": to_local(event.end_at, tz).isoformat(), "timeZone": calendar.timezone},
-        "status": "tentative" if event.status == "tentative" else "confirmed",
+        "status": EventStatus.TENTATIVE
+        if event.status == EventStatus.TENTATIVE
+        else EventStatus.CONFIRMED,
         "attendees": [
             {
                 "email": members[attendee.member_id].email,

@@ -44,6 +44,7 @@ from calbridge.google.models import ACTIVE, GoogleConnection
 from calbridge.google.service import calendar_client, get_connection
 from calbridge.google.transactions import EngineDatabase
 from calbridge.outbox.service import JobFailed, handler, on_failure, subscribe
+from calbridge.statuses import EventStatus, SyncStatus
 from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Workspace
 
@@ -104,7 +105,7 @@ async def _plan(session: AsyncSession, payload: dict[str, Any]) -> Plan | None:
             plan.unlinked = True
             if not plan.removals:
                 await _synced(session, plan)  # nothing to call Google for
-        elif event.status == "cancelled":
+        elif event.status == EventStatus.CANCELLED:
             plan.removals.append(current)
         else:
             members = await workspace_repository.members_by_id(
@@ -174,9 +175,9 @@ async def _synced(session: AsyncSession, plan: Plan) -> None:
     event in a calendar that is not linked has no copy any more (any was removed first)."""
     if plan.version is None:
         return
-    values: dict[str, Any] = {"google_sync_status": "synced"}
+    values: dict[str, Any] = {"google_sync_status": SyncStatus.SYNCED}
     if plan.unlinked:
-        values = {"google_sync_status": "not_linked", "google_event_id": None}
+        values = {"google_sync_status": SyncStatus.NOT_LINKED, "google_event_id": None}
     elif plan.upsert is not None:
         values["google_event_id"] = plan.google_id
     await session.execute(
@@ -193,7 +194,7 @@ async def sync_failed(session: AsyncSession, payload: dict[str, Any], error: str
     await session.execute(
         update(Event)
         .where(Event.id == payload["event_id"], Event.workspace_id == payload["workspace_id"])
-        .values(google_sync_status="failed")
+        .values(google_sync_status=SyncStatus.FAILED)
         .execution_options(synchronize_session=False)
     )
 

@@ -27,6 +27,7 @@ from calbridge.event.history import Source
 from calbridge.event.models import Event
 from calbridge.event.schemas import CancelRequest, EventUpdate
 from calbridge.google import pull
+from calbridge.statuses import EventStatus
 from calbridge.workspace.models import Workspace
 
 CANCEL_REASON = "Deleted in Google Calendar"
@@ -43,7 +44,7 @@ async def apply(
     with history.acting(session, Source.GOOGLE, None):
         try:
             async with session.begin_nested():
-                if item.get("status") == "cancelled":
+                if item.get("status") == EventStatus.CANCELLED:
                     await event_service.cancel_event(
                         session,
                         workspace,

@@ -16,9 +16,11 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from calbridge.statuses import JobStatus
+
 UNMATCHED = "unmatched"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-JOB_STATUSES = ("pending", "running", "done", "failed")
+JOB_STATUSES = tuple(JobStatus)
 
 
 class Metrics:

@@ -7,6 +7,7 @@ from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from calbridge.db import Base, UTCDateTime, utcnow
+from calbridge.statuses import JobStatus
 from calbridge.types import JSONType
 
 
@@ -31,7 +32,7 @@ class OutboxJob(Base):
     ordering_key: Mapped[str | None] = mapped_column(String(128))
     # The X-Request-ID of the request (or job) that enqueued it: the worker logs under it.
     request_id: Mapped[str | None] = mapped_column(String(128))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     max_attempts: Mapped[int] = mapped_column(default=8)
     run_after: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -16,11 +16,7 @@ from sqlalchemy.orm import aliased
 
 from calbridge.db import utcnow
 from calbridge.outbox.models import OutboxJob
-
-PENDING = "pending"
-RUNNING = "running"
-DONE = "done"
-FAILED = "failed"
+from calbridge.statuses import JobStatus
 
 # How much of an error message is kept on the job (the admin panel shows it).
 MAX_ERROR_CHARS = 2000
@@ -35,14 +31,14 @@ def _due(now: datetime) -> ColumnElement[bool]:
         .where(
             earlier.ordering_key == OutboxJob.ordering_key,
             earlier.id < OutboxJob.id,
-            earlier.status.in_((PENDING, RUNNING)),
+            earlier.status.in_((JobStatus.PENDING, JobStatus.RUNNING)),
         )
         .exists()
     )
     return and_(
         or_(
-            and_(OutboxJob.status == PENDING, OutboxJob.run_after <= now),
-            and_(OutboxJob.status == RUNNING, OutboxJob.locked_until < now),
+            and_(OutboxJob.status == JobStatus.PENDING, OutboxJob.run_after <= now),
+            and_(OutboxJob.status == JobStatus.RUNNING, OutboxJob.locked_until < now),
         ),
         or_(OutboxJob.ordering_key.is_(None), ~queued_behind),
     )
@@ -72,7 +68,7 @@ async def claim_jobs(
     jobs = list((await session.scalars(query)).all())
     locked_until = now + timedelta(seconds=lease_seconds)
     for job in jobs:
-        job.status = RUNNING
+        job.status = JobStatus.RUNNING
         job.locked_by = worker
         job.locked_until = locked_until
         job.attempts += 1
@@ -82,7 +78,7 @@ async def claim_jobs(
 
 async def has_work(session: AsyncSession, *, now: datetime) -> bool:
     """Whether any job is due now or running (on any worker)."""
-    query = select(exists().where(or_(_due(now), OutboxJob.status == RUNNING)))
+    query = select(exists().where(or_(_due(now), OutboxJob.status == JobStatus.RUNNING)))
     return bool(await session.scalar(query))
 
 
@@ -91,7 +87,7 @@ async def next_due_at(session: AsyncSession, *, now: datetime) -> datetime | Non
     webhook's next attempt) becomes due, if after ``now``; None if no job waits. No commit
     wakes a worker for such a job, so an idle worker sleeps no longer than this."""
     query = select(func.min(OutboxJob.run_after)).where(
-        OutboxJob.status == PENDING, OutboxJob.run_after > now
+        OutboxJob.status == JobStatus.PENDING, OutboxJob.run_after > now
     )
     due: datetime | None = await session.scalar(query)
     return due
@@ -109,7 +105,7 @@ async def oldest_due_at(session: AsyncSession, *, now: datetime) -> datetime | N
     """Since when the longest-waiting due job has been due (None when none is due): a queue
     the workers do not keep up with shows here first."""
     query = select(func.min(OutboxJob.run_after)).where(
-        OutboxJob.status == PENDING, OutboxJob.run_after <= now
+        OutboxJob.status == JobStatus.PENDING, OutboxJob.run_after <= now
     )
     due: datetime | None = await session.scalar(query)
     return due
@@ -121,7 +117,7 @@ async def _update_held(session: AsyncSession, job_id: int, worker: str, **values
         update(OutboxJob)
         .where(
             OutboxJob.id == job_id,
-            OutboxJob.status == RUNNING,
+            OutboxJob.status == JobStatus.RUNNING,
             OutboxJob.locked_by == worker,
         )
         .values(**values)
@@ -145,7 +141,7 @@ async def finish_job(session: AsyncSession, job_id: int, *, worker: str, now: da
         session,
         job_id,
         worker,
-        status=DONE,
+        status=JobStatus.DONE,
         finished_at=now,
         last_error=None,
         locked_by=None,
@@ -170,9 +166,9 @@ async def fail_job(
         "locked_until": None,
     }
     if retry_at is None:
-        values.update(status=FAILED, finished_at=now)
+        values.update(status=JobStatus.FAILED, finished_at=now)
     else:
-        values.update(status=PENDING, run_after=retry_at)
+        values.update(status=JobStatus.PENDING, run_after=retry_at)
     return await _update_held(session, job_id, worker, **values)
 
 
@@ -185,7 +181,7 @@ async def defer_job(
         session,
         job_id,
         worker,
-        status=PENDING,
+        status=JobStatus.PENDING,
         run_after=run_after,
         attempts=OutboxJob.attempts - 1,
         last_error=note[:MAX_ERROR_CHARS],
@@ -201,7 +197,7 @@ async def release_job(session: AsyncSession, job_id: int, *, worker: str) -> boo
         session,
         job_id,
         worker,
-        status=PENDING,
+        status=JobStatus.PENDING,
         attempts=OutboxJob.attempts - 1,
         locked_by=None,
         locked_until=None,
@@ -212,7 +208,9 @@ async def list_jobs(
     session: AsyncSession, *, failed_only: bool = False, limit: int = 100, offset: int = 0
 ) -> list[OutboxJob]:
     """Jobs that wait, run or failed (done ones are left out), newest first."""
-    condition = OutboxJob.status == FAILED if failed_only else OutboxJob.status != DONE
+    condition = (
+        OutboxJob.status == JobStatus.FAILED if failed_only else OutboxJob.status != JobStatus.DONE
+    )
     query = (
         select(OutboxJob).where(condition).order_by(OutboxJob.id.desc()).offset(offset).limit(limit)
     )
@@ -225,9 +223,9 @@ async def retry_job(
     """Make a failed (or waiting) job due now with its attempts reset; its last error stays
     until it runs again. None if there is no such job or it is running or done."""
     job = await session.get(OutboxJob, job_id, with_for_update=True)
-    if job is None or job.status not in (FAILED, PENDING):
+    if job is None or job.status not in (JobStatus.FAILED, JobStatus.PENDING):
         return None
-    job.status = PENDING
+    job.status = JobStatus.PENDING
     job.run_after = now or utcnow()
     job.attempts = 0
     job.finished_at = None
@@ -247,6 +245,8 @@ async def discard_job(session: AsyncSession, job_id: int) -> bool:
 async def delete_done_jobs(session: AsyncSession, *, finished_before: datetime) -> int:
     """Delete done jobs that finished before ``finished_before``; returns how many."""
     result = await session.execute(
-        delete(OutboxJob).where(OutboxJob.status == DONE, OutboxJob.finished_at < finished_before)
+        delete(OutboxJob).where(
+            OutboxJob.status == JobStatus.DONE, OutboxJob.finished_at < finished_before
+        )
     )
     return int(getattr(result, "rowcount", 0) or 0)

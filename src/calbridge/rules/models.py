@@ -16,6 +16,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from calbridge.db import Base, UTCDateTime, utcnow
+from calbridge.statuses import ActionStatus
 from calbridge.types import JSONType
 
 
@@ -68,7 +69,7 @@ class RuleRunAction(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("rule_runs.id", ondelete="CASCADE"))
     position: Mapped[int]
     type: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=ActionStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     delivery_id: Mapped[str] = mapped_column(String(64))
     request: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

@@ -20,6 +20,7 @@ from calbridge.rules.schemas import (
     RuleTestResponse,
     TestActionOutcome,
 )
+from calbridge.statuses import ActionStatus
 from calbridge.workspace.models import Workspace
 
 
@@ -60,7 +61,10 @@ async def test_rule(
                 continue
             request = await plan.prepare(rule, action, change, now)
             if isinstance(request, plan.NotSent):  # an email to nobody, a template that fails
-                outcomes[position].status, outcomes[position].error = "failed", str(request)
+                outcomes[position].status, outcomes[position].error = (
+                    ActionStatus.FAILED,
+                    str(request),
+                )
                 continue
             fake = RuleRunAction(
                 id=0,
@@ -73,7 +77,9 @@ async def test_rule(
     for position, work in sends:
         result = await delivery.attempt(work, current)
         outcome = outcomes[position]
-        outcome.status = "succeeded" if result.outcome == "succeeded" else "failed"
+        outcome.status = (
+            ActionStatus.SUCCEEDED if result.outcome == "succeeded" else ActionStatus.FAILED
+        )
         outcome.response_status, outcome.error = result.response_status, result.error
     return RuleTestResponse(
         matched=explanation.matched,

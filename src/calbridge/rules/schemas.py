@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from jinja2 import TemplateSyntaxError
 from pydantic import AfterValidator, Field, model_validator
 
+from calbridge.event.schemas import BookableStatus, EventStatus
 from calbridge.rules import templates
 from calbridge.rules.ssrf import check_url_syntax
 from calbridge.schemas import (
@@ -50,7 +51,7 @@ class TitleCondition(InputModel):
 class StatusCondition(InputModel):
     field: Literal["status"]
     op: Literal["equals"]
-    value: Literal["confirmed", "tentative", "cancelled"]
+    value: EventStatus
 
 
 class DurationCondition(InputModel):
@@ -165,7 +166,7 @@ class EmailAction(InputModel):
 
 class SetStatusAction(InputModel):
     type: Literal["set_status"]
-    status: Literal["confirmed", "tentative"]
+    status: BookableStatus
 
 
 class AddAttendeeAction(InputModel):

@@ -27,6 +27,7 @@ from calbridge.rules.schemas import (
     WebhookAction,
 )
 from calbridge.schemas import Page, PageParams
+from calbridge.statuses import ActionStatus, RunStatus
 from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Workspace
 
@@ -181,11 +182,11 @@ async def retry_run(
     if run is None:
         raise NotFound("Rule run")
     actions = (await repository.actions_of_runs(session, [run.id])).get(run.id, [])
-    failed = [action for action in actions if action.status == "failed"]
+    failed = [action for action in actions if action.status == ActionStatus.FAILED]
     if not failed:
         raise Conflict("This run has no failed action to retry.", code="run_not_failed")
     for action in failed:
-        action.status = "pending"
+        action.status = ActionStatus.PENDING
         action.error = None
         action.next_attempt_at = None
         action.updated_at = utcnow()
@@ -208,14 +209,14 @@ async def enqueue_action(
     )
 
 
-def run_status(actions: list[RuleRunAction]) -> str:
+def run_status(actions: list[RuleRunAction]) -> RunStatus:
     """pending while any action waits; failed if any failed; else succeeded."""
     statuses = {action.status for action in actions}
-    if "pending" in statuses:
-        return "pending"
-    if "failed" in statuses:
-        return "failed"
-    return "succeeded"
+    if ActionStatus.PENDING in statuses:
+        return RunStatus.PENDING
+    if ActionStatus.FAILED in statuses:
+        return RunStatus.FAILED
+    return RunStatus.SUCCEEDED
 
 
 async def _present_runs(session: AsyncSession, runs: list[RuleRun]) -> list[RunResponse]:

@@ -29,6 +29,7 @@ from calbridge.rules.actions import delivery, event_actions, plan
 from calbridge.rules.evaluate import evaluate
 from calbridge.rules.schemas import EVENT_ACTIONS
 from calbridge.rules.service import RUN_ACTION, spec
+from calbridge.statuses import ActionStatus
 from calbridge.workspace.models import Workspace
 
 RUN_RULES = "rules.run"
@@ -78,14 +79,14 @@ async def run_action(session: AsyncSession, payload: dict[str, Any]) -> None:
     disabled by a 410 answer since."""
     current = runtime.current()
     action = await repository.get_action(session, payload["action_id"])
-    if action is None or action.status != "pending":
+    if action is None or action.status != ActionStatus.PENDING:
         return
     run = await repository.get_run_by_id(session, action.run_id)
     rule = None if run is None else await repository.get_rule_by_id(session, run.rule_id)
     if run is None or rule is None:
         return
     if not rule.enabled or (action.type == "webhook" and delivery.webhook_disabled(rule, action)):
-        action.status = "skipped"
+        action.status = ActionStatus.SKIPPED
         action.error = "the rule is disabled" if not rule.enabled else "the webhook is disabled"
         action.updated_at = current.clock()
         return

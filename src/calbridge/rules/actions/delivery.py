@@ -29,6 +29,7 @@ from calbridge.rules import email, repository, webhooks
 from calbridge.rules.models import EventRule, RuleRunAction, WebhookDelivery
 from calbridge.rules.runtime import Runtime
 from calbridge.rules.service import RUN_ACTION
+from calbridge.statuses import ActionStatus
 
 # calbridge_webhook_deliveries_total's outcome of each attempt's outcome.
 WEBHOOK_OUTCOMES = {"succeeded": "succeeded", "retry": "failed", "gone": "gone"}
@@ -129,7 +130,7 @@ async def record(
     """Store the attempt's outcome and move the action on: done, disabled (410), or retry."""
     row = await session.get(WebhookDelivery, attempt_id)
     action = await repository.get_action(session, work.action_id)
-    if row is None or action is None or action.status != "pending":
+    if row is None or action is None or action.status != ActionStatus.PENDING:
         return  # the rule was deleted, or another run of this job finished it meanwhile
     now = runtime.clock()
     row.url = result.url
@@ -141,14 +142,14 @@ async def record(
     action.next_attempt_at = None
     action.error = result.error
     if result.outcome == "succeeded":
-        action.status = "succeeded"
+        action.status = ActionStatus.SUCCEEDED
     elif result.outcome == "gone":
-        action.status = "failed"
+        action.status = ActionStatus.FAILED
         await _disable_webhook(session, action, now.isoformat())
     else:
         delay = retry_delay(action.attempts - first_attempt)
         if delay is None:
-            action.status = "failed"
+            action.status = ActionStatus.FAILED
         else:
             action.next_attempt_at = now + timedelta(seconds=delay)
             job = await enqueue(
@@ -175,7 +176,7 @@ def _log_failure(work: Pending, action: RuleRunAction, result: webhooks.Attempt)
     a secret in its path or query."""
     if result.outcome == "succeeded":
         return
-    if action.status == "failed":
+    if action.status == ActionStatus.FAILED:
         fate = "the action has failed" + (
             " (410: webhook disabled)" if result.outcome == "gone" else ""
         )

@@ -20,6 +20,7 @@ from calbridge.event import repository as event_repository
 from calbridge.event import service as event_service
 from calbridge.event.history import Source
 from calbridge.event.schemas import CancelRequest, EventUpdate
+from calbridge.statuses import ActionStatus
 from calbridge.workspace.models import Workspace
 
 ORIGIN_KEY = "calbridge_rules_origin"
@@ -35,9 +36,9 @@ async def apply(
             async with session.begin_nested():
                 return await _apply(session, workspace, event_id, action)
     except CalbridgeError as error:
-        return "failed", f"{error.code}: {error.detail}"
+        return ActionStatus.FAILED, f"{error.code}: {error.detail}"
     except ValidationError as error:  # e.g. one attendee more than an event may have
-        return "failed", f"validation_error: {error.errors()[0]['msg']}"
+        return ActionStatus.FAILED, f"validation_error: {error.errors()[0]['msg']}"
     finally:
         session.sync_session.info.pop(ORIGIN_KEY, None)
 
@@ -47,18 +48,18 @@ async def _apply(
 ) -> tuple[str, str | None]:
     event = await event_repository.get_event(session, workspace.id, event_id)
     if event is None:
-        return "skipped", "the event no longer exists"
+        return ActionStatus.SKIPPED, "the event no longer exists"
     kind = action["type"]
     if kind == "set_status":
         if event.status == action["status"]:
-            return "succeeded", f"already {action['status']}"
+            return ActionStatus.SUCCEEDED, f"already {action['status']}"
         await event_service.update_event(
             session, workspace, event_id, EventUpdate(status=action["status"])
         )
     elif kind == "add_attendee":
         current = [attendee.member_id for attendee in event.attendees]
         if action["memberId"] in current:
-            return "succeeded", "already an attendee"
+            return ActionStatus.SUCCEEDED, "already an attendee"
         # Input models take their wire (camelCase) names.
         update = EventUpdate.model_validate({"attendeeIds": [*current, action["memberId"]]})
         await event_service.update_event(session, workspace, event_id, update)
@@ -73,4 +74,4 @@ async def _apply(
         )
     else:
         raise ValueError(f"not an event action: {kind}")
-    return "succeeded", None
+    return ActionStatus.SUCCEEDED, None

@@ -19,6 +19,7 @@ from calbridge.rules import templates, webhooks
 from calbridge.rules.evaluate import TRIGGERS, PlannedAction
 from calbridge.rules.models import EventRule, RuleRun, RuleRunAction
 from calbridge.rules.service import enqueue_action
+from calbridge.statuses import ActionStatus
 
 
 def new_delivery_id() -> str:
@@ -59,7 +60,7 @@ async def start_run(
             action.request = prepared
         session.add(action)
         await session.flush()
-        if action.status == "pending":
+        if action.status == ActionStatus.PENDING:
             await enqueue_action(session, action)
     return run
 
@@ -113,12 +114,12 @@ async def _email(
         recipients += [attendee["email"] for attendee in event["attendees"]]
     recipients = list(dict.fromkeys(recipients))
     if not recipients:
-        raise NotSent("skipped", "no recipients: the event has no attendees")
+        raise NotSent(ActionStatus.SKIPPED, "no recipients: the event has no attendees")
     context = {"event": event, "before": before, "change": trigger, "rule": rule_name}
     try:
         subject, body = await templates.render_off_loop(
             [action["subject"], action["body"]], context
         )
     except TemplateError as error:
-        raise NotSent("failed", f"template error: {error}") from None
+        raise NotSent(ActionStatus.FAILED, f"template error: {error}") from None
     return {"to": recipients, "subject": subject, "body": body}
