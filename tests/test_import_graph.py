@@ -79,6 +79,7 @@ PENDING: dict[tuple[str, str], str] = {
     ("calbridge.event.conflicts", "calbridge.google.transactions"): "busy time via a Protocol",
     ("calbridge.event.tasks", "calbridge.google.channels"): "jobs composed in one module",
     ("calbridge.event.tasks", "calbridge.google.sync_tasks"): "jobs composed in one module",
+    ("calbridge.event.tasks", "calbridge.google.mirror_tasks"): "jobs composed in one module",
     ("calbridge.google.restore", "calbridge.event.repository"): "sync beside google",
     ("calbridge.google.restore", "calbridge.event.models"): "sync beside google",
     ("calbridge.google.sync", "calbridge.event.models"): "sync beside google",
@@ -90,7 +91,6 @@ PENDING: dict[tuple[str, str], str] = {
     ("calbridge.google.two_way", "calbridge.event.models"): "sync beside google",
     ("calbridge.google.two_way", "calbridge.event.schemas"): "sync beside google",
     # Cycles inside one package, each its own step.
-    ("calbridge.google.mirror_tasks", "calbridge.google.links"): "mirror jobs one way",
 }
 
 

@@ -34,4 +34,5 @@ async def fan_out_event_changed(session: AsyncSession, payload: dict[str, Any]) 
 # domain's jobs are registered (the worker imports this module).
 # So do the Google mirror's jobs (pull, watch, unwatch) and its fallback poll.
 import calbridge.google.channels  # noqa: E402
+import calbridge.google.mirror_tasks  # noqa: E402
 import calbridge.google.sync_tasks  # noqa: E402, F401

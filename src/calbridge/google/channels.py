@@ -26,7 +26,7 @@ from calbridge.db import utcnow
 from calbridge.google import mirror, runtime
 from calbridge.google.errors import GoogleGrantRevoked, GoogleNotFound, GooglePermanent
 from calbridge.google.job_errors import google_refusals
-from calbridge.google.mirror_tasks import GOOGLE_WATCH
+from calbridge.google.job_requests import GOOGLE_WATCH
 from calbridge.google.models import ACTIVE, GoogleCalendarSync
 from calbridge.google.service import calendar_client, get_connection
 from calbridge.google.transactions import EngineDatabase

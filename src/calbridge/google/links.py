@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.calendar.models import Calendar
-from calbridge.google import channels, mirror, mirror_tasks
+from calbridge.google import channels, job_requests, mirror
 from calbridge.google.models import GoogleCalendarSync
 
 
@@ -35,8 +35,8 @@ async def link_changed(session: AsyncSession, calendar: Calendar) -> None:
         )
     )
     await session.flush()
-    await mirror_tasks.request_watch(session, calendar.id)
-    await mirror_tasks.request_pull(session, calendar.id)
+    await job_requests.request_watch(session, calendar.id)
+    await job_requests.request_pull(session, calendar.id)
 
 
 async def unlink(session: AsyncSession, calendar_id: int) -> None:

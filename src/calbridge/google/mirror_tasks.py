@@ -1,12 +1,12 @@
 """The ``google.pull`` job: bring one linked calendar's mirror up to date with Google.
 
-A pull is asked for by a push notification (``POST /google/notifications``), by the link itself
-(the first, full sync) and by the fallback poll (``schedule``). Asking is **coalesced**: while a
-pull of the calendar waits to start, another request adds nothing (the waiting one will see
-every change made so far); a pull that is already running does not count, since it may have
-listed Google before the change. The request locks the calendar's sync row first, so two
-notifications at the same moment cannot both enqueue. Pulls of a calendar run one at a time
-(ordering key ``google.pull:calendar:{id}``).
+A pull is asked for (``job_requests.request_pull``) by a push notification
+(``POST /google/notifications``), by the link itself (the first, full sync) and by the fallback
+poll (``schedule``). Asking is **coalesced**: while a pull of the calendar waits to start, another
+request adds nothing (the waiting one will see every change made so far); a pull that is already
+running does not count, since it may have listed Google before the change. The request locks the
+calendar's sync row first, so two notifications at the same moment cannot both enqueue. Pulls of
+a calendar run one at a time (ordering key ``google.pull:calendar:{id}``).
 
 The job reads its state and commits before calling Google; it lists every page first, then
 writes the mirror and the new sync token in one transaction, and only if the state it started
@@ -26,48 +26,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calbridge.account.models import Account
 from calbridge.calendar.models import Calendar
 from calbridge.db import utcnow
-from calbridge.google import mirror, pull, restore, runtime
+from calbridge.google import links, mirror, pull, restore, runtime
 from calbridge.google.job_errors import google_refusals, not_connected
+from calbridge.google.job_requests import GOOGLE_PULL, request_pull, request_watch
 from calbridge.google.models import ACTIVE, GoogleCalendarSync
 from calbridge.google.service import calendar_client, get_connection
 from calbridge.google.transactions import EngineDatabase
-from calbridge.outbox.service import enqueue, handler, periodic
+from calbridge.outbox.service import handler, periodic
 from calbridge.settings import Settings
 from calbridge.timezones import load_timezone
 from calbridge.workspace.models import Workspace
 
 logger = logging.getLogger(__name__)
-
-GOOGLE_PULL = "google.pull"
-GOOGLE_WATCH = "google.watch"
-
-
-def pull_key(calendar_id: int) -> str:
-    return f"{GOOGLE_PULL}:calendar:{calendar_id}"
-
-
-def watch_key(calendar_id: int) -> str:
-    return f"{GOOGLE_WATCH}:calendar:{calendar_id}"
-
-
-async def request_pull(session: AsyncSession, calendar_id: int) -> bool:
-    """Enqueue a pull of the calendar unless one is waiting already; True if one was added.
-    Locks the calendar's sync row (the caller's transaction), which serialises requests."""
-    sync = await mirror.get_sync(session, calendar_id, lock=True)
-    if sync is None or await mirror.has_pending_job(session, GOOGLE_PULL, pull_key(calendar_id)):
-        return False
-    await enqueue(session, GOOGLE_PULL, ordering_key=pull_key(calendar_id), calendar_id=calendar_id)
-    return True
-
-
-async def request_watch(session: AsyncSession, calendar_id: int) -> bool:
-    """Enqueue a channel (re)newal of the calendar unless one is waiting already."""
-    if await mirror.has_pending_job(session, GOOGLE_WATCH, watch_key(calendar_id)):
-        return False
-    await enqueue(
-        session, GOOGLE_WATCH, ordering_key=watch_key(calendar_id), calendar_id=calendar_id
-    )
-    return True
 
 
 @handler(GOOGLE_PULL)
@@ -127,8 +97,6 @@ async def schedule(session: AsyncSession, now: datetime, settings: Settings) -> 
     linked calendar not synced for ``google_poll_seconds``, a channel for each one whose channel
     is missing or ends within ``google_channel_renew_seconds`` (when a push address is set), and
     a state for each linked calendar without one (linked before the mirror existed)."""
-    from calbridge.google import links  # links imports this module
-
     for calendar in await mirror.linked_calendars_without_sync(session):
         await links.link_changed(session, calendar)
     for sync in await mirror.all_syncs(session):

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Request, Response
 from calbridge.deps import get_database
 from calbridge.errors import Forbidden, NotFound, problem_responses
 from calbridge.google import channels, mirror
-from calbridge.google.mirror_tasks import GOOGLE_PULL, pull_key, request_pull
+from calbridge.google.job_requests import GOOGLE_PULL, pull_key, request_pull
 
 router = APIRouter()
 
