@@ -68,9 +68,6 @@ PENDING: dict[tuple[str, str], str] = {
     # The outbox's worker registers jobs by importing the domains (wiring: one composed registry).
     ("calbridge.outbox.worker", "calbridge.event.tasks"): "jobs composed in one module",
     ("calbridge.outbox.worker", "calbridge.rules.tasks"): "jobs composed in one module",
-    # The outbox's job view names workspaces and a rule's facts (its own cycle with rules).
-    ("calbridge.outbox.views", "calbridge.workspace.models"): "outbox imports no domain",
-    ("calbridge.outbox.views", "calbridge.rules.job_facts"): "outbox imports no domain",
     # event <-> google (last step, after the Services context lands).
     **{
         ("calbridge.event.conflicts", f"calbridge.google.{name}"): "busy time via a Protocol"

@@ -11,8 +11,8 @@ from calbridge.admin.csrf import CheckedForm
 from calbridge.admin.render import page_number, redirect, render
 from calbridge.admin.session import CurrentAdmin
 from calbridge.deps import SessionDep
+from calbridge.job_views import views_of
 from calbridge.outbox import repository
-from calbridge.outbox.views import views_of
 
 router = APIRouter()
 # Jobs per page, newest first.

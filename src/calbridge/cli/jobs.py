@@ -8,8 +8,9 @@ import typer
 
 from calbridge.cli.common import emit, emit_all, fail, run, with_database
 from calbridge.db import Database
+from calbridge.job_views import views_of
 from calbridge.outbox import repository
-from calbridge.outbox.views import JobView, views_of
+from calbridge.outbox.views import JobView
 
 jobs = typer.Typer(help="The outbox of after-commit work.", no_args_is_help=True)
 

@@ -1,5 +1,6 @@
-"""The truth about ``rules.action`` jobs for the jobs page and ``jobs list``: a delivery makes
-one attempt per job, so its attempts and last error are the action's, not the job's."""
+"""The truth about ``rules.action`` jobs for the jobs page and ``jobs list`` (listed in
+``calbridge.job_views``): a delivery makes one attempt per job, so its attempts and last error are
+the action's, not the job's."""
 
 from __future__ import annotations
 
@@ -7,17 +8,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.outbox.models import OutboxJob
-from calbridge.outbox.views import JobFacts, explains
+from calbridge.outbox.views import JobFacts
 from calbridge.rules.actions.delivery import RETRY_DELAYS
 from calbridge.rules.models import RuleRun, RuleRunAction
 from calbridge.rules.schemas import EVENT_ACTIONS
-from calbridge.rules.service import RUN_ACTION
 
 # One first attempt, then one per retry delay (actions/delivery.py).
 DELIVERY_ATTEMPTS = 1 + len(RETRY_DELAYS)
 
 
-@explains(RUN_ACTION)
 async def action_facts(session: AsyncSession, jobs: list[OutboxJob]) -> dict[int, JobFacts]:
     ids = {job.payload.get("action_id") for job in jobs}
     rows = await session.execute(

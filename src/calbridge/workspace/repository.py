@@ -57,3 +57,14 @@ async def page_members(
 async def list_workspaces(session: AsyncSession) -> list[Workspace]:
     """Every workspace, oldest first (for the operator's ``workspace list``)."""
     return list(await session.scalars(select(Workspace).order_by(Workspace.id)))
+
+
+async def uuids_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
+    """The uuid of each workspace of ``ids`` that exists."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Workspace.id, Workspace.uuid).where(Workspace.id.in_(wanted))
+    )
+    return {row.id: row.uuid for row in rows}
