@@ -33,12 +33,45 @@ class ConsentProblem(Exception):
         self.status, self.error, self.detail = status, error, detail
 
 
+# One small stylesheet, inline: the emulator serves no static files.
+STYLE = (
+    "<style>"
+    "body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;"
+    "background:#f0f4f9;color:#1f1f1f;font-family:system-ui,-apple-system,'Segoe UI',Roboto,"
+    "Arial,sans-serif;line-height:1.45}"
+    ".box{background:#fff;border-radius:24px;padding:2.2rem 2.5rem;max-width:460px;width:92%;"
+    "box-shadow:0 1px 3px rgba(0,0,0,.12)}"
+    ".mark{font-weight:700;color:#1a73e8;letter-spacing:.02em}"
+    "h1{font-size:1.4rem;font-weight:500;margin:.8rem 0 1rem}"
+    "ul{padding-left:1.2rem;color:#444;font-size:.9rem;word-break:break-all}"
+    "label{display:block;font-size:.9rem;margin:1rem 0 .3rem}"
+    "input[type=email]{width:100%;padding:.6rem .7rem;border:1px solid #c4c7c5;"
+    "border-radius:6px;font-size:1rem}"
+    ".actions{display:flex;justify-content:flex-end;gap:.6rem;margin-top:1.5rem}"
+    "button{border:0;border-radius:20px;padding:.55rem 1.4rem;font-size:.95rem;cursor:pointer}"
+    "button[value=allow]{background:#1a73e8;color:#fff}"
+    "button[value=deny]{background:none;color:#1a73e8}"
+    ".note{font-size:.8rem;color:#5f6368;margin-top:1.2rem}"
+    "</style>"
+)
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title>{STYLE}</head>"
+        f'<body><main class="box"><div class="mark">Google (emulator)</div>{body}</main>'
+        "</body></html>"
+    )
+
+
 def _error_page(problem: ConsentProblem) -> Response:
-    html = (
-        "<!doctype html><title>Error</title><h1>Access blocked</h1>"
+    body = (
+        "<h1>Access blocked</h1>"
         f"<p>Error {problem.status}: {escape(problem.error)}</p><p>{escape(problem.detail)}</p>"
     )
-    return HTMLResponse(html, status_code=400)
+    return HTMLResponse(_page("Error", body), status_code=400)
 
 
 def _validate(state: EmulatorState, params: dict[str, str]) -> None:
@@ -130,15 +163,16 @@ def _consent_page(params: dict[str, str], email: str) -> str:
         f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in params.items()
     )
     scopes = "".join(f"<li>{escape(s)}</li>" for s in params["scope"].split())
-    return (
-        "<!doctype html><html><head><title>Sign in - Google Accounts (emulator)</title></head>"
-        f"<body><h1>{escape(params['client_id'])} wants to access your Google Account</h1>"
-        f'<ul>{scopes}</ul><form method="post">{hidden}'
-        f'<label>Email <input name="email" type="email" value="{escape(email)}"></label>'
-        '<button name="decision" value="allow" type="submit">Allow</button>'
-        '<button name="decision" value="deny" type="submit">Cancel</button>'
-        "</form></body></html>"
+    body = (
+        f"<h1>{escape(params['client_id'])} wants to access your Google Account</h1>"
+        f'<p>It asks for:</p><ul>{scopes}</ul><form method="post">{hidden}'
+        '<label for="email">Email</label>'
+        f'<input id="email" name="email" type="email" value="{escape(email)}">'
+        '<div class="actions"><button name="decision" value="allow" type="submit">Allow</button>'
+        '<button name="decision" value="deny" type="submit">Cancel</button></div>'
+        '</form><p class="note">The calbridge Google emulator: no real account is used.</p>'
     )
+    return _page("Sign in - Google Accounts (emulator)", body)
 
 
 routes = [

@@ -44,7 +44,7 @@ def test_sign_in_and_set_up_a_workspace(visit: Visit, live_server: LiveServer) -
     add_date_exception(page, "2026-12-24", "10:00", "13:00")
     visit.shot("calendar-form")
     page.click("text=Create calendar")
-    expect(page.locator(".flash.ok")).to_have_text("Saved.")
+    expect(page.locator(".flash.ok")).to_have_text("Calendar “Recording room” created.")
 
     page.reload()  # what the form shows now comes from the database
     expect(page.locator("#name")).to_have_value("Recording room")
@@ -125,7 +125,7 @@ def test_an_accounts_google_flags_persist(visit: Visit, live_server: LiveServer)
     page.uncheck("#google_write_enabled")
     with page.expect_navigation():
         page.click("main button.primary")
-    expect(page.locator(".flash.ok")).to_have_text("Saved.")
+    expect(page.locator(".flash.ok")).to_have_text("Account “Front desk” saved.")
     page.reload()
     expect(page.locator("#google_calendar_used")).to_be_checked()
     expect(page.locator("#google_read_enabled")).to_be_checked()
@@ -136,7 +136,7 @@ def test_an_accounts_google_flags_persist(visit: Visit, live_server: LiveServer)
     page.check("#google_write_enabled")
     with page.expect_navigation():
         page.click("main button.primary")
-    expect(page.locator(".flash.ok")).to_have_text("Saved.")
+    expect(page.locator(".flash.ok")).to_have_text("Account “Front desk” saved.")
     page.reload()
     expect(page.locator("#google_read_enabled")).not_to_be_checked()
     expect(page.locator("#google_write_enabled")).to_be_checked()
@@ -180,10 +180,10 @@ def test_browse_events_and_cancel_one(visit: Visit, live_server: LiveServer) -> 
     visit.shot("events-filtered")
 
     page.click("text=Meeting 14")
-    expect(page.locator("#event-status")).to_have_text("confirmed")
+    expect(page.locator("#event-status")).to_have_text("Confirmed")
     page.fill("#reason", "Room flooded")
     page.click("text=Cancel event")
-    expect(page.locator("#event-status")).to_have_text("cancelled")
+    expect(page.locator("#event-status")).to_have_text("Cancelled")
     expect(page.locator("dl.facts")).to_contain_text("Room flooded")
     visit.shot("event-cancelled")
 

@@ -35,5 +35,5 @@ async def test_admin_changes_are_recorded_and_shown(panel: Panel, ws: WorkspaceF
     ]
     shown = html.unescape((await panel.get(page_path)).text)
     section = shown[shown.index('id="event-history"') :]
-    assert "created" in section and "cancelled" in section and ADMIN_EMAIL in section
+    assert "Created" in section and "Cancelled" in section and ADMIN_EMAIL in section
     assert "cancellationReason: — → moved online" in section

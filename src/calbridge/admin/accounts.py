@@ -20,6 +20,7 @@ from calbridge.account import service
 from calbridge.account.models import Account
 from calbridge.admin.common import PageNotFound, form_text, load_workspace
 from calbridge.admin.csrf import CheckedForm
+from calbridge.admin.notice import redirect_with
 from calbridge.admin.render import Pager, page_number, redirect, render
 from calbridge.admin.session import CurrentAdmin
 from calbridge.deps import SessionDep
@@ -122,7 +123,7 @@ async def add_account(
             request, admin, db, uuid, 1, status_code=422, errors=errors, form={"name": name}
         )
     account = await service.create_account(db, workspace, name=name)
-    return redirect(f"/admin/w/{uuid}/accounts/{account.id}")
+    return redirect_with(request, _account_url(uuid, account.id), f"Account “{name}” created.")
 
 
 @router.get("/w/{uuid}/accounts/{account_id}")
@@ -166,7 +167,7 @@ async def update_account(
         read=form.get("google_read_enabled") == "on",
         write=form.get("google_write_enabled") == "on",
     )
-    return redirect(f"{_account_url(uuid, account.id)}?saved=1")
+    return redirect_with(request, _account_url(uuid, account.id), f"Account “{name}” saved.")
 
 
 @router.post("/w/{uuid}/accounts/{account_id}/google/connect")

@@ -1,5 +1,6 @@
 """Calendars: list, create, edit (time zone, weekly availability with date exceptions,
-attendee limit, overlap policy), all through the calendar service. A form posted by one of the
+attendee limit, overlap policy, Google link) and delete, all through the calendar service. A
+form posted by one of the
 availability editor's buttons (``edit``, when JavaScript is off) comes back with that change
 made and nothing saved."""
 
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from calbridge.admin import calendar_google
 from calbridge.admin.availability_form import DAYS
 from calbridge.admin.calendar_form import (
     FormProblem,
@@ -22,12 +24,15 @@ from calbridge.admin.calendar_form import (
 )
 from calbridge.admin.common import PageNotFound, load_workspace
 from calbridge.admin.csrf import CheckedForm
-from calbridge.admin.render import PAGE_SIZE, Pager, page_number, redirect, render
+from calbridge.admin.notice import redirect_with
+from calbridge.admin.render import PAGE_SIZE, Pager, field_errors, page_number, render
 from calbridge.admin.session import CurrentAdmin
 from calbridge.calendar import repository, service
+from calbridge.calendar.models import Calendar
 from calbridge.calendar.schemas import CalendarCreate, CalendarUpdate
 from calbridge.deps import SessionDep
 from calbridge.errors import CalbridgeError, NotFound
+from calbridge.workspace.models import Workspace
 
 router = APIRouter()
 
@@ -55,6 +60,7 @@ def _form_page(
     admin: CurrentAdmin,
     workspace: Any,
     values: dict[str, Any],
+    accounts: list[calendar_google.LinkableAccount],
     *,
     calendar_id: int | None = None,
     errors: dict[str, str] | None = None,
@@ -70,6 +76,8 @@ def _form_page(
         calendar_id=calendar_id,
         days=DAYS,
         errors=errors or {},
+        google_accounts=accounts,
+        google_sync_modes=calendar_google.SYNC_MODES,
         tab="calendars",
     )
 
@@ -79,7 +87,9 @@ async def new_calendar(
     request: Request, uuid: str, admin: CurrentAdmin, db: SessionDep
 ) -> Response:
     workspace = await load_workspace(db, uuid)
-    return _form_page(request, admin, workspace, blank_form(workspace.timezone))
+    values = blank_form(workspace.timezone) | calendar_google.blank()
+    accounts = await calendar_google.linkable_accounts(request, workspace.id)
+    return _form_page(request, admin, workspace, values, accounts)
 
 
 @router.get("/w/{uuid}/calendars/{calendar_id}")
@@ -90,8 +100,11 @@ async def edit_calendar(
     calendar = await repository.get_calendar(db, workspace.id, calendar_id)
     if calendar is None:
         raise PageNotFound("Calendar")
-    values = from_calendar(calendar)
-    return _form_page(request, admin, workspace, values, calendar_id=calendar.id)
+    values = from_calendar(calendar) | calendar_google.of_calendar(calendar)
+    accounts = await calendar_google.linkable_accounts(
+        request, workspace.id, values["google_account_id"]
+    )
+    return _form_page(request, admin, workspace, values, accounts, calendar_id=calendar.id)
 
 
 @router.post("/w/{uuid}/calendars")
@@ -122,16 +135,17 @@ async def _save(
     db: SessionDep,
 ) -> Response:
     workspace = await load_workspace(db, uuid)
-    values = read_form(form)
+    workspace_id = workspace.id
+    values = read_form(form) | calendar_google.read(form)
     editor = values["availability"]
     command = form.get("edit")
     if isinstance(command, str) and command:
         editor.edit(command)
-        return _form_page(request, admin, workspace, values, calendar_id=calendar_id)
+        return await _unsaved(request, admin, db, uuid, workspace_id, values, calendar_id, {}, 200)
     _, _, errors = editor.body()  # what only the editor can get wrong (a day on, no hours)
     saved = None
     try:
-        body = to_body(values)
+        body = to_body(values) | calendar_google.body(values)
         data = (CalendarCreate if calendar_id is None else CalendarUpdate).model_validate(body)
         if errors:
             pass  # the schema's errors are shown too, but nothing is saved
@@ -143,19 +157,97 @@ async def _save(
     except NotFound:
         raise PageNotFound("Calendar") from None
     except (FormProblem, ValidationError, CalbridgeError) as error:
-        await db.rollback()
-        errors |= form_errors(error, editor)
-        workspace = await load_workspace(db, uuid)
+        errors |= calendar_google.renamed(form_errors(error, editor))
     if saved is None:
         if any(key.startswith(("weekly-", "exception-")) for key in errors):
             errors.setdefault("_form", "Some availability rows need a fix; each is marked below.")
-        return _form_page(
-            request,
-            admin,
-            workspace,
-            values,
-            calendar_id=calendar_id,
-            errors=errors,
-            status_code=422,
+        return await _unsaved(
+            request, admin, db, uuid, workspace_id, values, calendar_id, errors, 422
         )
-    return redirect(f"/admin/w/{uuid}/calendars/{saved.id}?saved=1")
+    verb = "created" if calendar_id is None else "saved"
+    message = f"Calendar “{saved.name}” {verb}."
+    return redirect_with(request, f"/admin/w/{uuid}/calendars/{saved.id}", message)
+
+
+async def _unsaved(
+    request: Request,
+    admin: CurrentAdmin,
+    db: SessionDep,
+    uuid: str,
+    workspace_id: int,
+    values: dict[str, Any],
+    calendar_id: int | None,
+    errors: dict[str, str],
+    status_code: int,
+) -> Response:
+    """The form again, nothing saved. The request's transaction ends first (on SQLite it holds
+    the write lock), so Google is asked for the calendar lists with none open."""
+    await db.rollback()
+    accounts = await calendar_google.linkable_accounts(
+        request, workspace_id, values["google_account_id"]
+    )
+    workspace = await load_workspace(db, uuid)
+    return _form_page(
+        request,
+        admin,
+        workspace,
+        values,
+        accounts,
+        calendar_id=calendar_id,
+        errors=errors,
+        status_code=status_code,
+    )
+
+
+async def _calendar(db: SessionDep, uuid: str, calendar_id: int) -> tuple[Workspace, Calendar]:
+    workspace = await load_workspace(db, uuid)
+    calendar = await repository.get_calendar(db, workspace.id, calendar_id)
+    if calendar is None:
+        raise PageNotFound("Calendar")
+    return workspace, calendar
+
+
+@router.get("/w/{uuid}/calendars/{calendar_id}/delete")
+async def confirm_delete_calendar(
+    request: Request, uuid: str, calendar_id: int, admin: CurrentAdmin, db: SessionDep
+) -> Response:
+    """The question first, on a page of its own (it works without JavaScript)."""
+    workspace, calendar = await _calendar(db, uuid, calendar_id)
+    return render(
+        request,
+        "calendar_delete.html",
+        admin,
+        workspace=workspace,
+        calendar=calendar,
+        tab="calendars",
+    )
+
+
+@router.post("/w/{uuid}/calendars/{calendar_id}/delete")
+async def delete_calendar(
+    request: Request,
+    uuid: str,
+    calendar_id: int,
+    admin: CurrentAdmin,
+    form: CheckedForm,
+    db: SessionDep,
+) -> Response:
+    """Refused as the API refuses it (409 calendar_not_empty while it has events)."""
+    workspace, calendar = await _calendar(db, uuid, calendar_id)
+    name = calendar.name
+    try:
+        await service.delete_calendar(db, workspace, calendar_id)
+    except CalbridgeError as error:
+        await db.rollback()
+        workspace, calendar = await _calendar(db, uuid, calendar_id)
+        return render(
+            request,
+            "calendar_delete.html",
+            admin,
+            status_code=error.status_code,
+            workspace=workspace,
+            calendar=calendar,
+            errors=field_errors(error),
+            tab="calendars",
+        )
+    return redirect_with(request, f"/admin/w/{uuid}/calendars", f"Calendar “{name}” deleted.")

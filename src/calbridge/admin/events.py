@@ -13,12 +13,13 @@ from pydantic import ValidationError
 from calbridge.admin import free_slots
 from calbridge.admin.common import PageNotFound, form_text, load_workspace
 from calbridge.admin.csrf import CheckedForm
-from calbridge.admin.render import PAGE_SIZE, Pager, field_errors, page_number, redirect, render
+from calbridge.admin.notice import redirect_with
+from calbridge.admin.render import PAGE_SIZE, Pager, field_errors, page_number, render
 from calbridge.admin.session import CurrentAdmin
 from calbridge.calendar import repository as calendar_repository
 from calbridge.deps import SessionDep
 from calbridge.errors import CalbridgeError, NotFound
-from calbridge.event import history, repository, service
+from calbridge.event import history, presenter, repository, service
 from calbridge.event.history import Source
 from calbridge.event.schemas import MAX_ATTENDEES, CancelRequest, EventCreate
 from calbridge.statuses import EventStatus
@@ -49,7 +50,7 @@ def _number(raw: str | None) -> int | None:
     return int(raw) if raw and raw.isdigit() else None
 
 
-async def _choices(db: SessionDep, workspace: Workspace) -> dict[str, Any]:
+async def choices(db: SessionDep, workspace: Workspace) -> dict[str, Any]:
     calendars = await calendar_repository.page_calendars(db, workspace.id, page=1, size=500)
     members = await workspace_repository.page_members(
         db, workspace.id, page=1, size=MAX_MEMBERS_SHOWN
@@ -118,7 +119,7 @@ async def list_events(
         query=query,
         statuses=STATUSES,
         tab="events",
-        **(await _choices(db, workspace)),
+        **(await choices(db, workspace)),
     )
 
 
@@ -169,7 +170,7 @@ async def new_event(
     }
     finder = await free_slots.find(db, workspace, _number(calendar), _day(day), _number(duration))
     return _booking_page(
-        request, admin, workspace, await _choices(db, workspace), form, finder=finder
+        request, admin, workspace, await choices(db, workspace), form, finder=finder
     )
 
 
@@ -201,10 +202,11 @@ async def book_event(
     except (ValidationError, CalbridgeError) as error:
         await db.rollback()
         workspace = await load_workspace(db, uuid)
-        choices = await _choices(db, workspace)
+        options = await choices(db, workspace)
         errors = field_errors(error, FIELDS)
-        return _booking_page(request, admin, workspace, choices, values, errors, 422)
-    return redirect(f"/admin/w/{uuid}/events/{booked.event.id}")
+        return _booking_page(request, admin, workspace, options, values, errors, 422)
+    message = f"Event “{booked.event.title}” booked."
+    return redirect_with(request, f"/admin/w/{uuid}/events/{booked.event.id}", message)
 
 
 async def _view(db: SessionDep, workspace: Workspace, event_id: int) -> service.EventView:
@@ -235,6 +237,7 @@ async def show_event(
         calendar=view.calendar,
         members=view.members,
         history=changes,
+        version=presenter.etag(view.event),
         tab="events",
     )
 
@@ -252,9 +255,10 @@ async def cancel_event(
     reason = form_text(form.get("reason"), 2000) or None
     history.act_as(db, Source.ADMIN, admin.email)
     try:
-        await service.cancel_event(
+        cancelled = await service.cancel_event(
             db, workspace, event_id, CancelRequest(reason=reason), privileged=True
         )
     except NotFound:
         raise PageNotFound("Event") from None
-    return redirect(f"/admin/w/{uuid}/events/{event_id}")
+    message = f"Event “{cancelled.event.title}” cancelled."
+    return redirect_with(request, f"/admin/w/{uuid}/events/{event_id}", message)

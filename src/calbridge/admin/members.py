@@ -1,4 +1,4 @@
-"""Members of a workspace: list, add, remove (through the workspace service)."""
+"""Members of a workspace: list, add, edit, remove (through the workspace service)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from calbridge.admin.common import form_text, load_workspace
+from calbridge.admin.common import PageNotFound, form_text, load_workspace
 from calbridge.admin.csrf import CheckedForm
-from calbridge.admin.render import PAGE_SIZE, Pager, field_errors, page_number, redirect, render
+from calbridge.admin.notice import redirect_with
+from calbridge.admin.render import PAGE_SIZE, Pager, field_errors, page_number, render
 from calbridge.admin.session import CurrentAdmin
 from calbridge.deps import SessionDep
-from calbridge.errors import CalbridgeError
+from calbridge.errors import CalbridgeError, NotFound
 from calbridge.workspace import repository, service
-from calbridge.workspace.schemas import MemberCreate
+from calbridge.workspace.models import Member, Workspace
+from calbridge.workspace.schemas import MemberCreate, MemberUpdate
 
 router = APIRouter()
 
@@ -49,16 +51,86 @@ async def add_member(
     request: Request, uuid: str, admin: CurrentAdmin, form: CheckedForm, db: SessionDep
 ) -> Response:
     workspace = await load_workspace(db, uuid)
-    values = {"name": form_text(form.get("name"), 300), "email": form_text(form.get("email"), 400)}
+    values = _values(form)
     try:
         await service.create_member(db, workspace, MemberCreate.model_validate(values))
     except (ValidationError, CalbridgeError) as error:
         await db.rollback()
-        errors = field_errors(error)
-        if "_form" in errors and "member" in errors["_form"].lower():
-            errors["email"] = errors.pop("_form")
+        errors = _errors(error)
         return await _page(request, admin, db, uuid, 1, status_code=422, errors=errors, form=values)
-    return redirect(f"/admin/w/{uuid}/members")
+    return redirect_with(request, f"/admin/w/{uuid}/members", f"Member “{values['name']}” added.")
+
+
+def _values(form: Any) -> dict[str, str]:
+    return {"name": form_text(form.get("name"), 300), "email": form_text(form.get("email"), 400)}
+
+
+def _errors(error: Exception) -> dict[str, str]:
+    errors = field_errors(error)
+    if "_form" in errors and "member" in errors["_form"].lower():
+        errors["email"] = errors.pop("_form")  # member_exists: the email is taken
+    return errors
+
+
+async def _member(db: SessionDep, workspace: Workspace, member_id: int) -> Member:
+    try:
+        return await service.get_member(db, workspace, member_id)
+    except NotFound:
+        raise PageNotFound("Member") from None
+
+
+def _edit_page(
+    request: Request,
+    admin: CurrentAdmin,
+    workspace: Workspace,
+    member_id: int,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "member.html",
+        admin,
+        status_code=status_code,
+        workspace=workspace,
+        member_id=member_id,
+        form=values,
+        errors=errors or {},
+        tab="members",
+    )
+
+
+@router.get("/w/{uuid}/members/{member_id}")
+async def edit_member(
+    request: Request, uuid: str, member_id: int, admin: CurrentAdmin, db: SessionDep
+) -> Response:
+    workspace = await load_workspace(db, uuid)
+    member = await _member(db, workspace, member_id)
+    values = {"name": member.name, "email": member.email}
+    return _edit_page(request, admin, workspace, member.id, values)
+
+
+@router.post("/w/{uuid}/members/{member_id}")
+async def save_member(
+    request: Request,
+    uuid: str,
+    member_id: int,
+    admin: CurrentAdmin,
+    form: CheckedForm,
+    db: SessionDep,
+) -> Response:
+    workspace = await load_workspace(db, uuid)
+    values = _values(form)
+    try:
+        await service.update_member(db, workspace, member_id, MemberUpdate.model_validate(values))
+    except NotFound:
+        raise PageNotFound("Member") from None
+    except (ValidationError, CalbridgeError) as error:
+        await db.rollback()
+        workspace = await load_workspace(db, uuid)
+        return _edit_page(request, admin, workspace, member_id, values, _errors(error), 422)
+    return redirect_with(request, f"/admin/w/{uuid}/members", f"Member “{values['name']}” saved.")
 
 
 @router.post("/w/{uuid}/members/{member_id}/delete")
@@ -71,9 +143,10 @@ async def remove_member(
     db: SessionDep,
 ) -> Response:
     workspace = await load_workspace(db, uuid)
+    name = (await _member(db, workspace, member_id)).name
     try:
         await service.delete_member(db, workspace, member_id)
     except CalbridgeError as error:
         await db.rollback()
         return await _page(request, admin, db, uuid, 1, status_code=409, errors=field_errors(error))
-    return redirect(f"/admin/w/{uuid}/members")
+    return redirect_with(request, f"/admin/w/{uuid}/members", f"Member “{name}” removed.")

@@ -14,6 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from starlette.templating import Jinja2Templates
 
+from calbridge.admin import notice
+from calbridge.admin.labels import label
 from calbridge.admin.session import Admin
 from calbridge.errors import CalbridgeError, ValidationProblem
 from calbridge.timezones import InvalidTimezone, load_timezone
@@ -30,6 +32,7 @@ def _local(value: datetime | None, zone: str = "UTC") -> str:
 
 
 templates.env.filters["local"] = _local
+templates.env.filters["label"] = label
 
 
 def _zone_names() -> list[str]:
@@ -55,12 +58,14 @@ def render(
 ) -> HTMLResponse:
     context.setdefault("errors", {})
     context.setdefault("form", {})
+    context.setdefault("notice", notice.take(request))
     response: HTMLResponse = templates.TemplateResponse(
         request,
         template,
         {"admin": admin, "csrf_token": admin.csrf if admin else "", **context},
         status_code=status_code,
     )
+    notice.clear(request, response)
     return response
 
 

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from calbridge.admin import flash, rule_rows
 from calbridge.admin.common import PageNotFound, load_workspace
 from calbridge.admin.csrf import CheckedForm
+from calbridge.admin.notice import redirect_with
 from calbridge.admin.render import Pager, page_number, redirect, render
 from calbridge.admin.rule_form import TRIGGERS, FormErrors, RuleForm, service_errors
 from calbridge.admin.session import CurrentAdmin
@@ -260,7 +261,7 @@ async def save_rule(
         await db.rollback()
         errors = service_errors(error)
     else:
-        return redirect(f"{_rules_url(uuid)}/{rule_id}?saved=1")
+        return redirect_with(request, f"{_rules_url(uuid)}/{rule_id}", "Event rule saved.")
     workspace = await load_workspace(db, uuid)
     return await _form_page(
         request, admin, db, workspace, typed, rule_id=rule_id, status_code=422, errors=errors

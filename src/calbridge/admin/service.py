@@ -51,6 +51,25 @@ async def set_password(session: AsyncSession, *, email: str, password: str) -> A
     return user
 
 
+async def list_admin_users(session: AsyncSession) -> list[AdminUser]:
+    return list(await session.scalars(select(AdminUser).order_by(AdminUser.email)))
+
+
+async def delete_admin_user(session: AsyncSession, *, user_id: int, acting_user_id: int) -> str:
+    """Deletes the user (their sessions go with them) and returns their email. Nobody deletes
+    themselves, so the panel always keeps the admin who is using it."""
+    if user_id == acting_user_id:
+        raise Conflict("You cannot delete your own admin user.", code="admin_user_is_you")
+    user = await session.get(AdminUser, user_id)
+    if user is None:
+        raise NotFound("Admin user")
+    email = user.email
+    await end_every_session(session, user.id)
+    await session.delete(user)
+    await session.flush()
+    return email
+
+
 async def authenticate(session: AsyncSession, *, email: str, password: str) -> AdminUser | None:
     user = await session.scalar(select(AdminUser).where(AdminUser.email == email.strip().lower()))
     try:

@@ -3,26 +3,31 @@
 
 from __future__ import annotations
 
+import inspect
+
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from calbridge.admin import (
     accounts,
     auth,
     calendars,
+    event_edit,
     events,
     jobs,
     members,
     rules,
     tokens,
+    users,
     workspaces,
 )
 from calbridge.admin.common import PageNotFound
 from calbridge.admin.csrf import CsrfRejected
 from calbridge.admin.headers import AdminSecurityHeaders
 from calbridge.admin.render import HERE, render
-from calbridge.admin.session import SignInRequired
+from calbridge.admin.session import SignInRequired, current_admin
 from calbridge.settings import Settings
 
 
@@ -44,11 +49,16 @@ async def _csrf_rejected(request: Request, exc: Exception) -> Response:
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
+    """The panel's 404, with its navigation when an admin is signed in."""
     what = exc.what if isinstance(exc, PageNotFound) else "Page"
+    try:
+        admin = await current_admin(request)
+    except SignInRequired:
+        admin = None
     response: HTMLResponse = render(
         request,
         "error.html",
-        None,
+        admin,
         status_code=404,
         title="Not found",
         message=f"{what} not found.",
@@ -56,12 +66,40 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return response
 
 
+def _panel_404(app: FastAPI) -> None:
+    """A 404 of a path under /admin that no page has (``/admin/nowhere``, a workspace id that
+    is no number) is the panel's page; everywhere else the app's own answer stays."""
+    others = app.exception_handlers[StarletteHTTPException]
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 404 and request.url.path.startswith("/admin"):
+            return await _not_found(request, exc)
+        answer = others(request, exc)
+        return await answer if inspect.isawaitable(answer) else answer
+
+    app.add_exception_handler(StarletteHTTPException, handler)
+
+
 def mount_admin(app: FastAPI, settings: Settings) -> None:
     """Adds the panel's routes under /admin to ``app`` (settings are read from app.state)."""
-    for module in (auth, workspaces, members, calendars, tokens, accounts, events, rules, jobs):
+    for module in (
+        auth,
+        workspaces,
+        members,
+        calendars,
+        tokens,
+        accounts,
+        events,
+        event_edit,
+        rules,
+        jobs,
+        users,
+    ):
         app.include_router(module.router, prefix="/admin", include_in_schema=False)
     app.mount("/admin/static", StaticFiles(directory=HERE / "static"), name="admin-static")
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(CsrfRejected, _csrf_rejected)
     app.add_exception_handler(PageNotFound, _not_found)
+    _panel_404(app)
     app.add_middleware(AdminSecurityHeaders)

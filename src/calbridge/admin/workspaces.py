@@ -1,4 +1,4 @@
-"""Workspaces: list, create, and settings (name and time zone)."""
+"""Workspaces: list, create, settings (name and time zone), delete."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from calbridge.admin.common import form_text, load_workspace
+from calbridge.admin.common import PageNotFound, form_text, load_workspace
 from calbridge.admin.csrf import CheckedForm
-from calbridge.admin.render import Pager, page_number, redirect, render
+from calbridge.admin.notice import redirect_with
+from calbridge.admin.render import Pager, field_errors, page_number, render
 from calbridge.admin.session import CurrentAdmin
 from calbridge.deps import SessionDep
+from calbridge.errors import CalbridgeError, NotFound
 from calbridge.timezones import InvalidTimezone, load_timezone
 from calbridge.workspace.models import Workspace
-from calbridge.workspace.service import create_workspace, update_workspace
+from calbridge.workspace.service import create_workspace, delete_workspace, update_workspace
 
 router = APIRouter()
 
@@ -68,7 +70,7 @@ async def add_workspace(
             form={"name": name, "timezone": timezone},
         )
     workspace = await create_workspace(db, name=name, timezone=timezone)
-    return redirect(f"/admin/w/{workspace.uuid}")
+    return redirect_with(request, f"/admin/w/{workspace.uuid}", f"Workspace “{name}” created.")
 
 
 @router.get("/w/{uuid}")
@@ -99,4 +101,31 @@ async def save_workspace(
             tab="settings",
         )
     await update_workspace(db, workspace, name=name, timezone=timezone)
-    return redirect(f"/admin/w/{uuid}?saved=1")
+    return redirect_with(request, f"/admin/w/{uuid}", f"Workspace “{name}” saved.")
+
+
+@router.post("/w/{uuid}/delete")
+async def remove_workspace(
+    request: Request, uuid: str, admin: CurrentAdmin, form: CheckedForm, db: SessionDep
+) -> Response:
+    """Refused (409, nothing deleted) while the workspace holds calendars, members or accounts."""
+    workspace = await load_workspace(db, uuid)
+    name = workspace.name
+    try:
+        await delete_workspace(db, uuid)
+    except NotFound:
+        raise PageNotFound("Workspace") from None
+    except CalbridgeError as error:
+        await db.rollback()
+        workspace = await load_workspace(db, uuid)
+        return render(
+            request,
+            "workspace.html",
+            admin,
+            status_code=error.status_code,
+            workspace=workspace,
+            form={"name": workspace.name, "timezone": workspace.timezone},
+            errors=field_errors(error),
+            tab="settings",
+        )
+    return redirect_with(request, "/admin/workspaces", f"Workspace “{name}” deleted.")

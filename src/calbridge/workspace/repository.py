@@ -9,8 +9,13 @@ from calbridge.pagination import Paged, paginate
 from calbridge.workspace.models import Member, Workspace
 
 
-async def get_workspace_by_uuid(session: AsyncSession, uuid: str) -> Workspace | None:
-    return await session.scalar(select(Workspace).where(Workspace.uuid == uuid))
+async def get_workspace_by_uuid(
+    session: AsyncSession, uuid: str, *, lock: bool = False
+) -> Workspace | None:
+    query = select(Workspace).where(Workspace.uuid == uuid)
+    if lock:
+        query = query.with_for_update()
+    return await session.scalar(query)
 
 
 async def get_member(

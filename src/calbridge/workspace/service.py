@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calbridge.account.models import Account
+from calbridge.calendar.models import Calendar
 from calbridge.errors import Conflict, NotFound
 from calbridge.event.models import Attendee
 from calbridge.timezones import load_timezone
@@ -30,6 +32,25 @@ async def update_workspace(
     workspace.name, workspace.timezone = name, timezone
     await session.flush()
     return workspace
+
+
+async def delete_workspace(session: AsyncSession, uuid: str) -> None:
+    """A workspace goes only once it holds no calendars, members or accounts (each of those has
+    its own deletion with its own refusals, and an account's Google grant must be revoked, which
+    a cascade would skip). Its API tokens and event rules go with it. The row is locked first, so
+    a calendar created at the same moment either lands before the check (409) or fails on the
+    missing workspace."""
+    workspace = await repository.get_workspace_by_uuid(session, uuid, lock=True)
+    if workspace is None:
+        raise NotFound("Workspace")
+    for model, what in ((Calendar, "calendars"), (Member, "members"), (Account, "accounts")):
+        if await session.scalar(select(exists().where(model.workspace_id == workspace.id))):
+            raise Conflict(
+                f"This workspace still has {what}; delete them first.",
+                code="workspace_not_empty",
+            )
+    await session.delete(workspace)
+    await session.flush()
 
 
 async def get_member(session: AsyncSession, workspace: Workspace, member_id: int) -> Member:
