@@ -77,7 +77,7 @@ def test_add_remove_copy_an_exception_and_an_overlap_refused_on_its_row(
 
     start.fill("13:00")
     page.click("text=Create calendar")
-    expect(page.locator(".flash.ok")).to_have_text("Saved.")
+    expect(page.locator(".flash.ok")).to_have_text("Calendar “Consulting” created.")
     visit.shot("saved")
     assert _stored(live_server, "Consulting") == {
         "weekly": [
@@ -115,7 +115,7 @@ def test_the_editor_works_without_javascript(
         expect(page.locator("input[name=monday-start]")).to_have_count(0)
         page.uncheck("#open-monday")
         page.locator("#name").press("Enter")  # Enter saves (it does not add a row)
-        expect(page.locator(".flash.ok")).to_have_text("Saved.")
+        expect(page.locator(".flash.ok")).to_have_text("Calendar “Plain” created.")
     finally:
         context.close()
     assert _stored(live_server, "Plain") == {
