@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select, update
+from sqlalchemy import Select, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
-from calbridge.calendar.models import Calendar
 from calbridge.event.models import Event
+from calbridge.event.span import sharing_instant
 from calbridge.pagination import Paged, paginate
 from calbridge.statuses import EventStatus
 
@@ -47,25 +47,14 @@ async def busy_between(
     limit: int | None = None,
 ) -> list[tuple[int, int, datetime, datetime]]:
     """``(calendar_id, id, start_at, end_at)`` of the non-cancelled events of the calendars that
-    share an instant with [start, end), by start. Two queries: the longest event of these
-    calendars (index lookups), then a range scan of ``(calendar_id, start_at)`` bounded on both
-    sides, reading only the four columns."""
+    share an instant with [start, end), by start: one query on the interval index, reading only
+    the four columns."""
     if not calendar_ids:
         return []
-    per_calendar = (
-        select(func.max(Event.duration_seconds))
-        .where(Event.calendar_id == Calendar.id)
-        .scalar_subquery()
-    )
-    longest = await session.scalar(
-        select(func.max(per_calendar)).where(Calendar.id.in_(calendar_ids))
-    )
+    dialect = session.get_bind().dialect.name
     query = select(Event.calendar_id, Event.id, Event.start_at, Event.end_at).where(
-        Event.calendar_id.in_(calendar_ids),
+        *sharing_instant(dialect, start_at, end_at, calendar_ids=calendar_ids),
         Event.status != EventStatus.CANCELLED,
-        Event.start_at < end_at,
-        Event.start_at > start_at - timedelta(seconds=longest or 0),
-        Event.end_at > start_at,
     )
     if exclude_id is not None:
         query = query.where(Event.id != exclude_id)
@@ -90,18 +79,15 @@ async def page_events(
     size: int,
 ) -> Paged[Event]:
     """One page of events overlapping [start_at, end_at), sorted, ties broken by id."""
-    query: Select[Event] = select(Event).where(Event.workspace_id == workspace_id)
-    if calendar_id is not None:
-        query = query.where(Event.calendar_id == calendar_id)
-    if start_at is not None:
-        # end_at > S alone cannot use the start_at index; no event is longer than the longest
-        # one, so it also starts after S minus that length.
-        longest = await _longest_duration(session, workspace_id, calendar_id)
-        query = query.where(
-            Event.end_at > start_at, Event.start_at > start_at - timedelta(seconds=longest)
-        )
-    if end_at is not None:
-        query = query.where(Event.start_at < end_at)
+    calendar_ids = None if calendar_id is None else [calendar_id]
+    terms = sharing_instant(
+        session.get_bind().dialect.name,
+        start_at,
+        end_at,
+        workspace_id=workspace_id,
+        calendar_ids=calendar_ids,
+    )
+    query: Select[Event] = select(Event).where(*terms)
     if status is not None:
         query = query.where(Event.status == status)
     column = SORT_COLUMNS[sort_by]
@@ -111,22 +97,6 @@ async def page_events(
     order = (column.desc(), Event.id.desc()) if descending else (column.asc(), Event.id.asc())
     query = query.order_by(*order).options(selectinload(Event.attendees))
     return await paginate(session, query, page=page, size=size)
-
-
-async def _longest_duration(
-    session: AsyncSession, workspace_id: int, calendar_id: int | None
-) -> int:
-    """Seconds of the longest event of the calendar (or of the workspace's calendars): one
-    index lookup per calendar on (calendar_id, duration_seconds)."""
-    per_calendar = (
-        select(func.max(Event.duration_seconds))
-        .where(Event.calendar_id == Calendar.id)
-        .scalar_subquery()
-    )
-    query = select(func.max(per_calendar)).where(Calendar.workspace_id == workspace_id)
-    if calendar_id is not None:
-        query = query.where(Calendar.id == calendar_id)
-    return await session.scalar(query) or 0
 
 
 async def lock_calendar_events(session: AsyncSession, workspace_id: int, calendar_id: int) -> None:
