@@ -74,6 +74,9 @@ def test_add_remove_copy_an_exception_and_an_overlap_refused_on_its_row(
     expect(page.locator("[aria-invalid=true]")).to_have_count(2)  # that row's From and To only
     expect(page.locator("input[name=exception-0-date]")).to_have_value("2026-12-24")
     visit.shot("overlap-refused")
+    page.set_viewport_size({"width": 390, "height": 844})
+    visit.shot("overlap-refused-phone")
+    page.set_viewport_size({"width": 1280, "height": 860})
 
     start.fill("13:00")
     page.click("text=Create calendar")

@@ -61,6 +61,9 @@ def test_a_rule_built_in_the_browser_is_the_rule_the_api_creates(
     expect(page.locator("#condition-0-error")).to_have_count(0)
     expect(page.locator("input[name=condition-0-value]")).to_have_value("Interview")
     visit.shot("bad-value-on-its-row")
+    page.set_viewport_size({"width": 390, "height": 844})
+    visit.shot("bad-value-on-its-row-phone")
+    page.set_viewport_size({"width": 1280, "height": 860})
 
     page.locator("#condition-1").get_by_role("button", name="Remove").click()
     expect(page.locator("#conditions fieldset")).to_have_count(1)

@@ -33,7 +33,8 @@ async def list_calendars(
 async def create_calendar(
     body: CalendarCreate, subject: AdminSubject, session: SessionDep, response: Response
 ) -> CalendarResponse:
-    """Create a calendar with its time zone, availability, attendee limit and overlap policy."""
+    """Create a calendar with its time zone, availability, attendee limit and overlap policy.
+    Two availability windows of one day that overlap → 422 overlapping_windows."""
     calendar = await service.create_calendar(session, subject.workspace, body)
     response.headers["Location"] = f"/api/v2/w/{subject.workspace.uuid}/calendars/{calendar.id}"
     return _out(calendar)
@@ -52,7 +53,8 @@ async def update_calendar(
     calendar_id: PathId, body: CalendarUpdate, subject: AdminSubject, session: SessionDep
 ) -> CalendarResponse:
     """Change a calendar. Existing events are kept as they are; forbidding overlap while events
-    overlap is refused (409 slot_conflict)."""
+    overlap is refused (409 slot_conflict); availability windows of one day that overlap (after
+    the merge) → 422 overlapping_windows."""
     return _out(await service.update_calendar(session, subject.workspace, calendar_id, body))
 
 
