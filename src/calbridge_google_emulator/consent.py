@@ -35,7 +35,7 @@ class ConsentProblem(Exception):
 
 # One small stylesheet, inline: the emulator serves no static files.
 STYLE = (
-    "<style>"
+    "<style>*{box-sizing:border-box}"
     "body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;"
     "background:#f0f4f9;color:#1f1f1f;font-family:system-ui,-apple-system,'Segoe UI',Roboto,"
     "Arial,sans-serif;line-height:1.45}"

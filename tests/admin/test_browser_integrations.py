@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import calbridge.rules.tasks  # noqa: F401  (registers the rule jobs with the worker)
 from calbridge.db import Database, utcnow
+from calbridge.google import runtime as google_runtime
+from calbridge.google.gateway import GoogleGateway
 from calbridge.google.models import BROKEN, GoogleConnection
 from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.worker import Worker
@@ -98,11 +100,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, emulator: str) -> Iter
 
 def run_worker(live_server: LiveServer, *, rounds: int = 1) -> None:
     """Run every due job; between rounds, make waiting retries due now (instead of waiting
-    for their backoff)."""
+    for their backoff). The Google sync jobs call the server's Google (the emulator) through a
+    gateway made for this run's event loop."""
 
     async def main() -> None:
         database = Database(live_server.database_url)
         worker = Worker(database, live_server.settings)
+        gateway = GoogleGateway(live_server.settings)
+        google_runtime.configure(gateway)
         try:
             for _ in range(rounds):
                 await worker.drain()
@@ -113,6 +118,8 @@ def run_worker(live_server: LiveServer, *, rounds: int = 1) -> None:
                         .values(run_after=utcnow())
                     )
         finally:
+            google_runtime.configure(None)
+            await gateway.aclose()
             await database.dispose()
 
     with ThreadPoolExecutor(1) as pool:
