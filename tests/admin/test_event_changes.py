@@ -128,6 +128,8 @@ async def test_a_cancelled_event_has_no_edit_form(panel: Panel, ws: WorkspaceFix
     page = await panel.get(path)
     assert "Edit or reschedule" not in page.text
     assert "Cancelled" in page.text and ">cancelled<" not in page.text  # a label, not the value
+    listed = await panel.get(f"/admin/w/{ws.uuid}/events")
+    assert '<span class="badge cancelled">Cancelled</span>' in listed.text
 
 
 async def test_an_event_is_cancelled_then_deleted_with_its_title_in_the_messages(
