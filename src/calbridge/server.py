@@ -18,6 +18,12 @@ per connection (``LimitedH11Protocol``, uvicorn's h11 protocol with two timers):
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
+import os
+import signal
+import socket
+from collections.abc import Callable
 from typing import Any
 
 import h11
@@ -154,3 +160,86 @@ def config(app: Any, settings: Settings, **options: Any) -> uvicorn.Config:
 
 def run(app: Any, settings: Settings, **options: Any) -> None:
     uvicorn.Server(config(app, settings, **options)).run()
+
+
+def run_processes(
+    make_app: Callable[[int], Any],
+    settings: Settings,
+    *,
+    processes: int,
+    host: str,
+    port: int,
+    **options: Any,
+) -> int:
+    """``processes`` servers on one listening socket (pre-fork): the socket is bound here, then
+    each child builds its app with ``make_app(index)`` and accepts on it; the kernel hands each
+    new connection to one of them. SIGTERM or SIGINT here stops them all gracefully; a child
+    that dies on its own stops the others too, and the exit status says so (the process
+    manager restarts the whole, rather than this running short of a process unnoticed)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(2048)
+    children: list[int] = []
+    stopping = False
+
+    def stop(_signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        _signal_all(children, signal.SIGTERM)
+
+    # Set before the first fork, so a stop that comes early reaches every child; the children
+    # put the defaults back (and uvicorn its own handlers) before they serve.
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+    failed = False
+    try:
+        for index in range(processes):
+            if not stopping:
+                work = functools.partial(_child, make_app, index, settings, listener, options)
+                children.append(_fork(work))
+        listener.close()
+        while children:
+            try:
+                pid, _status = os.wait()
+            except ChildProcessError:
+                break
+            children.remove(pid)
+            if not stopping:  # a child ended on its own: stop the rest
+                failed = stopping = True
+                _signal_all(children, signal.SIGTERM)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 1 if failed else 0
+
+
+def _fork(work: Callable[[], None]) -> int:
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            work()
+            status = 0
+        finally:
+            os._exit(status)
+    return pid
+
+
+def _child(
+    make_app: Callable[[int], Any],
+    index: int,
+    settings: Settings,
+    listener: socket.socket,
+    options: dict[str, Any],
+) -> None:
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, signal.SIG_DFL)
+    app = make_app(index)  # built in the child: no engine or event loop crosses a fork
+    uvicorn.Server(config(app, settings, **options)).run(sockets=[listener])
+
+
+def _signal_all(pids: list[int], signum: int) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signum)

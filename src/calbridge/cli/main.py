@@ -81,6 +81,16 @@ def serve(
             help="Comma-separated addresses or networks of the trusted reverse proxies, or *",
         ),
     ] = "127.0.0.1",
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            envvar="CALBRIDGE_WEB_WORKERS",
+            help="HTTP server processes sharing the port (on SQLite the outbox worker runs in "
+            "the first of them only)",
+        ),
+    ] = 1,
 ) -> None:
     """Run the HTTP server (API + admin). On SQLite the worker runs in-process too. Behind a
     reverse proxy, list the proxy's address in --forwarded-allow-ips (docs/operations.md)."""
@@ -88,17 +98,26 @@ def serve(
 
     settings = get_settings()
     require_newest_schema(settings)
-    application = create_app(settings, run_worker=settings.is_sqlite and not no_worker)
-    server.run(
-        application,
+    in_process_worker = settings.is_sqlite and not no_worker
+    options = {
+        "log_config": logging_config(settings),
+        "log_level": settings.log_level.lower(),
+        "proxy_headers": proxy_headers,
+        "forwarded_allow_ips": forwarded_allow_ips,
+    }
+    if workers == 1:
+        application = create_app(settings, run_worker=in_process_worker)
+        server.run(application, settings, host=host, port=port, **options)
+        return
+    status = server.run_processes(
+        lambda index: create_app(settings, run_worker=in_process_worker and index == 0),
         settings,
+        processes=workers,
         host=host,
         port=port,
-        log_config=logging_config(settings),
-        log_level=settings.log_level.lower(),
-        proxy_headers=proxy_headers,
-        forwarded_allow_ips=forwarded_allow_ips,
+        **options,
     )
+    raise typer.Exit(status)
 
 
 @app.command()
