@@ -198,6 +198,19 @@ def test_every_form_of_every_object(
     expect(page.locator("table")).to_contain_text("Walk & Co")
     expect(page.locator("table")).not_to_contain_text("Scratch")
 
+    # Event rule: made with the builder (a webhook action), then deleted.
+    page.goto(live_server.url + base + "/rules")
+    page.click("text=New rule")
+    page.fill("#name", "Tell the desk")
+    page.fill("input[name=action-0-url]", "http://127.0.0.1:9/hook")
+    page.click("text=Create rule")
+    expect(page.locator("#rule-secret")).to_be_visible()
+    page.click(".tabs >> text=Event rules")
+    page.click("text=Tell the desk")
+    page.click("main button:text-is('Delete')")
+    notice(page, "Event rule “Tell the desk” deleted.")
+    expect(page.locator("main table")).to_have_count(0)  # no rules left
+
     # Admin users: a short password refused, one created and deleted; my password changed.
     page.click("text=Admin users")
     page.fill("#email", "ops@example.com")

@@ -310,9 +310,9 @@ async def delete_rule(
     db: SessionDep,
 ) -> Response:
     workspace = await load_workspace(db, uuid)
-    await _get_rule(db, workspace, rule_id)
+    name = (await _get_rule(db, workspace, rule_id)).name
     await service.delete_rule(db, workspace, rule_id)
-    return redirect(f"{_rules_url(uuid)}?deleted={rule_id}")
+    return redirect_with(request, _rules_url(uuid), f"Event rule “{name}” deleted.")
 
 
 @router.post("/w/{uuid}/rules/{rule_id}/runs/{run_id}/retry")
