@@ -27,8 +27,8 @@ from sqlalchemy import func, select
 from starlette.types import Receive, Scope, Send
 
 from calbridge.google import runtime
-from calbridge.google.channels import GOOGLE_UNWATCH
 from calbridge.google.gateway import GoogleGateway
+from calbridge.google.mirror import GOOGLE_UNWATCH
 from calbridge.google.mirror_tasks import GOOGLE_PULL, GOOGLE_WATCH
 from calbridge.google.models import GoogleCalendarSync, GoogleMirrorEvent
 from calbridge.google.sync import PRIVATE_EVENT_ID

@@ -214,6 +214,24 @@ async def apply(
     await session.flush()
 
 
+GOOGLE_UNWATCH = "google.unwatch"  # the job stopping a channel (``channels.unwatch``)
+
+
+async def pending_unwatches(session: AsyncSession, account_id: int) -> list[tuple[str, str]]:
+    """The channels (id, resource id) of the account that waiting ``google.unwatch`` jobs are
+    to stop: whoever takes the account's grant away stops them at once instead."""
+    jobs = await session.scalars(
+        select(OutboxJob).where(
+            OutboxJob.kind == GOOGLE_UNWATCH, OutboxJob.status == JobStatus.PENDING
+        )
+    )
+    return [
+        (str(job.payload["channel_id"]), str(job.payload["resource_id"]))
+        for job in jobs
+        if job.payload.get("account_id") == account_id
+    ]
+
+
 async def has_pending_job(session: AsyncSession, kind: str, ordering_key: str) -> bool:
     """A job of ``kind`` with this key that has not started yet (it will see later changes)."""
     query = select(

@@ -107,7 +107,7 @@ async def undo_google_changes(
             await session.execute(
                 update(Event)
                 .where(Event.id == event.id)
-                .values(google_sync_status="pending")
+                .values(google_sync_status=SyncStatus.PENDING)
                 .execution_options(synchronize_session=False)
             )
         restored += 1

@@ -99,6 +99,7 @@ async def forget(
         # say it is not connected), and a reconnect opens a new channel and syncs again.
         sync.channel_id = sync.channel_resource_id = sync.channel_token_hash = None
         sync.channel_expires_at = sync.synced_at = None
+    channels += await mirror.pending_unwatches(session, account.id)  # replaced, or orphans
     await session.delete(connection)
     await session.flush()
     return Revocation(token, channels, access_token)
