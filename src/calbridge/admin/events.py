@@ -165,8 +165,8 @@ async def new_event(
     form = {
         "attendee_ids": [],
         "calendar_id": calendar or "",
-        "start_time": form_text(start, 16),
-        "end_time": form_text(end, 16),
+        "start_time": form_text(start, 40),
+        "end_time": form_text(end, 40),
     }
     finder = await free_slots.find(db, workspace, _number(calendar), _day(day), _number(duration))
     return _booking_page(

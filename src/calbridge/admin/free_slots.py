@@ -9,6 +9,7 @@ from datetime import date, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calbridge.admin.times import form_value, format_instant
 from calbridge.calendar import repository as calendar_repository
 from calbridge.scheduling import service
 from calbridge.scheduling.schemas import MAX_MINUTES, MIN_MINUTES
@@ -20,8 +21,8 @@ DEFAULT_DURATION = 30
 
 @dataclass(frozen=True)
 class Slot:
-    label: str  # "09:30-10:00"
-    start: str  # datetime-local values: "2026-04-13T09:30"
+    label: str  # "09:30+02:00 to 10:00+02:00"
+    start: str  # the booking form's values: "2026-04-13 09:30+02:00"
     end: str
 
 
@@ -60,9 +61,10 @@ async def find(
     )
     slots = [
         Slot(
-            label=f"{slot.start:%H:%M}-{slot.end:%H:%M}",
-            start=f"{slot.start:%Y-%m-%dT%H:%M}",
-            end=f"{slot.end:%Y-%m-%dT%H:%M}",
+            label=f"{format_instant(slot.start, zone.key, clock=True)}"
+            f" to {format_instant(slot.end, zone.key, clock=True)}",
+            start=form_value(slot.start),
+            end=form_value(slot.end),
         )
         for slot in found.slots
     ]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -17,6 +16,7 @@ from starlette.templating import Jinja2Templates
 from calbridge.admin import notice
 from calbridge.admin.labels import label
 from calbridge.admin.session import Admin
+from calbridge.admin.times import DATE_FIELD, DATE_TIME_FIELD, format_instant
 from calbridge.errors import CalbridgeError, ValidationProblem
 from calbridge.timezones import InvalidTimezone, load_timezone
 
@@ -25,13 +25,10 @@ templates = Jinja2Templates(directory=HERE / "templates")
 PAGE_SIZE = 20
 
 
-def _local(value: datetime | None, zone: str = "UTC") -> str:
-    if value is None:
-        return "—"
-    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
-
-
-templates.env.filters["local"] = _local
+# The one way a template writes a time (admin/times.py).
+templates.env.filters["local"] = format_instant
+templates.env.globals["date_field"] = DATE_FIELD
+templates.env.globals["date_time_field"] = DATE_TIME_FIELD
 templates.env.filters["label"] = label
 
 

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from calbridge.admin import (
     accounts,
     auth,
+    calendar_view,
     calendars,
     event_edit,
     events,
@@ -88,6 +89,7 @@ def mount_admin(app: FastAPI, settings: Settings) -> None:
         workspaces,
         members,
         calendars,
+        calendar_view,
         tokens,
         accounts,
         events,

@@ -20,3 +20,16 @@ document.addEventListener("click", async (event) => {
   }
   button.textContent = "Copied";
 });
+
+// The calendar view: each block carries its place in minutes of the day (data-top, data-height)
+// and its lane; put it there. Without this script the blocks are a plain list per day.
+for (const grid of document.querySelectorAll(".calgrid")) {
+  for (const block of grid.querySelectorAll(".block[data-top]")) {
+    const { top, height, lane, lanes } = block.dataset;
+    block.style.top = `${(top / 1440) * 100}%`;
+    block.style.height = `${(height / 1440) * 100}%`;
+    block.style.left = `${(lane / lanes) * 100}%`;
+    block.style.width = `${100 / lanes}%`;
+  }
+  grid.classList.add("placed");
+}
