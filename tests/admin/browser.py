@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp
 
@@ -165,6 +165,7 @@ def add_date_exception(page: Page, day: str, start: str, end: str) -> None:
     page.click("text=Add a date exception")
     exception = page.locator("#exceptions fieldset").last
     exception.locator("input[type=date]").fill(day)
+    expect(exception.locator("[data-iso-date]")).to_have_text(day)  # shown ISO, any locale
     exception.locator("button", has_text="Add hours").click()
     exception.locator("input[name$='-start']").fill(start)
     exception.locator("input[name$='-end']").fill(end)

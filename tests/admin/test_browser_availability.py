@@ -57,6 +57,7 @@ def test_add_remove_copy_an_exception_and_an_overlap_refused_on_its_row(
         expect(page.locator(f"#open-{day}")).to_be_checked()
         expect(page.locator(f"input[name={day}-end]").nth(1)).to_have_value("17:00")
     expect(page.locator("#open-saturday")).not_to_be_checked()
+    expect(page.locator("#day-saturday button", has_text="Add hours")).to_be_hidden()
     visit.shot("copied")
 
     add_date_exception(page, "2026-12-24", "10:00", "14:00")
@@ -73,6 +74,7 @@ def test_add_remove_copy_an_exception_and_an_overlap_refused_on_its_row(
     )
     expect(page.locator("[aria-invalid=true]")).to_have_count(2)  # that row's From and To only
     expect(page.locator("input[name=exception-0-date]")).to_have_value("2026-12-24")
+    expect(page.locator("#exception-0 [data-iso-date]")).to_have_text("2026-12-24")
     visit.shot("overlap-refused")
     page.set_viewport_size({"width": 390, "height": 844})
     visit.shot("overlap-refused-phone")

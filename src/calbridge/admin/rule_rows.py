@@ -35,6 +35,13 @@ ACTIONS: dict[str, str] = {
     "add_attendee": "Add an attendee",
     "cancel_event": "Cancel the event",
 }
+TRIGGERS = {
+    "event.created": "An event is booked",
+    "event.updated": "An event is changed",
+    "event.cancelled": "An event is cancelled",
+    "event.deleted": "An event is deleted",
+    "attendee.responded": "An attendee replies",
+}
 STATUSES = ("confirmed", "tentative", "cancelled")
 # How a metadata condition's value is read: the API compares JSON values, so "42" ≠ 42.
 METADATA_KINDS = {

@@ -98,7 +98,9 @@ document.addEventListener("change", (event) => {
     showDay(day);
   } else if (input.matches('input[name="availability"]')) {
     showEditor();
-document.querySelectorAll("fieldset.day").forEach(showDay);
+  } else if (input.type === "date") {
+    const echo = input.parentElement.querySelector("[data-iso-date]");
+    if (echo) echo.textContent = input.value; // ISO, whatever the field shows
   }
 });
 
