@@ -42,7 +42,7 @@ async def test_an_event_is_renamed_and_rescheduled_from_its_form(
     event = await ws.event(calendar["id"], attendeeIds=[alice["id"]])
     path = f"/admin/w/{ws.uuid}/events/{event['id']}"
     form = await _edit_form(panel, path)
-    assert form["start_time"] == "2026-04-13T09:00"  # the calendar's wall time
+    assert form["start_time"] == "2026-04-13 09:00+02:00"  # the calendar's wall time
 
     saved = await panel.post(
         f"{path}/edit",
@@ -166,3 +166,29 @@ async def test_a_delete_from_a_stale_page_deletes_nothing(
     assert refused.headers["location"] == path
     assert "it was not deleted" in (await panel.get(path)).text
     assert (await ws.get(f"/calendar-events/{event['id']}")).status_code == 200
+
+
+async def test_the_form_keeps_a_fall_back_time_on_its_own_occurrence(
+    panel: Panel, ws: WorkspaceFixture
+) -> None:
+    """02:30 happens twice in Amsterdam on 2026-10-25: the form shows which one (its offset)
+    and a time typed with an offset lands on that occurrence."""
+    calendar = await ws.calendar()
+    event = await ws.event(
+        calendar["id"], startTime="2026-10-25T02:30:00+01:00", endTime="2026-10-25T03:00:00+01:00"
+    )
+    path = f"/admin/w/{ws.uuid}/events/{event['id']}"
+    form = await _edit_form(panel, path)
+    assert (form["start_time"], form["end_time"]) == (
+        "2026-10-25 02:30+01:00",
+        "2026-10-25 03:00+01:00",
+    )
+    saved = await panel.post(
+        f"{path}/edit", form | {"start_time": "2026-10-25 02:15+01:00", "title": "Later shift"}
+    )
+    assert saved.status_code == 303, saved.text
+    now = (await ws.get(f"/calendar-events/{event['id']}")).json()
+    assert (now["startTime"], now["endTime"]) == (
+        "2026-10-25T02:15:00+01:00",
+        "2026-10-25T03:00:00+01:00",
+    )

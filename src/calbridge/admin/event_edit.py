@@ -22,6 +22,7 @@ from calbridge.admin.events import FIELDS, choices
 from calbridge.admin.notice import redirect_with
 from calbridge.admin.render import field_errors, render
 from calbridge.admin.session import CurrentAdmin
+from calbridge.admin.times import form_value
 from calbridge.deps import SessionDep
 from calbridge.errors import CalbridgeError, NotFound, PreconditionFailed
 from calbridge.event import history, presenter, service
@@ -48,14 +49,15 @@ WIRE = {
 
 
 def _form_of(view: service.EventView) -> dict[str, Any]:
-    """The event as the form shows it; times are the calendar's local wall time."""
+    """The event as the form shows it; times are the calendar's local wall time with the
+    offset (so a time of a fall-back night says which of its two occurrences it is)."""
     zone = ZoneInfo(view.calendar.timezone)
     event = view.event
     return {
         "calendar_id": str(event.calendar_id),
         "title": event.title,
-        "start_time": event.start_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
-        "end_time": event.end_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+        "start_time": form_value(event.start_at.astimezone(zone)),
+        "end_time": form_value(event.end_at.astimezone(zone)),
         "description": event.description or "",
         "location": event.location or "",
         "status": event.status,
