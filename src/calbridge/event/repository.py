@@ -127,8 +127,8 @@ async def calendar_has_overlaps(session: AsyncSession, calendar_id: int) -> bool
         )
         .where(
             Event.calendar_id == calendar_id,
-            Event.status != "cancelled",
-            other.status != "cancelled",
+            Event.status != EventStatus.CANCELLED,
+            other.status != EventStatus.CANCELLED,
         )
         .limit(1)
     )
