@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from calbridge.outbox.models import OutboxJob
-from calbridge.rules.service import RUN_ACTION
+from calbridge.rules.actions.jobs import RUN_ACTION
 from tests.rules.conftest import Receiver, make_rule, runs
 from tests.support.api import WorkspaceFixture
 from tests.support.databases import TestDatabase

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from calbridge.rules.conditions import EventJSON, holds
+from calbridge.rules.schemas import Action, parse_action
 
 # event.changed's ``change`` → the trigger a rule names.
 TRIGGERS = {
@@ -42,11 +43,11 @@ class PlannedAction:
     """An action to run, with its place in the rule's list (kept when another is disabled)."""
 
     position: int
-    action: dict[str, Any]
+    action: Action
 
     @property
     def type(self) -> str:
-        return str(self.action["type"])
+        return self.action.type
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def evaluate(
     if not explain(rule, trigger, before, after, now).matched:
         return []
     return [
-        PlannedAction(position, action)
+        PlannedAction(position, parse_action(action))
         for position, action in enumerate(rule.actions)
         if not action.get("disabledAt")
     ]

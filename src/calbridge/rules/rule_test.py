@@ -15,25 +15,30 @@ from calbridge.rules.actions import delivery, plan
 from calbridge.rules.evaluate import explain
 from calbridge.rules.models import RuleRunAction
 from calbridge.rules.schemas import (
+    Action,
+    AddAttendeeAction,
     ConditionOutcome,
+    EmailAction,
     RuleTestRequest,
     RuleTestResponse,
+    SetStatusAction,
     TestActionOutcome,
+    WebhookAction,
+    parse_action,
 )
 from calbridge.statuses import ActionStatus
 from calbridge.workspace.models import Workspace
 
 
-def _describe(action: dict[str, object]) -> str:
-    kind = action["type"]
-    if kind == "webhook":
-        return f"POST to {action['url']}"
-    if kind == "email":
+def _describe(action: Action) -> str:
+    if isinstance(action, WebhookAction):
+        return f"POST to {action.url}"
+    if isinstance(action, EmailAction):
         return "send an email"
-    if kind == "set_status":
-        return f"set the status to {action['status']}"
-    if kind == "add_attendee":
-        return f"add member {action['memberId']} as an attendee"
+    if isinstance(action, SetStatusAction):
+        return f"set the status to {action.status}"
+    if isinstance(action, AddAttendeeAction):
+        return f"add member {action.member_id} as an attendee"
     return "cancel the event"
 
 
@@ -46,9 +51,10 @@ async def test_rule(
     snapshot = (await event_service.view(session, workspace, event)).snapshot()
     now = current.clock()
     explanation = explain(service.spec(rule), data.trigger, snapshot, snapshot, now)
+    actions = [parse_action(action) for action in rule.actions]
     outcomes = [
-        TestActionOutcome(position=position, type=action["type"], would=_describe(action))
-        for position, action in enumerate(rule.actions)
+        TestActionOutcome(position=position, type=action.type, would=_describe(action))
+        for position, action in enumerate(actions)
     ]
     # Nothing is written; end the transaction before templates render and the network is used.
     await session.commit()
@@ -56,8 +62,9 @@ async def test_rule(
     if explanation.matched:
         change = {"event_id": event.id, "change": data.trigger.removeprefix("event.")}
         change.update(before=snapshot, after=snapshot)
-        for position, action in enumerate(rule.actions):
-            if action["type"] not in {"webhook", "email"} or action.get("disabledAt"):
+        for position, action in enumerate(actions):
+            sent = isinstance(action, WebhookAction | EmailAction)
+            if not sent or rule.actions[position].get("disabledAt"):
                 continue
             request = await plan.prepare(rule, action, change, now)
             if isinstance(request, plan.NotSent):  # an email to nobody, a template that fails
@@ -69,7 +76,7 @@ async def test_rule(
             fake = RuleRunAction(
                 id=0,
                 position=position,
-                type=action["type"],
+                type=action.type,
                 delivery_id=plan.new_delivery_id(),
                 request=request,
             )

@@ -7,7 +7,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from jinja2 import TemplateSyntaxError
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, TypeAdapter, model_validator
 
 from calbridge.event.schemas import BookableStatus, EventStatus
 from calbridge.rules import templates
@@ -184,6 +184,20 @@ Action = Annotated[
     Field(discriminator="type"),
 ]
 EVENT_ACTIONS = frozenset({"set_status", "add_attendee", "cancel_event"})
+_ACTION: TypeAdapter[Action] = TypeAdapter(Action)
+
+
+def parse_action(stored: dict[str, Any]) -> Action:
+    """A rule's stored action (its wire JSON, with ``disabledAt`` on a webhook a 410 switched
+    off) as its typed model: code dispatches on the model's class, never on ``["type"]``."""
+    return _ACTION.validate_python({k: v for k, v in stored.items() if k != "disabledAt"})
+
+
+def stored_action(action: Action) -> dict[str, Any]:
+    """The JSON an action was stored as (the fields it was given, by their wire names)."""
+    stored: dict[str, Any] = action.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return stored
+
 
 Name = Annotated[NonBlank, Field(min_length=1, max_length=255)]
 Triggers = Annotated[list[Trigger], Field(min_length=1, max_length=5)]

@@ -13,11 +13,13 @@ from calbridge.calendar import repository as calendar_repository
 from calbridge.crypto import TokenCipher
 from calbridge.db import utcnow
 from calbridge.errors import Conflict, FieldError, NotFound, ValidationProblem
-from calbridge.outbox.service import enqueue
 from calbridge.rules import repository, runtime, ssrf
+from calbridge.rules.actions.jobs import enqueue_action
 from calbridge.rules.evaluate import RuleSpec
 from calbridge.rules.models import EventRule, RuleRun, RuleRunAction, WebhookDelivery
 from calbridge.rules.schemas import (
+    Action,
+    AddAttendeeAction,
     AttemptResponse,
     RuleCreate,
     RuleResponse,
@@ -30,8 +32,6 @@ from calbridge.schemas import Page, PageParams
 from calbridge.statuses import ActionStatus, RunStatus
 from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Workspace
-
-RUN_ACTION = "rules.action"
 
 
 def generate_secret() -> str:
@@ -85,7 +85,7 @@ async def create_rule(
 ) -> tuple[EventRule, str]:
     """The new rule and its signing secret, in clear: show it once, it is not shown again."""
     fields = _dump(data)
-    await _check_references(session, workspace, fields.get("calendarIds"), fields["actions"])
+    await _check_references(session, workspace, fields.get("calendarIds"), data.actions)
     secret = generate_secret()
     now = utcnow()
     rule = EventRule(
@@ -111,7 +111,7 @@ async def update_rule(
     """Change any subset of fields (``enabled`` alone turns a rule on or off)."""
     rule = await get_rule(session, workspace, rule_id)
     fields = _dump(data, only_set=True)
-    await _check_references(session, workspace, fields.get("calendarIds"), fields.get("actions"))
+    await _check_references(session, workspace, fields.get("calendarIds"), data.actions)
     for wire, attribute in (
         ("name", "name"),
         ("enabled", "enabled"),
@@ -195,20 +195,6 @@ async def retry_run(
     return (await _present_runs(session, [run]))[0]
 
 
-async def enqueue_action(
-    session: AsyncSession, action: RuleRunAction, *, first_attempt: int = 0, ordered: bool = True
-) -> None:
-    """A job that runs one action of a run. Jobs of one run start in the rule's order
-    (ordering key per run); ``first_attempt`` is where this round of retries begins."""
-    await enqueue(
-        session,
-        RUN_ACTION,
-        ordering_key=f"{RUN_ACTION}:run:{action.run_id}" if ordered else None,
-        action_id=action.id,
-        first_attempt=first_attempt,
-    )
-
-
 def run_status(actions: list[RuleRunAction]) -> RunStatus:
     """pending while any action waits; failed if any failed; else succeeded."""
     statuses = {action.status for action in actions}
@@ -274,7 +260,7 @@ async def _check_references(
     session: AsyncSession,
     workspace: Workspace,
     calendar_ids: list[int] | None,
-    actions: list[dict[str, Any]] | None,
+    actions: list[Action] | None,
 ) -> None:
     """Calendars and members a rule names must be this workspace's (422 naming the field)."""
     errors: list[FieldError] = []
@@ -286,9 +272,9 @@ async def _check_references(
             if calendar_id not in found
         ]
     wanted = {
-        index: action["memberId"]
+        index: action.member_id
         for index, action in enumerate(actions or [])
-        if action["type"] == "add_attendee"
+        if isinstance(action, AddAttendeeAction)
     }
     if wanted:
         members = await workspace_repository.members_by_id(

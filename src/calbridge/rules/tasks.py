@@ -26,9 +26,10 @@ from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.service import handler, subscribe
 from calbridge.rules import repository, runtime
 from calbridge.rules.actions import delivery, event_actions, plan
+from calbridge.rules.actions.jobs import RUN_ACTION
 from calbridge.rules.evaluate import evaluate
-from calbridge.rules.schemas import EVENT_ACTIONS
-from calbridge.rules.service import RUN_ACTION, spec
+from calbridge.rules.schemas import EVENT_ACTIONS, parse_action
+from calbridge.rules.service import spec
 from calbridge.statuses import ActionStatus
 from calbridge.workspace.models import Workspace
 
@@ -94,7 +95,7 @@ async def run_action(session: AsyncSession, payload: dict[str, Any]) -> None:
         workspace = await session.get(Workspace, run.workspace_id)
         assert workspace is not None
         status, note = await event_actions.apply(
-            session, workspace, run.event_id, action.request, rule.id
+            session, workspace, run.event_id, parse_action(action.request), rule.id
         )
         action = await repository.get_action(session, payload["action_id"])
         assert action is not None

@@ -26,9 +26,9 @@ from calbridge.crypto import TokenCipher
 from calbridge.ops.metrics import count_webhook
 from calbridge.outbox.service import enqueue
 from calbridge.rules import email, repository, webhooks
+from calbridge.rules.actions.jobs import RUN_ACTION
 from calbridge.rules.models import EventRule, RuleRunAction, WebhookDelivery
 from calbridge.rules.runtime import Runtime
-from calbridge.rules.service import RUN_ACTION
 from calbridge.statuses import ActionStatus
 
 # calbridge_webhook_deliveries_total's outcome of each attempt's outcome.

@@ -9,8 +9,6 @@ still follows it but rules do not run on it again.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +18,12 @@ from calbridge.event import repository as event_repository
 from calbridge.event import service as event_service
 from calbridge.event.history import Source
 from calbridge.event.schemas import CancelRequest, EventUpdate
+from calbridge.rules.schemas import (
+    Action,
+    AddAttendeeAction,
+    CancelEventAction,
+    SetStatusAction,
+)
 from calbridge.statuses import ActionStatus
 from calbridge.workspace.models import Workspace
 
@@ -27,7 +31,7 @@ ORIGIN_KEY = "calbridge_rules_origin"
 
 
 async def apply(
-    session: AsyncSession, workspace: Workspace, event_id: int, action: dict[str, Any], rule_id: int
+    session: AsyncSession, workspace: Workspace, event_id: int, action: Action, rule_id: int
 ) -> tuple[str, str | None]:
     """Run the action; returns (status, error or note)."""
     session.sync_session.info[ORIGIN_KEY] = rule_id
@@ -44,34 +48,33 @@ async def apply(
 
 
 async def _apply(
-    session: AsyncSession, workspace: Workspace, event_id: int, action: dict[str, Any]
+    session: AsyncSession, workspace: Workspace, event_id: int, action: Action
 ) -> tuple[str, str | None]:
     event = await event_repository.get_event(session, workspace.id, event_id)
     if event is None:
         return ActionStatus.SKIPPED, "the event no longer exists"
-    kind = action["type"]
-    if kind == "set_status":
-        if event.status == action["status"]:
-            return ActionStatus.SUCCEEDED, f"already {action['status']}"
+    if isinstance(action, SetStatusAction):
+        if event.status == action.status:
+            return ActionStatus.SUCCEEDED, f"already {action.status}"
         await event_service.update_event(
-            session, workspace, event_id, EventUpdate(status=action["status"])
+            session, workspace, event_id, EventUpdate(status=action.status)
         )
-    elif kind == "add_attendee":
+    elif isinstance(action, AddAttendeeAction):
         current = [attendee.member_id for attendee in event.attendees]
-        if action["memberId"] in current:
+        if action.member_id in current:
             return ActionStatus.SUCCEEDED, "already an attendee"
         # Input models take their wire (camelCase) names.
-        update = EventUpdate.model_validate({"attendeeIds": [*current, action["memberId"]]})
+        update = EventUpdate.model_validate({"attendeeIds": [*current, action.member_id]})
         await event_service.update_event(session, workspace, event_id, update)
-    elif kind == "cancel_event":
+    elif isinstance(action, CancelEventAction):
         # A rule is set up by an admin: it may cancel inside the cancellation notice.
         await event_service.cancel_event(
             session,
             workspace,
             event_id,
-            CancelRequest(reason=action.get("reason")),
+            CancelRequest(reason=action.reason),
             privileged=True,
         )
     else:
-        raise ValueError(f"not an event action: {kind}")
+        raise ValueError(f"not an event action: {action.type}")
     return ActionStatus.SUCCEEDED, None

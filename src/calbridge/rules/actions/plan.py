@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.event import changes
 from calbridge.rules import templates, webhooks
+from calbridge.rules.actions.jobs import enqueue_action
 from calbridge.rules.evaluate import TRIGGERS, PlannedAction
 from calbridge.rules.models import EventRule, RuleRun, RuleRunAction
-from calbridge.rules.service import enqueue_action
+from calbridge.rules.schemas import Action, EmailAction, WebhookAction, stored_action
 from calbridge.statuses import ActionStatus
 
 
@@ -76,13 +77,13 @@ Prepared = dict[str, Any] | NotSent
 
 
 async def prepare(
-    rule: EventRule, action: dict[str, Any], change: dict[str, Any], now: datetime
+    rule: EventRule, action: Action, change: dict[str, Any], now: datetime
 ) -> Prepared:
     """The request an action will send. Email templates render in a thread, within their
     limits (``templates``): call this with no transaction open, as it may take a while."""
     before, after = changes.states(change)
     trigger = TRIGGERS[change["change"]]
-    if action["type"] == "webhook":
+    if isinstance(action, WebhookAction):
         body = webhooks.payload(
             rule_id=rule.id,
             trigger=trigger,
@@ -91,35 +92,33 @@ async def prepare(
             after=after,
             at=now,
         )
-        return {"url": action["url"], "body": json.dumps(body, separators=(",", ":"))}
-    if action["type"] == "email":
+        return {"url": action.url, "body": json.dumps(body, separators=(",", ":"))}
+    if isinstance(action, EmailAction):
         try:
             return await _email(rule.name, trigger, action, before, after)
         except NotSent as reason:
             return reason
-    return dict(action)
+    return stored_action(action)
 
 
 async def _email(
     rule_name: str,
     trigger: str,
-    action: dict[str, Any],
+    action: EmailAction,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> dict[str, Any]:
     event = after if after is not None else before
     assert event is not None
-    recipients = list(action.get("to", []))
-    if action.get("toAttendees"):
+    recipients = list(action.to)
+    if action.to_attendees:
         recipients += [attendee["email"] for attendee in event["attendees"]]
     recipients = list(dict.fromkeys(recipients))
     if not recipients:
         raise NotSent(ActionStatus.SKIPPED, "no recipients: the event has no attendees")
     context = {"event": event, "before": before, "change": trigger, "rule": rule_name}
     try:
-        subject, body = await templates.render_off_loop(
-            [action["subject"], action["body"]], context
-        )
+        subject, body = await templates.render_off_loop([action.subject, action.body], context)
     except TemplateError as error:
         raise NotSent(ActionStatus.FAILED, f"template error: {error}") from None
     return {"to": recipients, "subject": subject, "body": body}
