@@ -13,3 +13,11 @@ async def get_account(session: AsyncSession, workspace_id: int, account_id: int)
     return await session.scalar(
         select(Account).where(Account.workspace_id == workspace_id, Account.id == account_id)
     )
+
+
+async def list_accounts(session: AsyncSession, workspace_id: int) -> list[Account]:
+    """The workspace's accounts, by id."""
+    rows = await session.scalars(
+        select(Account).where(Account.workspace_id == workspace_id).order_by(Account.id)
+    )
+    return list(rows)

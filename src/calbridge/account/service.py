@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.account import repository
@@ -32,10 +31,7 @@ async def get_account(session: AsyncSession, workspace: Workspace, account_id: i
 
 
 async def list_accounts(session: AsyncSession, workspace: Workspace) -> list[Account]:
-    rows = await session.scalars(
-        select(Account).where(Account.workspace_id == workspace.id).order_by(Account.id)
-    )
-    return list(rows)
+    return await repository.list_accounts(session, workspace.id)
 
 
 async def set_google_flags(

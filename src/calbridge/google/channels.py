@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.db import utcnow
 from calbridge.google import mirror, runtime
+from calbridge.google.connections import get_connection
 from calbridge.google.errors import (
     GoogleError,
     GoogleGrantRevoked,
@@ -44,7 +45,7 @@ from calbridge.google.job_errors import google_refusals
 from calbridge.google.job_requests import GOOGLE_WATCH
 from calbridge.google.mirror import GOOGLE_UNWATCH
 from calbridge.google.models import ACTIVE, GoogleCalendarSync
-from calbridge.google.service import calendar_client, get_connection
+from calbridge.google.service import calendar_client
 from calbridge.google.transactions import EngineDatabase
 from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.service import JobFailed, enqueue, handler

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import update
-
 from calbridge.crypto import TokenCipher
 from calbridge.db import Database, utcnow
-from calbridge.google import token_endpoint
+from calbridge.google import connections, token_endpoint
 from calbridge.google.errors import GoogleGrantRevoked
 from calbridge.google.gateway import GoogleGateway
-from calbridge.google.models import ACTIVE, BROKEN, GoogleConnection
+from calbridge.google.models import GoogleConnection
 
 
 class ConnectionCredentials:
@@ -75,13 +73,8 @@ class ConnectionCredentials:
         if grant.refresh_token:
             values["refresh_token_encrypted"] = self.cipher.encrypt(grant.refresh_token)
         async with self.database.transaction() as session:
-            await session.execute(
-                update(GoogleConnection)
-                .where(
-                    GoogleConnection.id == self.connection_id,
-                    GoogleConnection.refresh_token_encrypted == self._refresh_ciphertext,
-                )
-                .values(**values)
+            await connections.save_refreshed(
+                session, self.connection_id, self._refresh_ciphertext, values
             )
         self._access_token = grant.access_token
         self._expires_at = grant.expires_at
@@ -90,14 +83,7 @@ class ConnectionCredentials:
         return self._access_token
 
     async def _mark_broken(self, error: str) -> None:
-        # Only the grant we used: a reconnect in the meantime replaced the refresh token.
         async with self.database.transaction() as session:
-            await session.execute(
-                update(GoogleConnection)
-                .where(
-                    GoogleConnection.id == self.connection_id,
-                    GoogleConnection.status == ACTIVE,
-                    GoogleConnection.refresh_token_encrypted == self._refresh_ciphertext,
-                )
-                .values(status=BROKEN, last_error=error, updated_at=utcnow())
+            await connections.mark_broken(
+                session, self.connection_id, self._refresh_ciphertext, error
             )

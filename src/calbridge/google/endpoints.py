@@ -22,8 +22,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
-from sqlalchemy import select
 
+from calbridge.account import repository as account_repository
 from calbridge.account.models import Account
 from calbridge.auth.scopes import Scope
 from calbridge.deps import READ_METHODS, authenticate, get_database
@@ -37,12 +37,13 @@ from calbridge.errors import (
 )
 from calbridge.google import account_calendar, browser
 from calbridge.google.client import GoogleCalendarClient
+from calbridge.google.connections import get_connection
 from calbridge.google.errors import GoogleNotConnected, GooglePermissionDisabled, OAuthFlowError
 from calbridge.google.gateway import gateway_of
 from calbridge.google.models import ACTIVE, GoogleConnection
 from calbridge.google.oauth import consume_state, finish_connect, return_path
 from calbridge.google.schemas import CreateEntry, EntryDetailBody, EntryList
-from calbridge.google.service import calendar_client, get_connection
+from calbridge.google.service import calendar_client
 from calbridge.messages import human_message
 from calbridge.schemas import MAX_ID, Digits
 from calbridge.timezones import NonexistentLocalTime
@@ -73,10 +74,8 @@ def _guard(scope: Scope, flag: Literal["read", "write"]) -> Any:
             account_id = _account_id(account)
             found = None
             if account_id is not None:
-                found = await session.scalar(
-                    select(Account).where(
-                        Account.id == account_id, Account.workspace_id == subject.workspace.id
-                    )
+                found = await account_repository.get_account(
+                    session, subject.workspace.id, account_id
                 )
             if found is None:
                 raise NotFound("Account")

@@ -27,10 +27,11 @@ from calbridge.account.models import Account
 from calbridge.calendar.models import Calendar
 from calbridge.db import utcnow
 from calbridge.google import links, mirror, pull, restore, runtime
+from calbridge.google.connections import get_connection
 from calbridge.google.job_errors import google_refusals, not_connected
 from calbridge.google.job_requests import GOOGLE_PULL, request_pull, request_watch
 from calbridge.google.models import ACTIVE, GoogleCalendarSync
-from calbridge.google.service import calendar_client, get_connection
+from calbridge.google.service import calendar_client
 from calbridge.google.transactions import EngineDatabase
 from calbridge.outbox.service import handler, periodic
 from calbridge.settings import Settings

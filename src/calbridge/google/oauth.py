@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calbridge.account.models import Account
 from calbridge.crypto import TokenCipher
 from calbridge.db import Database, utcnow
-from calbridge.google import token_endpoint
+from calbridge.google import connections, token_endpoint
 from calbridge.google.errors import (
     GoogleOAuthRejected,
     GoogleRetryable,
@@ -190,12 +190,7 @@ async def store_connection(
         raise OAuthFlowError("The account was deleted while it was being connected.")
     cipher = TokenCipher.from_settings(gateway.settings)
     grant = granted.grant
-    connection = await session.scalar(
-        select(GoogleConnection).where(GoogleConnection.account_id == granted.account_id)
-    )
-    if connection is None:
-        connection = GoogleConnection(account_id=granted.account_id)
-        session.add(connection)
+    connection = await connections.connection_for(session, granted.account_id)
     connection.google_email = granted.email
     connection.scopes = grant.scopes
     connection.access_token_encrypted = cipher.encrypt(grant.access_token)

@@ -13,7 +13,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.account.models import Account
@@ -21,6 +20,7 @@ from calbridge.crypto import InvalidToken, TokenCipher
 from calbridge.db import Database
 from calbridge.google import mirror, token_endpoint
 from calbridge.google.client import GoogleCalendarClient
+from calbridge.google.connections import get_connection as get_connection  # for event.conflicts
 from calbridge.google.credentials import ConnectionCredentials
 from calbridge.google.errors import GoogleError, GoogleNotFound
 from calbridge.google.gateway import GoogleGateway
@@ -46,12 +46,6 @@ class ConnectionStatus:
         if self.state == "broken":
             return f"Connection broken ({self.email}); reconnect"
         return "Not connected"
-
-
-async def get_connection(session: AsyncSession, account_id: int) -> GoogleConnection | None:
-    return await session.scalar(
-        select(GoogleConnection).where(GoogleConnection.account_id == account_id)
-    )
 
 
 async def connection_status(session: AsyncSession, account: Account) -> ConnectionStatus:

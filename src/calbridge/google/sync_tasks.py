@@ -39,9 +39,10 @@ from calbridge.event import repository as event_repository
 from calbridge.event.models import Event
 from calbridge.event.service import EVENT_CHANGED
 from calbridge.google import runtime, sync
+from calbridge.google.connections import get_connection
 from calbridge.google.job_errors import google_refusals, not_connected
 from calbridge.google.models import ACTIVE, GoogleConnection
-from calbridge.google.service import calendar_client, get_connection
+from calbridge.google.service import calendar_client
 from calbridge.google.transactions import EngineDatabase
 from calbridge.outbox.service import JobFailed, handler, on_failure, subscribe
 from calbridge.statuses import EventStatus, SyncStatus

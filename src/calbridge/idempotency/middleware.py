@@ -17,11 +17,9 @@ about one TTL's worth of keys rather than every key ever sent.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,12 +27,12 @@ from calbridge.auth import service as auth_service
 from calbridge.db import Database, utcnow
 from calbridge.errors import Problem
 from calbridge.http import problem_response
+from calbridge.idempotency import repository
 from calbridge.idempotency.models import IdempotencyKey
 from calbridge.settings import Settings
 
 HEADER = b"idempotency-key"
 REPLAYED = "Idempotent-Replayed"
-PURGE_BATCH = 100
 
 
 class IdempotencyMiddleware:
@@ -107,18 +105,13 @@ class IdempotencyMiddleware:
         for _ in range(2):
             try:
                 async with self.database.transaction() as session:
-                    # Locked (PostgreSQL), so two retries of a dead request cannot both take over.
-                    existing = await session.scalar(
-                        select(IdempotencyKey)
-                        .where(IdempotencyKey.scope == token_scope, IdempotencyKey.key == key)
-                        .with_for_update()
-                    )
+                    existing = await repository.lock_key(session, token_scope, key)
                     if existing is not None and existing.expires_at <= now:
                         await session.delete(existing)
                         await session.flush()
                         existing = None
                     if existing is None:
-                        await _purge_expired(session, now)
+                        await repository.purge_expired(session, now)
                         session.add(
                             IdempotencyKey(
                                 scope=token_scope,
@@ -168,24 +161,21 @@ class IdempotencyMiddleware:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        where = (IdempotencyKey.scope == token_scope, IdempotencyKey.key == key)
         try:
             await self.app(scope, _replay(body), capture)
         except BaseException:
             async with self.database.transaction() as session:
-                await session.execute(delete(IdempotencyKey).where(*where))
+                await repository.drop_key(session, token_scope, key)
             raise
         status = int(start.get("status", 500))
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start.get("headers", [])]
         content = b"".join(chunks)
         async with self.database.transaction() as session:
             if status >= 500:
-                await session.execute(delete(IdempotencyKey).where(*where))
+                await repository.drop_key(session, token_scope, key)
             else:
-                await session.execute(
-                    update(IdempotencyKey)
-                    .where(*where)
-                    .values(response_status=status, response_headers=headers, response_body=content)
+                await repository.store_response(
+                    session, token_scope, key, status=status, headers=headers, body=content
                 )
         await send(start)
         await send({"type": "http.response.body", "body": content})
@@ -198,21 +188,6 @@ class IdempotencyMiddleware:
             title=titles.get(status, "Error"), status=status, code=code, detail=detail
         )
         await problem_response(problem)(scope, receive, send)
-
-
-async def _purge_expired(session: AsyncSession, now: datetime) -> None:
-    """Deletes up to PURGE_BATCH expired keys of any token. Rows another transaction is
-    purging are skipped (PostgreSQL), so concurrent claims never wait on one another here."""
-    expired = await session.scalars(
-        select(IdempotencyKey.id)
-        .where(IdempotencyKey.expires_at <= now)
-        .order_by(IdempotencyKey.id)
-        .limit(PURGE_BATCH)
-        .with_for_update(skip_locked=True)
-    )
-    ids = list(expired)
-    if ids:
-        await session.execute(delete(IdempotencyKey).where(IdempotencyKey.id.in_(ids)))
 
 
 async def _read_body(receive: Receive) -> bytes:
