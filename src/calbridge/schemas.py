@@ -217,8 +217,15 @@ WireDateTime = Annotated[
 
 
 class OutputModel(BaseModel):
+    """An answer. Where the wire is the row, ``XResponse.model_validate(row)`` builds it (read
+    from attributes); where it is not (an event's local times and attendee names), one presenter
+    function does (``event/presenter.py``)."""
+
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True
+        alias_generator=to_camel,
+        populate_by_name=True,
+        serialize_by_alias=True,
+        from_attributes=True,
     )
 
 

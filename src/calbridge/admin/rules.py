@@ -24,7 +24,7 @@ from calbridge.crypto import TokenCipher
 from calbridge.deps import SessionDep
 from calbridge.errors import CalbridgeError, NotFound
 from calbridge.rules import service
-from calbridge.rules.schemas import RuleUpdate
+from calbridge.rules.schemas import RuleResponse, RuleUpdate
 from calbridge.schemas import PageParams
 from calbridge.settings import Settings
 from calbridge.workspace import repository as workspace_repository
@@ -52,7 +52,7 @@ def _rules_url(uuid: str) -> str:
 
 async def _get_rule(db: SessionDep, workspace: Workspace, rule_id: int) -> Any:
     try:
-        return service.present_rule(await service.get_rule(db, workspace, rule_id))
+        return RuleResponse.model_validate(await service.get_rule(db, workspace, rule_id))
     except NotFound:
         raise PageNotFound("Event rule") from None
 

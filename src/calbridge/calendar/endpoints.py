@@ -14,10 +14,6 @@ router = APIRouter(prefix="/calendars", tags=["calendars"])
 AUTH = (401, 403, 404)
 
 
-def _out(calendar: object) -> CalendarResponse:
-    return CalendarResponse.model_validate(calendar, from_attributes=True)
-
-
 @router.get("", responses=problem_responses(*AUTH, 422))
 async def list_calendars(
     subject: ReadSubject, session: SessionDep, paging: Annotated[PageParams, Depends(page_params)]
@@ -26,7 +22,9 @@ async def list_calendars(
     calendars = await repository.page_calendars(
         session, subject.workspace.id, page=paging.page, size=paging.page_size
     )
-    return Page.of(calendars, [_out(calendar) for calendar in calendars.items])
+    return Page.of(
+        calendars, [CalendarResponse.model_validate(calendar) for calendar in calendars.items]
+    )
 
 
 @router.post("", status_code=201, responses=problem_responses(*AUTH, 413, 422))
@@ -37,7 +35,7 @@ async def create_calendar(
     Two availability windows of one day that overlap → 422 overlapping_windows."""
     calendar = await service.create_calendar(session, subject.workspace, body)
     response.headers["Location"] = f"/api/v2/w/{subject.workspace.uuid}/calendars/{calendar.id}"
-    return _out(calendar)
+    return CalendarResponse.model_validate(calendar)
 
 
 @router.get("/{calendar_id}", responses=problem_responses(*AUTH, 422))
@@ -45,7 +43,9 @@ async def get_calendar(
     calendar_id: PathId, subject: ReadSubject, session: SessionDep
 ) -> CalendarResponse:
     """One calendar."""
-    return _out(await service.get_calendar(session, subject.workspace, calendar_id))
+    return CalendarResponse.model_validate(
+        await service.get_calendar(session, subject.workspace, calendar_id)
+    )
 
 
 @router.patch("/{calendar_id}", responses=problem_responses(*AUTH, 409, 413, 422))
@@ -55,7 +55,9 @@ async def update_calendar(
     """Change a calendar. Existing events are kept as they are; forbidding overlap while events
     overlap is refused (409 slot_conflict); availability windows of one day that overlap (after
     the merge) → 422 overlapping_windows."""
-    return _out(await service.update_calendar(session, subject.workspace, calendar_id, body))
+    return CalendarResponse.model_validate(
+        await service.update_calendar(session, subject.workspace, calendar_id, body)
+    )
 
 
 @router.delete("/{calendar_id}", responses=problem_responses(*AUTH, 409, 422))

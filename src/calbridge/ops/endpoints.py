@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.routing import Route
@@ -28,14 +28,14 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(request: Request) -> JSONResponse:
+async def readyz(request: Request, response: Response) -> dict[str, object]:
     state = request.app.state
     checks = await readiness(
         state.database, state.settings.database_schema, getattr(state, "worker_task", None)
     )
     ready = all(value in PASSING for value in checks.values())
-    body = {"status": "ready" if ready else "unready", "checks": checks}
-    return JSONResponse(body, status_code=200 if ready else 503)
+    response.status_code = 200 if ready else 503
+    return {"status": "ready" if ready else "unready", "checks": checks}
 
 
 @router.get("/metrics")

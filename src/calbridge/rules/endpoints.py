@@ -58,7 +58,7 @@ async def create_event_rule(
         session, subject.workspace, body, cipher=_cipher(request)
     )
     response.headers["Location"] = f"/api/v2/w/{subject.workspace.uuid}/event-rules/{rule.id}"
-    return RuleCreated(**service.present_rule(rule).model_dump(), secret=secret)
+    return RuleCreated(**RuleResponse.model_validate(rule).model_dump(), secret=secret)
 
 
 @router.get("/{rule_id}", responses=problem_responses(*AUTH, 422))
@@ -66,7 +66,7 @@ async def get_event_rule(
     rule_id: PathId, subject: ReadSubject, session: SessionDep
 ) -> RuleResponse:
     """One rule (without its secret)."""
-    return service.present_rule(await service.get_rule(session, subject.workspace, rule_id))
+    return RuleResponse.model_validate(await service.get_rule(session, subject.workspace, rule_id))
 
 
 @router.patch("/{rule_id}", responses=problem_responses(*AUTH, 413, 422))
@@ -77,7 +77,7 @@ async def update_event_rule(
     targets are checked as on create."""
     await service.check_webhook_targets(body.actions)
     rule = await service.update_rule(session, subject.workspace, rule_id, body)
-    return service.present_rule(rule)
+    return RuleResponse.model_validate(rule)
 
 
 @router.delete("/{rule_id}", responses=problem_responses(*AUTH, 422))

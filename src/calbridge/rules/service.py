@@ -50,20 +50,6 @@ def spec(rule: EventRule) -> RuleSpec:
     )
 
 
-def present_rule(rule: EventRule) -> RuleResponse:
-    return RuleResponse(
-        id=rule.id,
-        name=rule.name,
-        enabled=rule.enabled,
-        triggers=rule.triggers,
-        calendar_ids=rule.calendar_ids,
-        conditions=rule.conditions,
-        actions=rule.actions,
-        created_at=rule.created_at,
-        updated_at=rule.updated_at,
-    )
-
-
 async def get_rule(session: AsyncSession, workspace: Workspace, rule_id: int) -> EventRule:
     rule = await repository.get_rule(session, workspace.id, rule_id)
     if rule is None:
@@ -77,7 +63,7 @@ async def list_rules(
     rules = await repository.page_rules(
         session, workspace.id, page=paging.page, size=paging.page_size
     )
-    return Page.of(rules, [present_rule(rule) for rule in rules.items])
+    return Page.of(rules, [RuleResponse.model_validate(rule) for rule in rules.items])
 
 
 async def create_rule(

@@ -22,9 +22,7 @@ async def list_members(
     members = await repository.page_members(
         session, subject.workspace.id, page=paging.page, size=paging.page_size
     )
-    return Page.of(
-        members, [MemberResponse.model_validate(m, from_attributes=True) for m in members.items]
-    )
+    return Page.of(members, [MemberResponse.model_validate(m) for m in members.items])
 
 
 @router.post("", status_code=201, responses=problem_responses(*AUTH, 409, 413, 422))
@@ -34,7 +32,7 @@ async def create_member(
     """Add a member; the email is unique in the workspace (409 member_exists)."""
     member = await service.create_member(session, subject.workspace, body)
     response.headers["Location"] = f"/api/v2/w/{subject.workspace.uuid}/members/{member.id}"
-    return MemberResponse.model_validate(member, from_attributes=True)
+    return MemberResponse.model_validate(member)
 
 
 @router.get("/{member_id}", responses=problem_responses(*AUTH, 422))
@@ -43,7 +41,7 @@ async def get_member(
 ) -> MemberResponse:
     """One member."""
     member = await service.get_member(session, subject.workspace, member_id)
-    return MemberResponse.model_validate(member, from_attributes=True)
+    return MemberResponse.model_validate(member)
 
 
 @router.patch("/{member_id}", responses=problem_responses(*AUTH, 409, 413, 422))
@@ -52,7 +50,7 @@ async def update_member(
 ) -> MemberResponse:
     """Change a member's name or email."""
     member = await service.update_member(session, subject.workspace, member_id, body)
-    return MemberResponse.model_validate(member, from_attributes=True)
+    return MemberResponse.model_validate(member)
 
 
 @router.delete("/{member_id}", responses=problem_responses(*AUTH, 409, 422))
