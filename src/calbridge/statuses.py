@@ -48,17 +48,11 @@ class JobStatus(StrEnum):
 
 
 class ActionStatus(StrEnum):
-    """One action of a rule run: ``pending`` → ``succeeded`` | ``failed`` | ``skipped``."""
+    """One action of a rule run: ``pending`` → ``succeeded`` | ``failed`` | ``skipped``. A run
+    is ``pending`` while any action waits, ``failed`` if any failed, else ``succeeded``."""
 
     PENDING = "pending"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     SKIPPED = "skipped"
 
-
-class RunStatus(StrEnum):
-    """A rule run, from its actions': pending while any waits, failed if any failed."""
-
-    PENDING = "pending"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"

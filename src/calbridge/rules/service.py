@@ -29,7 +29,7 @@ from calbridge.rules.schemas import (
     WebhookAction,
 )
 from calbridge.schemas import Page, PageParams
-from calbridge.statuses import ActionStatus, RunStatus
+from calbridge.statuses import ActionStatus
 from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Workspace
 
@@ -181,14 +181,14 @@ async def retry_run(
     return (await _present_runs(session, [run]))[0]
 
 
-def run_status(actions: list[RuleRunAction]) -> RunStatus:
+def run_status(actions: list[RuleRunAction]) -> ActionStatus:
     """pending while any action waits; failed if any failed; else succeeded."""
     statuses = {action.status for action in actions}
     if ActionStatus.PENDING in statuses:
-        return RunStatus.PENDING
+        return ActionStatus.PENDING
     if ActionStatus.FAILED in statuses:
-        return RunStatus.FAILED
-    return RunStatus.SUCCEEDED
+        return ActionStatus.FAILED
+    return ActionStatus.SUCCEEDED
 
 
 async def _present_runs(session: AsyncSession, runs: list[RuleRun]) -> list[RunResponse]:
