@@ -18,9 +18,8 @@ from calbridge.google import runtime as google_runtime
 from calbridge.google.endpoints import router as google_router
 from calbridge.google.gateway import gateway_of
 from calbridge.google.notifications import router as google_notifications_router
-from calbridge.http import BodySizeLimit, install_error_handlers
+from calbridge.http import BodySizeLimit, JsonBodiesOnly, install_error_handlers
 from calbridge.idempotency.middleware import IdempotencyMiddleware
-from calbridge.methods import JsonBodiesOnly
 from calbridge.ops.endpoints import router as ops_router
 from calbridge.ops.logs import REQUEST_ID_HEADER, valid_request_id
 from calbridge.ops.metrics import Metrics, MetricsMiddleware

@@ -228,3 +228,35 @@ class BodySizeLimit:
             detail=self._detail(),
         )
         await problem_response(problem)(scope, receive, send)
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    main, _, sub = media_type.partition("/")
+    return main == "application" and (sub == "json" or sub.endswith("+json"))
+
+
+class JsonBodiesOnly:
+    """On the API's routes, a request body that is not declared ``application/json`` (or a
+    ``+json`` type) is a 415 before anything reads it."""
+
+    def __init__(self, app: ASGIApp, prefix: str = "/api/") -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self.prefix):
+            headers = dict(scope.get("headers", []))
+            length = headers.get(b"content-length", b"0")
+            has_body = length not in {b"", b"0"} or b"transfer-encoding" in headers
+            content_type = headers.get(b"content-type", b"").decode("latin-1")
+            if has_body and not _is_json(content_type):
+                problem = Problem(
+                    title="Unsupported Media Type",
+                    status=415,
+                    code="unsupported_media_type",
+                    detail="The request body must be JSON, sent as Content-Type: application/json.",
+                )
+                await problem_response(problem)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
