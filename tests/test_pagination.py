@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from calbridge.pagination import paginate
+from calbridge.pagination import paginate, paginate_list
 from calbridge.workspace.models import Workspace
 from tests.support.databases import TestDatabase
 
@@ -35,3 +35,10 @@ async def test_no_rows_make_no_pages(test_db: TestDatabase) -> None:
         None,
         None,
     )
+
+
+def test_a_list_in_memory_pages_the_same_way() -> None:
+    second = paginate_list(list("abcde"), page=2, size=2)
+    last = paginate_list(list("abcde"), page=3, size=2)
+    assert (second.items, second.total, second.previous, second.next) == (["c", "d"], 5, 1, 3)
+    assert (last.items, last.pages, last.next) == (["e"], 3, None)

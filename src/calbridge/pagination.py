@@ -9,7 +9,8 @@
 
 The query selects one entity and carries its own order (ties broken by a unique column, or a
 page's rows are not stable); loader options such as ``selectinload`` apply to the page's rows.
-Repositories call it (they own the query); the API turns a ``Paged`` into its wire ``Page``
+Repositories call it (they own the query); ``paginate_list`` pages a list already in memory
+the same way. The API turns a ``Paged`` into its wire ``Page``
 (``calbridge.schemas.Page.of``) and the admin into its numbered pager.
 """
 
@@ -50,6 +51,12 @@ class Paged(Generic[T]):
 def offset_of(page: int, size: int) -> int:
     """How many rows come before 1-based ``page`` of ``size`` rows."""
     return (page - 1) * size
+
+
+def paginate_list(items: list[T], *, page: int, size: int) -> Paged[T]:
+    """Page ``page`` of a list already in memory (a list Google answered, say)."""
+    start = offset_of(page, size)
+    return Paged(items=items[start : start + size], total=len(items), page=page, size=size)
 
 
 async def paginate(session: AsyncSession, query: Select[T], *, page: int, size: int) -> Paged[T]:

@@ -27,6 +27,7 @@ from calbridge.google.errors import (
     GoogleUnavailable,
 )
 from calbridge.google.schemas import CreateEntry, EntryDetail, EntryList
+from calbridge.pagination import paginate_list
 from calbridge.statuses import EventStatus
 
 HORIZON = timedelta(days=365)
@@ -70,10 +71,10 @@ async def list_upcoming(client: GoogleCalendarClient, *, page: int, per_page: in
     items = [
         item for item in response.get("items", []) if item.get("status") != EventStatus.CANCELLED
     ]
-    offset = (page - 1) * per_page
+    shown = paginate_list(items, page=page, size=per_page)
     return EntryList(
-        data=[mapping.entry_summary(item) for item in items[offset : offset + per_page]],
-        meta=mapping.page_meta(len(items), page, per_page),
+        data=[mapping.entry_summary(item) for item in shown.items],
+        meta=mapping.page_meta(shown.total, page, per_page),
     )
 
 
