@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.views import Explainer, JobView, own_facts
+from calbridge.rules.actions.jobs import RUN_ACTION
 from calbridge.rules.job_facts import action_facts
-from calbridge.rules.service import RUN_ACTION
 from calbridge.workspace import repository as workspace_repository
 
 EXPLAINERS: dict[str, Explainer] = {RUN_ACTION: action_facts}

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.views import JobFacts
 from calbridge.rules.actions.delivery import RETRY_DELAYS
-from calbridge.rules.actions.jobs import RUN_ACTION
 from calbridge.rules.models import RuleRun, RuleRunAction
 from calbridge.rules.schemas import EVENT_ACTIONS
 
