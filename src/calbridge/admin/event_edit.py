@@ -28,10 +28,11 @@ from calbridge.errors import CalbridgeError, NotFound, PreconditionFailed
 from calbridge.event import history, presenter, service
 from calbridge.event.history import Source
 from calbridge.event.schemas import MAX_ATTENDEES, EventUpdate
+from calbridge.statuses import EventStatus
 from calbridge.workspace.models import Workspace
 
 router = APIRouter()
-STATUSES = ("confirmed", "tentative")
+STATUSES = (EventStatus.CONFIRMED, EventStatus.TENTATIVE)
 STALE = (
     "This event was changed elsewhere after this form was opened; nothing was saved. "
     "Reload the event to see the change, then edit again."
@@ -133,7 +134,7 @@ async def edit_event(
 ) -> Response:
     workspace = await load_workspace(db, uuid)
     view = await _view(db, workspace, event_id)
-    if view.event.status == "cancelled":
+    if view.event.status == EventStatus.CANCELLED:
         raise PageNotFound("Event that can be edited")
     return await _edit_page(request, admin, db, workspace, view, _form_of(view))
 

@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 
 from calbridge.admin.common import form_text
 from calbridge.rules.schemas import Weekday
+from calbridge.statuses import EventStatus
 
 WEEKDAYS: tuple[str, ...] = get_args(Weekday)
 
@@ -42,7 +43,7 @@ TRIGGERS = {
     "event.deleted": "An event is deleted",
     "attendee.responded": "An attendee replies",
 }
-STATUSES = ("confirmed", "tentative", "cancelled")
+STATUSES = tuple(EventStatus)
 # How a metadata condition's value is read: the API compares JSON values, so "42" ≠ 42.
 METADATA_KINDS = {
     "text": "text",
