@@ -26,7 +26,8 @@ from calbridge.event.history import Source
 from calbridge.event.models import Event
 from calbridge.event.schemas import EventCreate
 from calbridge.event.service import create_event
-from calbridge.google.models import ACTIVE, GoogleConnection
+from calbridge.google import connections
+from calbridge.google.models import ACTIVE
 from calbridge.google.sync_tasks import GOOGLE_SYNC
 from calbridge.outbox.service import enqueue
 from calbridge.settings import Settings
@@ -104,12 +105,7 @@ async def _demo_account(
     if google is None:
         return account
     await set_google_flags(session, account, used=True)
-    connection = await session.scalar(
-        select(GoogleConnection).where(GoogleConnection.account_id == account.id)
-    )
-    if connection is None:
-        connection = GoogleConnection(account_id=account.id)
-        session.add(connection)
+    connection = await connections.connection_for(session, account.id)
     # The emulator is new at each start, and so is its token.
     connection.google_email = google.email
     connection.scopes = GOOGLE_SCOPES
