@@ -87,4 +87,5 @@ async def test_refused_links_are_shown_on_their_fields_and_save_nothing(
         refused = await panel.post(f"/admin/w/{ws.uuid}/calendars", form)
         assert refused.status_code == 422, field
         assert f'data-field="{field}"' in refused.text, field
+        assert "googleConflictCheck" not in refused.text  # said in the form's words
     assert (await ws.get("/calendars")).json()["total"] == 0

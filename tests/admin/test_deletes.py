@@ -96,12 +96,18 @@ async def test_an_account_is_shown_by_its_name(panel: Panel, ws: WorkspaceFixtur
 
 
 async def test_a_missing_page_keeps_the_navigation(panel: Panel, ws: WorkspaceFixture) -> None:
-    for path in (f"/admin/w/{ws.uuid}/calendars/999999", "/admin/nowhere"):
+    for path in (
+        f"/admin/w/{ws.uuid}/calendars/999999",
+        "/admin/nowhere",
+        f"/admin/w/{ws.uuid}/events/not-a-number",
+    ):
         page = await panel.get(path)
         assert page.status_code == 404
         assert 'class="mainnav"' in page.text and "Sign out" in page.text
     api = await ws.get("/calendars/999999")
     assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
+    api = await ws.get("/calendars/not-a-number")
+    assert api.status_code == 422 and api.headers["content-type"] == "application/problem+json"
 
 
 async def test_a_message_cannot_be_put_in_the_url(panel: Panel, ws: WorkspaceFixture) -> None:

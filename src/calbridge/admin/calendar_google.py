@@ -45,9 +45,18 @@ class LinkableAccount:
     error: str | None = None
 
 
+# The service words its refusals for the API; the form names the same things as its labels do.
+WORDS = {
+    "googleConflictCheck needs a linked Google calendar.": (
+        "Blocking bookings by Google busy times needs a Google account and calendar above."
+    ),
+    "googleCalendarId needs a googleAccountId.": "Pick the Google account of this calendar.",
+}
+
+
 def renamed(errors: dict[str, str]) -> dict[str, str]:
     """Errors keyed by this part's wire names, keyed by its form fields instead."""
-    return {FIELDS.get(key, key): message for key, message in errors.items()}
+    return {FIELDS.get(key, key): WORDS.get(text, text) for key, text in errors.items()}
 
 
 def blank() -> dict[str, Any]:

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -68,18 +70,32 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 
 def _panel_404(app: FastAPI) -> None:
-    """A 404 of a path under /admin that no page has (``/admin/nowhere``, a workspace id that
-    is no number) is the panel's page; everywhere else the app's own answer stays."""
-    others = app.exception_handlers[StarletteHTTPException]
+    """Under /admin, a path no page has (``/admin/nowhere``) or an id in the path that is no
+    number (``/admin/w/…/events/abc``) answers the panel's 404 page; everywhere else the app's
+    own answers stay (problem JSON for the API)."""
+    for kind in (StarletteHTTPException, RequestValidationError):
+        app.add_exception_handler(kind, _panel_first(app.exception_handlers[kind]))
 
+
+Handler = Callable[[Request, Exception], Response | Awaitable[Response]]
+
+
+def _panel_first(others: Handler) -> Handler:
     async def handler(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, StarletteHTTPException)
-        if exc.status_code == 404 and request.url.path.startswith("/admin"):
+        if request.url.path.startswith("/admin") and _missing(exc):
             return await _not_found(request, exc)
         answer = others(request, exc)
         return await answer if inspect.isawaitable(answer) else answer
 
-    app.add_exception_handler(StarletteHTTPException, handler)
+    return handler
+
+
+def _missing(exc: Exception) -> bool:
+    if isinstance(exc, StarletteHTTPException):
+        return exc.status_code == 404
+    if isinstance(exc, RequestValidationError):
+        return any(error.get("loc", ("",))[0] == "path" for error in exc.errors())
+    return False
 
 
 def mount_admin(app: FastAPI, settings: Settings) -> None:
