@@ -26,6 +26,7 @@ from calbridge.event.schemas import EARLIEST_YEAR, LATEST_YEAR
 from calbridge.scheduling import service as scheduling
 from calbridge.scheduling.schemas import MAX_MINUTES, MIN_MINUTES
 from calbridge.schemas import MAX_ID
+from calbridge.statuses import EventStatus
 from calbridge.timezones import load_timezone
 
 router = APIRouter()
@@ -151,7 +152,7 @@ async def show_calendar_view(
     spans: list[Span[Entry]] = [
         Span(Entry("event", e.title, f"{base}/events/{e.id}", e.status), e.start_at, e.end_at)
         for e in shown_events.items
-        if e.status != "cancelled"
+        if e.status != EventStatus.CANCELLED
     ]
     for slot in free.slots:
         query = {"calendar": calendar.id, "start": form_value(slot.start)}
