@@ -43,13 +43,14 @@ from calbridge.account.service import create_account
 from calbridge.calendar.models import Calendar
 from calbridge.crypto import TokenCipher
 from calbridge.db import Database
-from calbridge.google import runtime
 from calbridge.google.gateway import GoogleGateway
 from calbridge.google.models import GoogleConnection
 from calbridge.google.sync import google_event_id
 from calbridge.google.sync_tasks import GOOGLE_SYNC
+from calbridge.jobs import registry
 from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.worker import Worker
+from calbridge.services import Services
 from calbridge.settings import Settings
 from calbridge.workspace.models import Workspace
 from calbridge.workspace.service import create_workspace
@@ -134,10 +135,11 @@ async def throughput(kind: str, workers: int, google: str, directory: Path) -> d
     bench_db = await databases.create(kind, directory, f"push{workers}")
     settings = settings_for(bench_db, google, 0.05)
     database = bench_db.connect()
+    gateway = GoogleGateway(settings)
     try:
         workspace, calendar_id = await setup(database, settings)
         for n in range(PUSHES):
-            await book(database, workspace, calendar_id, n)
+            await book(database, workspace, calendar_id, n, google=gateway)
         started = time.perf_counter()
         processes = await start_workers(bench_db, workers, 0.05, google=google)
         try:
@@ -163,6 +165,7 @@ async def throughput(kind: str, workers: int, google: str, directory: Path) -> d
             "google_events_total": pushed,
         }
     finally:
+        await gateway.aclose()
         await database.dispose()
         await databases.drop(bench_db)
         async with httpx.AsyncClient() as client:
@@ -172,14 +175,14 @@ async def throughput(kind: str, workers: int, google: str, directory: Path) -> d
 async def latency(kind: str, google: str, directory: Path) -> dict[str, Any]:
     bench_db = await databases.create(kind, directory, "latency")
     settings = settings_for(bench_db, google, 5.0)
-    database = bench_db.connect()
+    services = Services.build(settings, database=bench_db.connect())
+    database = services.database
     processes: list[asyncio.subprocess.Process] = []
     worker: Worker | None = None
     try:
         workspace, calendar_id = await setup(database, settings)
         if kind == "sqlite":
-            runtime.configure(GoogleGateway(settings))
-            worker = Worker(database, settings, name="bench-latency")
+            worker = Worker(services, registry(), name="bench-latency")
             worker.start()
         else:
             processes = await start_workers(
@@ -190,7 +193,7 @@ async def latency(kind: str, google: str, directory: Path) -> dict[str, Any]:
         async with httpx.AsyncClient(base_url=google) as client:
             headers = {"Authorization": f"Bearer {TOKEN}"}
             for n in range(SAMPLES):
-                event_id = await book(database, workspace, calendar_id, n)
+                event_id = await book(database, workspace, calendar_id, n, google=services.google)
                 committed = time.perf_counter()
                 copy = google_event_id(workspace.uuid, event_id)
                 path = f"/calendar/v3/calendars/primary/events/{copy}"
@@ -215,8 +218,7 @@ async def latency(kind: str, google: str, directory: Path) -> dict[str, Any]:
     finally:
         if worker is not None:
             await worker.stop()
-            await runtime.gateway().aclose()
-            runtime.configure(None)
+        await services.google.aclose()
         await stop_workers(processes)
         await database.dispose()
         await databases.drop(bench_db)

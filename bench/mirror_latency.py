@@ -27,10 +27,12 @@ from bench import databases
 from bench.google import TOKEN, setup
 from calbridge.app import create_app
 from calbridge.calendar.models import Calendar
-from calbridge.google import links, runtime
+from calbridge.google import links
 from calbridge.google.gateway import GoogleGateway
 from calbridge.google.models import GoogleCalendarSync, GoogleMirrorEvent
+from calbridge.jobs import registry
 from calbridge.outbox.worker import Worker
+from calbridge.services import Services
 from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
 
@@ -70,11 +72,10 @@ async def measure_latency(kind: str, directory: Path, samples: int) -> dict[str,
     emulator = GoogleEmulator(notification_http=httpx.AsyncClient(transport=ToApp()))
     emulator.issue_access_token(TOKEN)
     gateway = GoogleGateway(settings, transport=httpx.ASGITransport(app=emulator.app))
-    runtime.configure(gateway)
-    app = create_app(settings, database=database)
-    app.state.google_gateway = gateway
+    services = Services.build(settings, database=database, google=gateway)
+    app = create_app(services=services)
     app_transport = httpx.ASGITransport(app=app)
-    worker = Worker(database, settings, name="bench-latency")
+    worker = Worker(services, registry(), name="bench-latency")
     try:
         _, calendar_id = await setup(database, settings)
         async with database.transaction() as session:
@@ -129,7 +130,6 @@ async def measure_latency(kind: str, directory: Path, samples: int) -> dict[str,
     finally:
         await worker.stop(grace=5)
         await emulator.aclose()
-        runtime.configure(None)
         await gateway.aclose()
         await database.dispose()
         await databases.drop(bench_db)

@@ -19,6 +19,7 @@ from calbridge.db import Database, utcnow
 from calbridge.event import service as event_service
 from calbridge.event.models import Event
 from calbridge.event.schemas import EventCreate
+from calbridge.google.gateway import GoogleGateway
 from calbridge.workspace.models import Member, Workspace
 from calbridge.workspace.service import create_workspace
 
@@ -98,10 +99,13 @@ def _event_rows(seeded: Seeded, count: int) -> list[dict[str, Any]]:
     return rows
 
 
-async def book(database: Database, workspace: Workspace, calendar_id: int, n: int) -> int:
+async def book(
+    database: Database, workspace: Workspace, calendar_id: int, n: int, *, google: GoogleGateway
+) -> int:
     """Booking number ``n`` (half an hour at BOOKING_START + n hours, no attendee) through
-    ``create_event`` in a transaction of its own: the booking rules, the event row and its
-    ``event.changed`` job, committed. Returns the event's id."""
+    ``create_event`` in a transaction of its own: the booking rules (``google`` answers a
+    googleConflictCheck), the event row and its ``event.changed`` job, committed. Returns the
+    event's id."""
     start = BOOKING_START + timedelta(hours=n)
     data = EventCreate.model_validate(
         {
@@ -112,5 +116,5 @@ async def book(database: Database, workspace: Workspace, calendar_id: int, n: in
         }
     )
     async with database.transaction() as session:
-        view = await event_service.create_event(session, workspace, data)
+        view = await event_service.create_event(session, workspace, data, google=google)
     return view.event.id

@@ -16,10 +16,9 @@ import sys
 from pathlib import Path
 
 from bench.databases import SECRET_KEY, BenchDatabase
-from calbridge.google import runtime as google_runtime
-from calbridge.google.gateway import GoogleGateway
+from calbridge.jobs import registry
 from calbridge.outbox.worker import Worker
-from calbridge.rules import runtime as rules_runtime
+from calbridge.services import Services
 from calbridge.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,10 +98,8 @@ async def main(url: str, schema: str | None, name: str, poll: float, google: str
     kind = "sqlite" if url.startswith("sqlite") else "postgresql"
     database = BenchDatabase(kind, url, schema)
     settings = worker_settings(database, poll, google)
-    if google is not None:
-        google_runtime.configure(GoogleGateway(settings))
-    rules_runtime.configure(rules_runtime.Runtime(settings=settings))
-    worker = Worker(database.connect(), settings, name=name)
+    services = Services.build(settings, database=database.connect())
+    worker = Worker(services, registry(), name=name)
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(worker.stop()))
     await worker.run()

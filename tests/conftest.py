@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 
 from calbridge.app import create_app
+from calbridge.services import Services
 from calbridge.settings import Settings
 from tests.support.api import WorkspaceFixture, make_workspace
 from tests.support.databases import (
@@ -75,8 +76,14 @@ def settings(test_db: TestDatabase) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, test_db: TestDatabase) -> FastAPI:
-    return create_app(settings, database=test_db.database)
+def services(settings: Settings, test_db: TestDatabase) -> Services:
+    """The test's one context: its app and its workers share it (and so its clock)."""
+    return Services.build(settings, database=test_db.database)
+
+
+@pytest.fixture
+def app(services: Services) -> FastAPI:
+    return create_app(services=services)
 
 
 @pytest.fixture

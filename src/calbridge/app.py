@@ -14,16 +14,16 @@ from calbridge import __version__, openapi
 from calbridge.admin.web import mount_admin
 from calbridge.api import workspace_api
 from calbridge.db import Database
-from calbridge.google import runtime as google_runtime
 from calbridge.google.endpoints import router as google_router
-from calbridge.google.gateway import gateway_of
 from calbridge.google.notifications import router as google_notifications_router
 from calbridge.http import BodySizeLimit, JsonBodiesOnly, install_error_handlers
 from calbridge.idempotency.middleware import IdempotencyMiddleware
 from calbridge.ops.endpoints import router as ops_router
 from calbridge.ops.logs import REQUEST_ID_HEADER, valid_request_id
 from calbridge.ops.metrics import Metrics, MetricsMiddleware
-from calbridge.settings import Settings, get_settings
+from calbridge.outbox.registry import JobRegistry
+from calbridge.services import Services
+from calbridge.settings import Settings
 
 CORS_REQUEST_HEADERS = [
     "Authorization",
@@ -40,35 +40,39 @@ def create_app(
     settings: Settings | None = None,
     *,
     database: Database | None = None,
+    services: Services | None = None,
+    jobs: JobRegistry | None = None,
     run_worker: bool = False,
 ) -> FastAPI:
-    """Build the app. ``database`` lets tests share an engine; ``run_worker`` starts the outbox
-    worker inside this process (the embedded SQLite default)."""
-    settings = settings or get_settings()
-    owns_database = database is None
-    db = database or Database(settings.database_url, schema=settings.database_schema)
+    """Build the app and its one ``Services`` (from ``settings``, or ``services`` as given).
+    ``database`` lets tests share an engine; ``run_worker`` starts the outbox worker inside this
+    process (the embedded SQLite default), with ``jobs`` (default: ``calbridge.jobs``)."""
+    owns_database = database is None and services is None
+    if services is None:
+        if settings is None:
+            raise TypeError("create_app needs settings or services")
+        services = Services.build(settings, database=database)
+    settings, db = services.settings, services.database
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker_task = None
         if run_worker:
+            from calbridge import jobs as all_jobs
             from calbridge.outbox.worker import Worker
 
-            # The in-process worker's jobs (Google sync) reach Google with this app's settings.
-            google_runtime.configure(gateway_of(app.state))
-            worker = Worker(db, settings, metrics=metrics)
+            # The in-process worker's jobs run with this app's context: its settings, its key
+            # ring, its gateway.
+            worker = Worker(services, jobs or all_jobs.registry(), metrics=metrics)
             worker_task = worker.start()
             app.state.worker, app.state.worker_task = worker, worker_task  # /readyz watches it
         try:
             yield
         finally:
-            if worker_task is not None:
-                if not worker_task.done():  # else it died, and /readyz has been saying so
-                    await worker.stop()
-                google_runtime.configure(None)
-            gateway = getattr(app.state, "google_gateway", None)
-            if gateway is not None:
-                await gateway.aclose()
+            # Unless it died (then /readyz has been saying so).
+            if worker_task is not None and not worker_task.done():
+                await worker.stop()
+            await services.google.aclose()
             if owns_database:
                 await db.dispose()
 
@@ -81,6 +85,7 @@ def create_app(
         description="Calendars, bookings, Google Calendar sync and event rules.",
         lifespan=lifespan,
     )
+    app.state.services = services
     app.state.database = db
     app.state.metrics = metrics = Metrics()
     app.state.settings = settings

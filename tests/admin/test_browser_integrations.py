@@ -19,14 +19,12 @@ from playwright.sync_api import expect
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import calbridge.rules.tasks  # noqa: F401  (registers the rule jobs with the worker)
 from calbridge.db import Database, utcnow
-from calbridge.google import runtime as google_runtime
-from calbridge.google.gateway import GoogleGateway
 from calbridge.google.models import BROKEN, GoogleConnection
+from calbridge.jobs import registry
 from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.worker import Worker
-from calbridge.rules import runtime
+from calbridge.services import Services
 from calbridge_google_emulator import GoogleEmulator
 from tests.admin.browser import LiveServer, Visit, free_port, serve, start_server
 
@@ -90,11 +88,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, emulator: str) -> Iter
 
     directory: Path = tmp_path_factory.mktemp("browser-integrations")
     server = start_server(directory, settings_for)
-    found = next(server)
-    # The worker of these tests runs in this process: it reads the same settings.
-    runtime.configure(runtime.Runtime(settings=found.settings))
-    yield found
-    runtime.configure(None)
+    yield next(server)
     next(server, None)
 
 
@@ -104,10 +98,11 @@ def run_worker(live_server: LiveServer, *, rounds: int = 1) -> None:
     gateway made for this run's event loop."""
 
     async def main() -> None:
-        database = Database(live_server.database_url)
-        worker = Worker(database, live_server.settings)
-        gateway = GoogleGateway(live_server.settings)
-        google_runtime.configure(gateway)
+        # The server's settings (so its keys and its Google, the emulator), and a gateway made
+        # for this run's event loop.
+        services = Services.build(live_server.settings, database=Database(live_server.database_url))
+        database = services.database
+        worker = Worker(services, registry())
         try:
             for _ in range(rounds):
                 await worker.drain()
@@ -118,8 +113,7 @@ def run_worker(live_server: LiveServer, *, rounds: int = 1) -> None:
                         .values(run_after=utcnow())
                     )
         finally:
-            google_runtime.configure(None)
-            await gateway.aclose()
+            await services.google.aclose()
             await database.dispose()
 
     with ThreadPoolExecutor(1) as pool:

@@ -15,10 +15,10 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from calbridge.account.service import create_account
-from calbridge.app import create_app
 from calbridge.crypto import TokenCipher
 from calbridge.google.gateway import GoogleGateway
 from calbridge.google.models import GoogleConnection, GoogleOAuthState
+from calbridge.services import Services
 from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
 from tests.admin.conftest import Panel
@@ -48,11 +48,12 @@ def settings(test_db: databases.TestDatabase) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, test_db: databases.TestDatabase, emulator: GoogleEmulator) -> FastAPI:
-    application = create_app(settings, database=test_db.database)
-    transport = httpx.ASGITransport(app=emulator.app)
-    application.state.google_gateway = GoogleGateway(settings, transport=transport)
-    return application
+def services(
+    settings: Settings, test_db: databases.TestDatabase, emulator: GoogleEmulator
+) -> Services:
+    """The panel reaches Google through the emulator."""
+    gateway = GoogleGateway(settings, transport=httpx.ASGITransport(app=emulator.app))
+    return Services.build(settings, database=test_db.database, google=gateway)
 
 
 @pytest.fixture

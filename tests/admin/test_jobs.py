@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 
+from fastapi import FastAPI
+
+from calbridge.jobs import registry
 from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.worker import Worker
-from calbridge.rules import runtime
 from calbridge.settings import Settings
 from tests.admin.conftest import Panel
-from tests.rules.conftest import Clock, Receiver, make_rule, runs
+from tests.rules.conftest import Receiver, make_rule, runs
 from tests.support import databases
 from tests.support.api import WorkspaceFixture
 from tests.support.cli import json_lines, run_cli
+from tests.support.clock import Clock
 
 ROW = re.compile(r'<tr id="job-(\d+)">')
 
@@ -47,14 +51,20 @@ async def test_the_outbox_page_pages_and_keeps_its_filter(
 
 
 async def test_a_failing_webhook_job_shows_its_real_attempts_and_error(
-    test_db: databases.TestDatabase, panel: Panel, ws: WorkspaceFixture, settings: Settings
+    test_db: databases.TestDatabase,
+    app: FastAPI,
+    panel: Panel,
+    ws: WorkspaceFixture,
+    settings: Settings,
 ) -> None:
     receiver = Receiver(default=500)  # every delivery fails
     await receiver.start()
     clock = Clock()
     rules_settings = settings.model_copy(update={"webhook_allowed_private_hosts": ["127.0.0.1"]})
-    runtime.configure(runtime.Runtime(settings=rules_settings, clock=clock))
-    worker = Worker(test_db.database, rules_settings, clock=clock)
+    # The API that saves the rule and the worker that delivers share one context (one clock).
+    services = replace(app.state.services, settings=rules_settings, clock=clock)
+    app.state.services = services
+    worker = Worker(services, registry())
     try:
         calendar = await ws.calendar()
         rule = await make_rule(ws, actions=[{"type": "webhook", "url": receiver.url}])
@@ -63,7 +73,6 @@ async def test_a_failing_webhook_job_shows_its_real_attempts_and_error(
         clock.advance(seconds=6)  # the first retry comes after about 5 s
         await worker.drain()
     finally:
-        runtime.configure(None)
         await receiver.stop()
     [run] = await runs(ws, rule["id"])
     assert run["actions"][0]["attempts"] == 2  # what the rule run says

@@ -14,12 +14,12 @@ from sqlalchemy import func, select, update
 
 from calbridge.account.models import Account
 from calbridge.account.service import create_account
-from calbridge.app import create_app
 from calbridge.db import utcnow
 from calbridge.google.browser import COOKIE_NAME, sign_binding
 from calbridge.google.gateway import GoogleGateway
 from calbridge.google.models import GoogleConnection, GoogleOAuthState
 from calbridge.google.oauth import start_connect
+from calbridge.services import Services
 from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
 from tests.support.api import WorkspaceFixture
@@ -60,10 +60,11 @@ def gateway_for(settings: Settings, emulator: GoogleEmulator) -> GoogleGateway:
 
 
 @pytest.fixture
-def app(settings: Settings, test_db: TestDatabase, emulator: GoogleEmulator) -> FastAPI:
-    application = create_app(settings, database=test_db.database)
-    application.state.google_gateway = gateway_for(settings, emulator)
-    return application
+def services(settings: Settings, test_db: TestDatabase, emulator: GoogleEmulator) -> Services:
+    """The app (and any worker) reach Google through the emulator."""
+    return Services.build(
+        settings, database=test_db.database, google=gateway_for(settings, emulator)
+    )
 
 
 @pytest.fixture
@@ -112,7 +113,7 @@ async def start_flow(
             account,
             binding=binding,
             return_to=f"/admin/accounts/{account_id}",
-            gateway=app.state.google_gateway,
+            gateway=app.state.services.google,
         )
     response = await google.get(url + "&auto_approve=true")
     assert response.status_code == 302, response.text

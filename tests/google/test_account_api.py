@@ -417,7 +417,7 @@ async def test_google_failing_within_the_retries_still_answers(
 async def test_google_too_slow_is_503(
     app: FastAPI, ws: WorkspaceFixture, connected: int, emulator: GoogleEmulator
 ) -> None:
-    gateway = app.state.google_gateway
+    gateway = app.state.services.google
     gateway.settings = gateway.settings.model_copy(update={"google_timeout_seconds": 0.05})
     emulator.add_fault("latency", count=3, seconds=2.0, path_prefix="/calendar/v3/")
 

@@ -132,7 +132,7 @@ async def test_disconnect_revokes_at_google_and_forgets_the_connection(
     emulator: GoogleEmulator,
 ) -> None:
     revoked = await service.disconnect(
-        test_db.database, connected, gateway=app.state.google_gateway
+        test_db.database, connected, gateway=app.state.services.google
     )
 
     assert revoked is True

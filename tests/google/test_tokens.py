@@ -18,6 +18,7 @@ from calbridge.crypto import TokenCipher, generate_key, key_ring
 from calbridge.db import Base, utcnow
 from calbridge.google import service
 from calbridge.google.models import GoogleConnection
+from calbridge.services import Services
 from calbridge_google_emulator import GoogleEmulator
 from tests.support.api import WorkspaceFixture
 
@@ -145,7 +146,9 @@ async def test_after_key_rotation_connections_work_and_the_old_key_is_not_needed
         with pytest.raises(InvalidToken):
             old_cipher.decrypt(ciphertext)
     # Only the new key from now on: the connection still works, refresh included.
-    app.state.settings = settings.model_copy(update={"encryption_keys": new_key})
-    app.state.google_gateway = gateway_for(app.state.settings, emulator)
+    rotated = settings.model_copy(update={"encryption_keys": new_key})
+    app.state.services = Services.build(
+        rotated, database=test_db.database, google=gateway_for(rotated, emulator)
+    )
     emulator.advance_clock(2 * 3600)
     assert (await listing(ws, connected)).status_code == 200

@@ -4,9 +4,9 @@ sync worker all reach it), a connected account, and a calendar linked to its pri
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -14,18 +14,18 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from calbridge.app import create_app
-from calbridge.db import utcnow
 from calbridge.event.models import Event
-from calbridge.google import runtime
 from calbridge.google.sync import PRIVATE_EVENT_ID, PRIVATE_WORKSPACE
 from calbridge.google.sync_tasks import GOOGLE_SYNC
+from calbridge.jobs import registry
 from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.worker import Worker
+from calbridge.services import Services
 from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
 from tests.google.conftest import GOOGLE, connect, gateway_for, google_settings, new_account
 from tests.support.api import WorkspaceFixture
+from tests.support.clock import Clock
 from tests.support.databases import TestDatabase
 
 USER = "testuser@example.com"  # the emulator's test user; their primary calendar has this id
@@ -49,13 +49,14 @@ def settings(test_db: TestDatabase) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, test_db: TestDatabase, emulator: GoogleEmulator) -> Iterator[FastAPI]:
-    gateway = gateway_for(settings, emulator)
-    application = create_app(settings, database=test_db.database)
-    application.state.google_gateway = gateway
-    runtime.configure(gateway)  # the sync jobs and the booking check
-    yield application
-    runtime.configure(None)
+def services(
+    settings: Settings, test_db: TestDatabase, emulator: GoogleEmulator, clock: Clock
+) -> Services:
+    """One context for the app (the booking check) and the worker (the sync jobs): both reach
+    the emulator, and both read the test's clock."""
+    return Services.build(
+        settings, database=test_db.database, google=gateway_for(settings, emulator), clock=clock
+    )
 
 
 @pytest.fixture
@@ -86,27 +87,14 @@ async def linked(ws: WorkspaceFixture, account: int) -> dict[str, Any]:
     return await ws.calendar(name="Room A", googleAccountId=account, googleCalendarId="primary")
 
 
-class Clock:
-    """Real time plus a shift the test controls (to let waiting jobs come due)."""
-
-    def __init__(self) -> None:
-        self.shift = timedelta()
-
-    def __call__(self) -> datetime:
-        return utcnow() + self.shift
-
-    def shift_by(self, **delta: float) -> None:
-        self.shift += timedelta(**delta)
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
 
 
 @pytest.fixture
-def worker(test_db: TestDatabase, settings: Settings, clock: Clock) -> Worker:
-    return Worker(test_db.database, settings, name="sync-test-worker", clock=clock)
+def worker(services: Services) -> Worker:
+    return Worker(services, registry(), name="sync-test-worker")
 
 
 @dataclass

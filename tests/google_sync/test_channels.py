@@ -23,9 +23,10 @@ from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.worker import Worker
 from calbridge_google_emulator import GoogleEmulator
 from tests.google.conftest import seed
-from tests.google_sync.conftest import Clock, settle
+from tests.google_sync.conftest import settle
 from tests.google_sync.test_mirror import PUSH_ADDRESS, AppTransport
 from tests.support.api import WorkspaceFixture
+from tests.support.clock import Clock
 from tests.support.databases import TestDatabase
 
 WATCH = "/calendar/v3/calendars/primary/events/watch"
@@ -127,7 +128,7 @@ async def test_a_channel_whose_watch_answer_was_lost_is_stopped_when_it_notifies
     await google_change(emulator, google)  # a second message asks for no second stop
     [stop] = await unwatch_jobs(test_db)
     assert (stop.payload["channel_id"], stop.status) == (orphan["id"], "pending")
-    clock.shift_by(seconds=channels.ORPHAN_GRACE_SECONDS + 1)
+    clock.advance(seconds=channels.ORPHAN_GRACE_SECONDS + 1)
     await settle(worker)
     assert [c["id"] for c in emulator.channels()] == [state.channel_id]  # the orphan is stopped
 
@@ -197,7 +198,7 @@ async def test_deleting_an_account_stops_its_channels_and_the_ones_waiting_to_st
     async with test_db.database.transaction() as session:
         row = await session.get(Account, account)
         assert row is not None
-        revocation = await forget(session, row, gateway=app.state.google_gateway)
+        revocation = await forget(session, row, gateway=app.state.services.google)
         await session.delete(row)
-    assert await revoke(app.state.google_gateway, revocation)
+    assert await revoke(app.state.services.google, revocation)
     assert emulator.channels() == []

@@ -23,10 +23,9 @@ from sqlalchemy import select
 from starlette.types import Receive, Scope, Send
 
 from calbridge.event.models import Event
-from calbridge.google import runtime
-from calbridge.google.gateway import GoogleGateway
 from calbridge.google.sync import PRIVATE_EVENT_ID, google_event_id
 from calbridge.outbox.models import OutboxJob
+from calbridge.services import Services
 from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
 from tests.google_sync.conftest import USER
@@ -107,13 +106,10 @@ def settings(test_db: TestDatabase, google_url: tuple[str, Faulty]) -> Settings:
 async def app(settings: Settings, test_db: TestDatabase) -> AsyncIterator[FastAPI]:
     from calbridge.app import create_app
 
-    gateway = GoogleGateway(settings)  # real HTTP, so the token exchange meets the same server
-    application = create_app(settings, database=test_db.database)
-    application.state.google_gateway = gateway
-    runtime.configure(gateway)
-    yield application
-    runtime.configure(None)
-    await gateway.aclose()
+    # Real HTTP (the settings' own gateway), so the token exchange meets the same server.
+    services = Services.build(settings, database=test_db.database)
+    yield create_app(services=services)
+    await services.google.aclose()
 
 
 class Workers:

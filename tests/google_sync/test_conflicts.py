@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from calbridge.google import runtime
 from calbridge.google.gateway import GoogleGateway
 from calbridge.outbox.worker import Worker
 from calbridge.settings import Settings
@@ -93,13 +94,13 @@ async def test_the_events_own_google_copy_does_not_conflict_on_update(
 
 
 async def test_google_unreachable_is_503_and_nothing_is_booked(
-    ws: WorkspaceFixture, checked: dict[str, Any], settings: Settings
+    ws: WorkspaceFixture, checked: dict[str, Any], settings: Settings, app: FastAPI
 ) -> None:
     down = settings.model_copy(
         update={"google_calendar_base_url": "http://127.0.0.1:9/calendar/v3"}
     )
     gateway = GoogleGateway(down)
-    runtime.configure(gateway)  # nothing listens on port 9
+    app.state.services = replace(app.state.services, google=gateway)  # nothing listens on port 9
     try:
         response = await ws.post("/calendar-events", json=booking(checked["id"], "12:00", "12:30"))
     finally:
@@ -167,13 +168,14 @@ async def test_google_events_count_as_freebusy_would_count_them(
 
 
 @pytest.fixture
-def configure(settings: Settings, emulator: GoogleEmulator) -> Callable[..., None]:
-    """Point the booking check at the emulator with some settings changed."""
+def configure(settings: Settings, emulator: GoogleEmulator, app: FastAPI) -> Callable[..., None]:
+    """Point the app's booking check at the emulator with some settings changed."""
 
     def configure(**changes: Any) -> None:
-        runtime.configure(gateway_for(settings.model_copy(update=changes), emulator))
+        gateway = gateway_for(settings.model_copy(update=changes), emulator)
+        app.state.services = replace(app.state.services, google=gateway)
 
-    return configure  # the app fixture puts the runtime back
+    return configure
 
 
 async def test_a_slow_google_is_503_at_the_checks_deadline(

@@ -14,8 +14,9 @@ from calbridge.outbox import repository
 from calbridge.outbox.worker import Worker
 from calbridge_google_emulator import GoogleEmulator
 from tests.google.conftest import connect, connection_of
-from tests.google_sync.conftest import USER, Clock, GoogleView, settle, sync_jobs
+from tests.google_sync.conftest import USER, GoogleView, settle, sync_jobs
 from tests.support.api import WorkspaceFixture
+from tests.support.clock import Clock
 
 if TYPE_CHECKING:
     from tests.support.databases import TestDatabase
@@ -114,7 +115,7 @@ async def test_a_revoked_grant_makes_jobs_wait_until_reconnected(
     second = await ws.event(
         linked["id"], title="Second", startTime="2026-04-13T10:00:00", endTime="2026-04-13T11:00:00"
     )
-    clock.shift_by(minutes=5)  # long enough for the first job to look again
+    clock.advance(minutes=5)  # long enough for the first job to look again
     await settle(worker)
 
     connection = await connection_of(test_db, account)
@@ -128,7 +129,7 @@ async def test_a_revoked_grant_makes_jobs_wait_until_reconnected(
     assert in_google.all() == []
 
     await connect(test_db, app, google, client, account)  # Reconnect in the admin panel
-    clock.shift_by(minutes=5)
+    clock.advance(minutes=5)
     await settle(worker)
 
     assert {job.status for job in await sync_jobs(test_db)} == {"done"}

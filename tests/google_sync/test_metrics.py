@@ -8,10 +8,11 @@ import httpx
 from fastapi import FastAPI
 
 from calbridge.google.sync_tasks import GOOGLE_SYNC
+from calbridge.jobs import registry
 from calbridge.outbox.worker import Worker
 from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
-from tests.google_sync.conftest import Clock, GoogleView, settle
+from tests.google_sync.conftest import GoogleView, settle
 from tests.support.api import WorkspaceFixture
 from tests.support.databases import TestDatabase
 from tests.support.metrics import scrape, value
@@ -24,7 +25,6 @@ async def test_syncing_a_booking_counts_googles_answers(
     app: FastAPI,
     client: httpx.AsyncClient,
     settings: Settings,
-    clock: Clock,
     ws: WorkspaceFixture,
     linked: dict[str, Any],
     emulator: GoogleEmulator,
@@ -33,7 +33,7 @@ async def test_syncing_a_booking_counts_googles_answers(
     before = await scrape(client)
     emulator.add_fault("unavailable_503", count=1, method="POST", path_prefix="/calendar/v3/")
     event = await ws.event(linked["id"])
-    worker = Worker(test_db.database, settings, clock=clock, metrics=app.state.metrics)
+    worker = Worker(app.state.services, registry(), metrics=app.state.metrics)
     await settle(worker)
     after = await scrape(client)
 

@@ -15,7 +15,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from calbridge.google.mirror_tasks import GOOGLE_PULL
+from calbridge.google.job_requests import GOOGLE_PULL
 from calbridge.google.models import GoogleCalendarSync, GoogleMirrorEvent
 from calbridge.google.service import disconnect
 from calbridge.outbox.models import OutboxJob
@@ -23,9 +23,10 @@ from calbridge.outbox.worker import Worker
 from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
 from tests.google.conftest import seed
-from tests.google_sync.conftest import Clock, GoogleView, settle, sync_jobs
+from tests.google_sync.conftest import GoogleView, settle, sync_jobs
 from tests.google_sync.test_conflicts import booking
 from tests.support.api import WorkspaceFixture
+from tests.support.clock import Clock
 from tests.support.databases import TestDatabase
 
 PUSH_ADDRESS = "http://127.0.0.1:8000/google/notifications"
@@ -214,7 +215,7 @@ async def test_with_notifications_lost_the_poll_finds_the_event(scene: Scene, cl
     await settle(scene.worker)
     assert await scene.mirrored() == []  # the poll is not due yet
 
-    clock.shift_by(seconds=POLL_SECONDS)
+    clock.advance(seconds=POLL_SECONDS)
     await scene.worker.tick()
     await settle(scene.worker)
     assert await scene.mirrored() == [made["id"]]
@@ -328,7 +329,7 @@ async def test_a_channel_close_to_its_end_is_renewed(
     [old] = scene.emulator.channels()
     # Five minutes before the channel ends, the worker's schedule opens a new one.
     ttl, renew = settings.google_channel_ttl_seconds, settings.google_channel_renew_seconds
-    clock.shift_by(seconds=ttl - renew + 300)
+    clock.advance(seconds=ttl - renew + 300)
     await scene.worker.tick()
     await settle(scene.worker)
     [new] = scene.emulator.channels()
@@ -343,7 +344,7 @@ async def test_disconnecting_stops_the_channels_and_the_mirror_goes_stale(
     scene: Scene, account: int, app: FastAPI
 ) -> None:
     assert len(scene.emulator.channels()) == 1
-    await disconnect(scene.test_db.database, account, gateway=app.state.google_gateway)
+    await disconnect(scene.test_db.database, account, gateway=app.state.services.google)
     assert scene.emulator.channels() == []
     state = await scene.state()
     assert state is not None and (state.channel_id, state.synced_at) == (None, None)

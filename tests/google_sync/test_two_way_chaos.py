@@ -27,14 +27,13 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from starlette.types import Receive, Scope, Send
 
-from calbridge.google import runtime
-from calbridge.google.gateway import GoogleGateway
 from calbridge.google.job_requests import GOOGLE_PULL, GOOGLE_WATCH
 from calbridge.google.mirror import GOOGLE_UNWATCH
 from calbridge.google.models import GoogleCalendarSync, GoogleMirrorEvent
 from calbridge.google.sync import PRIVATE_EVENT_ID
 from calbridge.google.sync_tasks import GOOGLE_SYNC
 from calbridge.outbox.models import OutboxJob
+from calbridge.services import Services
 from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
 from calbridge_google_emulator.faults import ResponseDropped
@@ -144,16 +143,13 @@ async def app(
 ) -> AsyncIterator[FastAPI]:
     from calbridge.app import create_app
 
-    gateway = GoogleGateway(settings)
-    application = create_app(settings, database=test_db.database)
-    application.state.google_gateway = gateway
-    runtime.configure(gateway)
+    services = Services.build(settings, database=test_db.database)  # real HTTP to Google
+    application = create_app(services=services)
     to_app.app = application
     yield application
     await emulator.aclose()  # no delivery may outlive the app
     to_app.app = None
-    runtime.configure(None)
-    await gateway.aclose()
+    await services.google.aclose()
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:

@@ -11,9 +11,9 @@ import logging
 import sys
 
 from calbridge.db import Database
-from calbridge.google import runtime
-from calbridge.google.gateway import GoogleGateway
+from calbridge.jobs import registry
 from calbridge.outbox.worker import Worker
+from calbridge.services import Services
 from calbridge.settings import Settings
 
 
@@ -38,9 +38,8 @@ def worker_settings(url: str, schema: str | None, google: str) -> Settings:
 async def main(url: str, schema: str | None, google: str, name: str) -> None:
     logging.basicConfig(level=logging.ERROR)
     settings = worker_settings(url, schema, google)
-    database = Database(url, schema=schema)
-    runtime.configure(GoogleGateway(settings))
-    await Worker(database, settings, name=name).run()
+    services = Services.build(settings, database=Database(url, schema=schema))
+    await Worker(services, registry(), name=name).run()
 
 
 if __name__ == "__main__":

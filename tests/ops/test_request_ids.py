@@ -17,8 +17,10 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from calbridge.app import create_app
+from calbridge.jobs import registry
 from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.worker import Worker
+from calbridge.services import Services
 from calbridge.settings import Settings
 from tests.support.api import WorkspaceFixture
 from tests.support.databases import TestDatabase
@@ -106,7 +108,7 @@ async def test_the_worker_logs_a_requests_jobs_under_its_id(
             headers={"X-Request-ID": "booking-42"},
         )
         assert response.status_code == 201, response.text
-        await Worker(test_db.database, settings).drain()
+        await Worker(Services.build(settings, database=test_db.database), registry()).drain()
     async with test_db.database.session(write=False) as session:
         jobs = (await session.scalars(select(OutboxJob))).all()
     # Every line: the request's, and the worker's for its jobs (and the jobs those enqueued).

@@ -6,44 +6,48 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calbridge.outbox.service import JobFailed, enqueue, handler
+from calbridge.outbox.registry import JobRegistry
+from calbridge.outbox.service import JobFailed, enqueue
 from calbridge.outbox.worker import Worker
+from calbridge.services import Services
 from calbridge.settings import Settings
 from tests.support.databases import TestDatabase
 from tests.support.logs import capture_logs
 
 
 @pytest.fixture
-def kinds() -> Iterator[None]:
-    @handler("test.fine")
-    async def fine(session: AsyncSession, payload: dict[str, Any]) -> None:
+def kinds() -> JobRegistry:
+    jobs = JobRegistry()
+
+    @jobs.handler("test.fine")
+    async def fine(session: AsyncSession, payload: dict[str, Any], _ctx: Any) -> None:
         return None
 
-    @handler("test.flaky")
-    async def flaky(session: AsyncSession, payload: dict[str, Any]) -> None:
+    @jobs.handler("test.flaky")
+    async def flaky(session: AsyncSession, payload: dict[str, Any], _ctx: Any) -> None:
         raise ConnectionError("the receiver answered 500")
 
-    @handler("test.hopeless")
-    async def hopeless(session: AsyncSession, payload: dict[str, Any]) -> None:
+    @jobs.handler("test.hopeless")
+    async def hopeless(session: AsyncSession, payload: dict[str, Any], _ctx: Any) -> None:
         raise JobFailed("Google refused the event as invalid")
 
-    yield
+    return jobs
 
 
 async def test_start_stop_and_each_jobs_end_are_logged(
-    test_db: TestDatabase, settings: Settings, kinds: None
+    test_db: TestDatabase, settings: Settings, kinds: JobRegistry
 ) -> None:
     async with test_db.database.transaction() as session:
         fine = await enqueue(session, "test.fine")
         flaky = await enqueue(session, "test.flaky", max_attempts=3)
         hopeless = await enqueue(session, "test.hopeless")
-    worker = Worker(test_db.database, settings.model_copy(update={"worker_poll_seconds": 0.05}))
+    quick = settings.model_copy(update={"worker_poll_seconds": 0.05})
+    worker = Worker(Services.build(quick, database=test_db.database), kinds)
     with capture_logs() as logs:
         worker.start()
         async with asyncio.timeout(20):
@@ -69,12 +73,12 @@ async def test_start_stop_and_each_jobs_end_are_logged(
 
 
 async def test_json_job_lines_carry_the_fields(
-    test_db: TestDatabase, settings: Settings, kinds: None
+    test_db: TestDatabase, settings: Settings, kinds: JobRegistry
 ) -> None:
     async with test_db.database.transaction() as session:
         flaky = await enqueue(session, "test.flaky", max_attempts=3)
     with capture_logs(log_format="json") as logs:
-        await Worker(test_db.database, settings).run_once()
+        await Worker(Services.build(settings, database=test_db.database), kinds).run_once()
     records = [json.loads(line) for line in logs.lines]
     (record,) = [r for r in records if r.get("job_id") == flaky.id]
     assert record["level"] == "WARNING"

@@ -14,20 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.db import utcnow
 from calbridge.outbox.models import OutboxJob
-from calbridge.outbox.service import handler
+from calbridge.outbox.registry import JobRegistry
 from calbridge.outbox.worker import Worker
+from calbridge.services import Services
 from calbridge.settings import Settings
 from tests.support.databases import TestDatabase
-
-
-class FakeClock:
-    """Stands still until a test moves it."""
-
-    def __init__(self) -> None:
-        self.now = utcnow()
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -60,14 +51,29 @@ MakeWorker = Callable[..., Worker]
 
 
 @pytest.fixture
+def jobs() -> JobRegistry:
+    """This test's own job kinds (nothing is registered globally)."""
+    return JobRegistry()
+
+
+@pytest.fixture
 async def make_worker(
-    test_db: TestDatabase, worker_settings: Settings
+    test_db: TestDatabase, worker_settings: Settings, jobs: JobRegistry
 ) -> AsyncIterator[MakeWorker]:
-    """Build workers on the test database; any that were started are stopped afterwards."""
+    """Build workers on the test database running ``jobs``; any that were started are stopped
+    afterwards."""
     made: list[Worker] = []
 
-    def make(settings: Settings | None = None, **kwargs: Any) -> Worker:
-        worker = Worker(test_db.database, settings or worker_settings, **kwargs)
+    def make(
+        settings: Settings | None = None,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        **kwargs: Any,
+    ) -> Worker:
+        services = Services.build(
+            settings or worker_settings, database=test_db.database, clock=clock
+        )
+        worker = Worker(services, jobs, **kwargs)
         made.append(worker)
         return worker
 
@@ -77,13 +83,13 @@ async def make_worker(
 
 
 @pytest.fixture
-def recorder() -> Recorder:
+def recorder(jobs: JobRegistry) -> Recorder:
     """Registers ``test.record``: notes its start and end, with a pause between so that
     concurrent runs would show as overlapping."""
     record = Recorder()
 
-    @handler("test.record")
-    async def run(session: AsyncSession, payload: dict[str, Any]) -> None:
+    @jobs.handler("test.record")
+    async def run(session: AsyncSession, payload: dict[str, Any], _ctx: Any) -> None:
         task = asyncio.current_task()
         name = task.get_name() if task else ""
         record.events.append(("start", payload["n"], name))

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calbridge.outbox.service import enqueue, handler
+from calbridge.outbox.registry import JobRegistry
+from calbridge.outbox.service import enqueue
 from tests.outbox.conftest import MakeWorker, all_jobs, get_job
 
 if TYPE_CHECKING:
@@ -28,18 +29,21 @@ async def wait_for_file(path: Path, process: asyncio.subprocess.Process) -> None
 
 
 async def test_the_job_of_a_killed_worker_runs_again_after_its_lease(
-    test_db: TestDatabase, make_worker: MakeWorker, tmp_path: Path
+    test_db: TestDatabase,
+    make_worker: MakeWorker,
+    tmp_path: Path,
+    jobs: JobRegistry,
 ) -> None:
     marker = tmp_path / "starts"
 
-    @handler("test.crash")
-    async def quick(session: AsyncSession, payload: dict[str, Any]) -> None:
+    @jobs.handler("test.crash")
+    async def quick(session: AsyncSession, payload: dict[str, Any], _ctx: Any) -> None:
         with marker.open("a") as file:
             file.write("started\n")
         await enqueue(session, "test.crash.finished")
 
-    @handler("test.crash.finished")
-    async def nothing(session: AsyncSession, payload: dict[str, Any]) -> None:
+    @jobs.handler("test.crash.finished")
+    async def nothing(session: AsyncSession, payload: dict[str, Any], _ctx: Any) -> None:
         pass
 
     async with test_db.database.transaction() as session:

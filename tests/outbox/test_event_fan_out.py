@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -11,9 +10,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.app import create_app
+from calbridge.event import tasks as event_tasks
 from calbridge.event.service import EVENT_CHANGED
-from calbridge.outbox import service as outbox_service
-from calbridge.outbox.service import enqueue, handler, subscribe, unsubscribe
+from calbridge.outbox.registry import JobRegistry
+from calbridge.outbox.service import enqueue
 from calbridge.settings import Settings
 from tests.outbox.conftest import MakeWorker, all_jobs, get_job
 from tests.support.api import WorkspaceFixture, make_workspace
@@ -31,20 +31,18 @@ PAYLOAD = {
 
 
 @pytest.fixture(autouse=True)
-def only_test_subscribers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The real subscribers (Google sync, event rules) are tested elsewhere; here the fan-out
-    sees only the kinds a test subscribes."""
-    monkeypatch.setattr(outbox_service, "_subscribers", {})
+def event_jobs(jobs: JobRegistry) -> None:
+    """The event domain's fan-out; the real subscribers (Google sync, event rules) are tested
+    elsewhere, so here it sees only the kinds a test subscribes."""
+    jobs.include(event_tasks.jobs())
 
 
 @pytest.fixture
-def subscribers() -> Iterator[list[str]]:
+def subscribers(jobs: JobRegistry) -> list[str]:
     kinds = ["test.google.sync", "test.rules.run"]
     for kind in kinds:
-        subscribe(EVENT_CHANGED, kind)
-    yield kinds
-    for kind in kinds:
-        unsubscribe(EVENT_CHANGED, kind)
+        jobs.subscribe(EVENT_CHANGED, kind)
+    return kinds
 
 
 async def test_event_changed_enqueues_one_job_per_subscriber(
@@ -90,29 +88,26 @@ async def test_a_booking_leaves_one_event_changed_job(
 
 
 async def test_a_server_with_its_worker_carries_a_booking_to_the_subscribers(
-    test_db: TestDatabase, settings: Settings
+    test_db: TestDatabase, settings: Settings, jobs: JobRegistry
 ) -> None:
     reached: list[dict[str, Any]] = []
     arrived = asyncio.Event()
 
-    @handler("test.subscriber")
-    async def note(session: AsyncSession, payload: dict[str, Any]) -> None:
+    @jobs.handler("test.subscriber")
+    async def note(session: AsyncSession, payload: dict[str, Any], _ctx: Any) -> None:
         reached.append(payload)
         arrived.set()
 
-    subscribe(EVENT_CHANGED, "test.subscriber")
-    app = create_app(settings, database=test_db.database, run_worker=True)
+    jobs.subscribe(EVENT_CHANGED, "test.subscriber")
+    app = create_app(settings, database=test_db.database, jobs=jobs, run_worker=True)
     transport = httpx.ASGITransport(app=app)
-    try:
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
-        ):
-            ws = await make_workspace(test_db.database, client)
-            calendar = await ws.calendar()
-            created = await ws.event(calendar["id"])
-            await asyncio.wait_for(arrived.wait(), 10)
-    finally:
-        unsubscribe(EVENT_CHANGED, "test.subscriber")
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
+        ws = await make_workspace(test_db.database, client)
+        calendar = await ws.calendar()
+        created = await ws.event(calendar["id"])
+        await asyncio.wait_for(arrived.wait(), 10)
 
     assert [(p["event_id"], p["change"]) for p in reached] == [(created["id"], "created")]

@@ -10,7 +10,8 @@ from sqlalchemy import update
 from calbridge.outbox import repository
 from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.service import enqueue
-from tests.outbox.conftest import FakeClock, MakeWorker, Recorder, all_jobs, get_job
+from tests.outbox.conftest import MakeWorker, Recorder, all_jobs, get_job
+from tests.support.clock import StillClock
 
 if TYPE_CHECKING:
     from tests.support.databases import TestDatabase
@@ -43,7 +44,7 @@ async def test_a_retried_job_runs_again_now_with_a_fresh_set_of_attempts(
     async with test_db.database.transaction() as session:
         # No handler runs this kind; it is fixed below (as if by a deploy) before the retry.
         job = await enqueue(session, "test.later", max_attempts=3, n=1)
-    clock = FakeClock()
+    clock = StillClock()
     worker = make_worker(clock=clock)
     await worker.run_once()
     failed = await get_job(test_db, job.id)
@@ -99,7 +100,7 @@ async def test_done_jobs_past_their_retention_are_deleted_and_failed_ones_kept(
     async with test_db.database.transaction() as session:
         old = await enqueue(session, "test.record", n=1)
         failed = await enqueue(session, "test.no_such_handler")
-    clock = FakeClock()  # after the enqueue, so both jobs are due
+    clock = StillClock()  # after the enqueue, so both jobs are due
     worker = make_worker(clock=clock)
     await worker.drain(timeout=5)
     clock.now += timedelta(hours=worker.settings.job_retention_hours + 1)

@@ -10,9 +10,10 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calbridge.event import tasks as event_tasks
 from calbridge.event.service import EVENT_CHANGED
-from calbridge.outbox import service as outbox_service
-from calbridge.outbox.service import NOTIFY_CHANNEL, JobDeferred, enqueue, handler, subscribe
+from calbridge.outbox.registry import JobRegistry
+from calbridge.outbox.service import NOTIFY_CHANNEL, JobDeferred, enqueue
 from calbridge.settings import Settings
 from tests.outbox.conftest import MakeWorker
 
@@ -25,11 +26,11 @@ PROMPTLY = 5.0
 
 
 @pytest.fixture
-def ran() -> dict[int, asyncio.Event]:
+def ran(jobs: JobRegistry) -> dict[int, asyncio.Event]:
     events: dict[int, asyncio.Event] = {}
 
-    @handler("test.wake")
-    async def note(session: AsyncSession, payload: dict[str, Any]) -> None:
+    @jobs.handler("test.wake")
+    async def note(session: AsyncSession, payload: dict[str, Any], _ctx: Any) -> None:
         events.setdefault(payload["n"], asyncio.Event()).set()
 
     return events
@@ -92,14 +93,14 @@ CHAIN_ROUNDS = 8
 
 
 @pytest.fixture
-def subscriber_ran(monkeypatch: pytest.MonkeyPatch) -> dict[int, asyncio.Event]:
+def subscriber_ran(jobs: JobRegistry) -> dict[int, asyncio.Event]:
     """``event.changed`` fans out to one test subscriber only, which notes the event's id."""
-    monkeypatch.setattr(outbox_service, "_subscribers", {})
-    subscribe(EVENT_CHANGED, SUBSCRIBER)
+    jobs.include(event_tasks.jobs())
+    jobs.subscribe(EVENT_CHANGED, SUBSCRIBER)
     events: dict[int, asyncio.Event] = {}
 
-    @handler(SUBSCRIBER)
-    async def note(session: AsyncSession, payload: dict[str, Any]) -> None:
+    @jobs.handler(SUBSCRIBER)
+    async def note(session: AsyncSession, payload: dict[str, Any], _ctx: Any) -> None:
         events.setdefault(payload["event_id"], asyncio.Event()).set()
 
     return events
@@ -165,14 +166,15 @@ async def test_a_job_due_later_runs_when_it_is_due_not_at_the_next_poll(
     make_worker: MakeWorker,
     worker_settings: Settings,
     first_attempt: str,
+    jobs: JobRegistry,
 ) -> None:
     """A retry after a failure (or a job that asked to wait) becomes due without any commit to
     wake the worker for it: the sleeping worker must still wake when it is due."""
     attempts: list[int] = []
     second = asyncio.Event()
 
-    @handler("test.wake.later")
-    async def flaky(session: AsyncSession, payload: dict[str, Any]) -> None:
+    @jobs.handler("test.wake.later")
+    async def flaky(session: AsyncSession, payload: dict[str, Any], _ctx: Any) -> None:
         attempts.append(len(attempts) + 1)
         if len(attempts) == 1:
             if first_attempt == "waits":

@@ -11,9 +11,11 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.outbox.models import OutboxJob
-from calbridge.outbox.service import enqueue, handler
+from calbridge.outbox.registry import JobRegistry
+from calbridge.outbox.service import enqueue
 from calbridge.settings import Settings
-from tests.outbox.conftest import FakeClock, MakeWorker, Recorder, all_jobs, get_job
+from tests.outbox.conftest import MakeWorker, Recorder, all_jobs, get_job
+from tests.support.clock import StillClock
 
 if TYPE_CHECKING:
     from tests.support.databases import TestDatabase
@@ -54,19 +56,21 @@ async def test_a_job_committed_with_its_change_runs_once_and_is_done(
 
 
 async def test_a_failing_job_backs_off_longer_each_time_then_fails_with_its_error(
-    test_db: TestDatabase, make_worker: MakeWorker
+    test_db: TestDatabase,
+    make_worker: MakeWorker,
+    jobs: JobRegistry,
 ) -> None:
     calls = 0
 
-    @handler("test.flaky")
-    async def flaky(session: AsyncSession, payload: dict[str, Any]) -> None:
+    @jobs.handler("test.flaky")
+    async def flaky(session: AsyncSession, payload: dict[str, Any], _ctx: Any) -> None:
         nonlocal calls
         calls += 1
         raise ConnectionError(f"Google is down ({calls})")
 
     async with test_db.database.transaction() as session:
         job = await enqueue(session, "test.flaky", max_attempts=4)
-    clock = FakeClock()
+    clock = StillClock()
     worker = make_worker(clock=clock)
 
     waits = []
@@ -104,10 +108,12 @@ async def test_a_job_nobody_handles_fails_at_once_saying_so(
 
 
 async def test_a_worker_that_lost_its_lease_rolls_back_and_leaves_the_job_alone(
-    test_db: TestDatabase, make_worker: MakeWorker
+    test_db: TestDatabase,
+    make_worker: MakeWorker,
+    jobs: JobRegistry,
 ) -> None:
-    @handler("test.overtaken")
-    async def overtaken(session: AsyncSession, payload: dict[str, Any]) -> None:
+    @jobs.handler("test.overtaken")
+    async def overtaken(session: AsyncSession, payload: dict[str, Any], _ctx: Any) -> None:
         # Meanwhile the lease ran out and another worker claimed the job.
         async with test_db.database.transaction() as other:
             await other.execute(
@@ -195,18 +201,22 @@ async def test_a_stopping_worker_finishes_the_job_in_hand_and_gives_back_the_res
 
 
 async def test_a_job_whose_lease_ran_out_while_it_waited_in_a_batch_is_not_run_twice(
-    test_db: TestDatabase, make_worker: MakeWorker, recorder: Recorder, worker_settings: Settings
+    test_db: TestDatabase,
+    make_worker: MakeWorker,
+    recorder: Recorder,
+    worker_settings: Settings,
+    jobs: JobRegistry,
 ) -> None:
     async with test_db.database.transaction() as session:
         await enqueue(session, "test.too_slow")
         await enqueue(session, "test.record", n=2)
-    clock = FakeClock()
+    clock = StillClock()
     slow = make_worker(clock=clock)
     other = make_worker(clock=clock)
     overtaken = False
 
-    @handler("test.too_slow")
-    async def too_slow(session: AsyncSession, payload: dict[str, Any]) -> None:
+    @jobs.handler("test.too_slow")
+    async def too_slow(session: AsyncSession, payload: dict[str, Any], _ctx: Any) -> None:
         nonlocal overtaken
         if not overtaken:
             overtaken = True

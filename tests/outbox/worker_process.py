@@ -12,16 +12,20 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.db import Database
-from calbridge.outbox.service import enqueue, handler
+from calbridge.outbox.registry import JobRegistry
+from calbridge.outbox.service import enqueue
 from calbridge.outbox.worker import Worker
+from calbridge.services import Services
 from calbridge.settings import Settings
 
 LEASE_SECONDS = 1.0
 
 
 async def main(url: str, schema: str | None, marker: Path) -> None:
-    @handler("test.crash")
-    async def slow(session: AsyncSession, payload: dict[str, Any]) -> None:
+    jobs = JobRegistry()
+
+    @jobs.handler("test.crash")
+    async def slow(session: AsyncSession, payload: dict[str, Any], _ctx: Any) -> None:
         with marker.open("a") as file:
             file.write("started\n")
         await asyncio.sleep(3600)
@@ -34,7 +38,8 @@ async def main(url: str, schema: str | None, marker: Path) -> None:
         worker_poll_seconds=0.05,
         worker_lease_seconds=LEASE_SECONDS,
     )
-    await Worker(Database(url, schema=schema), settings, name="doomed").run()
+    services = Services.build(settings, database=Database(url, schema=schema))
+    await Worker(services, jobs, name="doomed").run()
 
 
 if __name__ == "__main__":

@@ -1,38 +1,26 @@
-"""Rules tests: a real webhook receiver on 127.0.0.1, a worker with a clock the test moves, and
-the rules runtime (settings, resolver, clock) pointed at them."""
+"""Rules tests: a real webhook receiver on 127.0.0.1, and one context (settings, resolver, a
+clock the test moves) shared by the app and the worker."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
 from sqlalchemy import update
 
-from calbridge.db import utcnow
+from calbridge.jobs import registry
 from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.worker import Worker
-from calbridge.rules import runtime
+from calbridge.rules.ssrf import Resolver
+from calbridge.services import Services
 from calbridge.settings import Settings
 from tests.support.api import WorkspaceFixture
+from tests.support.clock import Clock
 from tests.support.databases import TestDatabase
 from tests.support.logs import no_secret_logged
-
-
-class Clock:
-    """Real time plus however far the test has moved it forward."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def __call__(self) -> datetime:
-        return utcnow() + self.offset
-
-    def advance(self, **delta: float) -> None:
-        self.offset += timedelta(**delta)
 
 
 @dataclass
@@ -144,26 +132,36 @@ def dns() -> dict[str, list[list[str]]]:
     return {}
 
 
-@pytest.fixture
-def configure_runtime(
-    rules_settings: Settings, clock: Clock, dns: dict[str, list[list[str]]]
-) -> Any:
+def fake_resolver(dns: dict[str, list[list[str]]]) -> Resolver:
     async def resolver(host: str, port: int) -> list[str]:
         answers = dns.get(host)
         if not answers:
             raise OSError(f"unknown host {host}")
         return answers.pop(0) if len(answers) > 1 else answers[0]
 
-    runtime.configure(runtime.Runtime(settings=rules_settings, resolver=resolver, clock=clock))
-    yield
-    runtime.configure(None)
+    return resolver
 
 
 @pytest.fixture
-def worker(
-    test_db: TestDatabase, rules_settings: Settings, clock: Clock, configure_runtime: Any
-) -> Worker:
-    return Worker(test_db.database, rules_settings, clock=clock)
+def services(
+    test_db: TestDatabase, rules_settings: Settings, clock: Clock, dns: dict[str, list[list[str]]]
+) -> Services:
+    """The app and the worker share it: the rules settings, the fake resolver, one clock."""
+    return Services.build(
+        rules_settings, database=test_db.database, resolver=fake_resolver(dns), clock=clock
+    )
+
+
+@pytest.fixture
+def worker(services: Services) -> Worker:
+    return Worker(services, registry())
+
+
+def worker_with(services: Services, **changes: Any) -> Worker:
+    """A worker whose settings differ from the app's by ``changes`` (an SMTP server, a timeout);
+    the same database, resolver and clock."""
+    settings = services.settings.model_copy(update=changes)
+    return Worker(replace(services, settings=settings), registry())
 
 
 async def due_now(test_db: TestDatabase, clock: Clock) -> None:

@@ -10,8 +10,9 @@ from pathlib import Path
 from standardwebhooks import Webhook
 
 from calbridge.outbox.worker import Worker
-from tests.rules.conftest import Clock, Receiver, make_rule, runs
+from tests.rules.conftest import Receiver, make_rule, runs
 from tests.support.api import WorkspaceFixture
+from tests.support.clock import Clock
 from tests.support.databases import TestDatabase as Db
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,15 +7,14 @@ import email
 import socket
 from collections.abc import Iterator
 from email.message import Message
-from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from calbridge.outbox.worker import Worker
-from calbridge.rules import runtime
-from tests.rules.conftest import Clock, make_rule, runs
+from calbridge.services import Services
+from tests.rules.conftest import make_rule, runs, worker_with
 from tests.support.api import WorkspaceFixture
 
 
@@ -46,14 +45,18 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
 
 
 @pytest.fixture
-def mail_runtime(smtp_server: tuple[Inbox, int], configure_runtime: Any, clock: Clock) -> Inbox:
-    inbox, port = smtp_server
-    current = runtime.current()
-    settings = current.settings.model_copy(
-        update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_from": "rules@calbridge.test"}
-    )
-    runtime.configure(runtime.Runtime(settings=settings, resolver=current.resolver, clock=clock))
+def mail_runtime(smtp_server: tuple[Inbox, int]) -> Inbox:
+    inbox, _ = smtp_server
     return inbox
+
+
+@pytest.fixture
+def worker(smtp_server: tuple[Inbox, int], services: Services) -> Worker:
+    """The worker sends mail to the test's SMTP server."""
+    _, port = smtp_server
+    return worker_with(
+        services, smtp_host="127.0.0.1", smtp_port=port, smtp_from="rules@calbridge.test"
+    )
 
 
 async def test_email_arrives_rendered(
@@ -107,12 +110,8 @@ async def test_an_email_to_nobody_is_skipped(
     assert "no recipients" in run["actions"][0]["error"]
 
 
-async def test_smtp_down_is_retried(
-    ws: WorkspaceFixture, worker: Worker, configure_runtime: Any, clock: Clock
-) -> None:
-    current = runtime.current()
-    settings = current.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": 1})
-    runtime.configure(runtime.Runtime(settings=settings, resolver=current.resolver, clock=clock))
+async def test_smtp_down_is_retried(ws: WorkspaceFixture, services: Services) -> None:
+    worker = worker_with(services, smtp_host="127.0.0.1", smtp_port=1)
     calendar = await ws.calendar()
     action = {"type": "email", "to": ["a@example.com"], "subject": "s", "body": "b"}
     rule = await make_rule(ws, actions=[action])

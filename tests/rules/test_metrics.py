@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 from fastapi import FastAPI
 
+from calbridge.jobs import registry
 from calbridge.outbox.worker import Worker
-from calbridge.settings import Settings
-from tests.rules.conftest import Clock, Receiver, make_rule
+from calbridge.services import Services
+from tests.rules.conftest import Receiver, make_rule
 from tests.support.api import WorkspaceFixture
 from tests.support.databases import TestDatabase
 from tests.support.metrics import scrape, value
@@ -23,16 +22,14 @@ async def test_a_booking_and_a_failing_webhook_move_the_counters(
     client: httpx.AsyncClient,
     ws: WorkspaceFixture,
     receiver: Receiver,
-    rules_settings: Settings,
-    clock: Clock,
-    configure_runtime: Any,
+    services: Services,
 ) -> None:
     receiver.default = 500
     calendar = await ws.calendar()
     await make_rule(ws, actions=[{"type": "webhook", "url": receiver.url}])
     before = await scrape(client)
     await ws.event(calendar["id"])
-    worker = Worker(test_db.database, rules_settings, clock=clock, metrics=app.state.metrics)
+    worker = Worker(services, registry(), metrics=app.state.metrics)
     await worker.drain()
     after = await scrape(client)
 

@@ -6,8 +6,9 @@ import pytest
 
 from calbridge.outbox.worker import Worker
 from calbridge.rules import ssrf
-from tests.rules.conftest import Clock, Receiver, make_rule, runs
+from tests.rules.conftest import Receiver, make_rule, runs
 from tests.support.api import WorkspaceFixture
+from tests.support.clock import Clock
 
 # Names the fake resolver answers, as a hostile DNS would.
 HOSTILE_DNS = {

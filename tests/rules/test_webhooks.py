@@ -12,8 +12,10 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from calbridge.outbox.worker import Worker
 from calbridge.rules import webhooks
-from tests.rules.conftest import Clock, Receiver, due_now, make_rule, runs
+from calbridge.services import Services
+from tests.rules.conftest import Receiver, due_now, make_rule, runs, worker_with
 from tests.support.api import WorkspaceFixture
+from tests.support.clock import Clock
 from tests.support.databases import TestDatabase as Db
 
 
@@ -174,19 +176,9 @@ async def test_redirects_are_not_followed(
 async def test_a_hanging_receiver_is_cut_off_while_others_are_delivered(
     ws: WorkspaceFixture,
     receiver: Receiver,
-    worker: Worker,
-    rules_settings: object,
+    services: Services,
 ) -> None:
-    from calbridge.rules import runtime
-
-    current = runtime.current()
-    runtime.configure(
-        runtime.Runtime(
-            settings=current.settings.model_copy(update={"webhook_timeout_seconds": 0.5}),
-            resolver=current.resolver,
-            clock=current.clock,
-        )
-    )
+    worker = worker_with(services, webhook_timeout_seconds=0.5)
     other = Receiver()
     await other.start()
     try:

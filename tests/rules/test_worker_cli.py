@@ -25,9 +25,9 @@ Start = Callable[..., "asyncio.Future[asyncio.subprocess.Process]"]
 
 @pytest.fixture
 async def start_worker(
-    test_db: TestDatabase, tmp_path: Path, configure_runtime: object
+    test_db: TestDatabase, tmp_path: Path
 ) -> AsyncIterator[Callable[..., object]]:
-    # configure_runtime: the API that saves the rules allows 127.0.0.1 too, as the worker does
+    # The app that saves the rules (rules_settings) allows 127.0.0.1 too, as the worker does
     # (the same environment in production; a 422 at save otherwise).
     env = test_db.command_env() | {
         "CALBRIDGE_WEBHOOK_ALLOWED_PRIVATE_HOSTS": '["127.0.0.1"]',

@@ -8,10 +8,10 @@ from __future__ import annotations
 import asyncio
 import sys
 
-import calbridge.rules.tasks  # noqa: F401  (registers the rules jobs)
 from calbridge.db import Database
+from calbridge.jobs import registry
 from calbridge.outbox.worker import Worker
-from calbridge.rules import runtime
+from calbridge.services import Services
 from calbridge.settings import Settings
 
 
@@ -25,9 +25,8 @@ async def main(url: str, schema: str | None) -> None:
         webhook_timeout_seconds=120.0,
         webhook_allowed_private_hosts=["127.0.0.1"],
     )
-    runtime.configure(runtime.Runtime(settings=settings))
-    database = Database(url, schema=schema)
-    await Worker(database, settings, name="doomed-worker").run()
+    services = Services.build(settings, database=Database(url, schema=schema))
+    await Worker(services, registry(), name="doomed-worker").run()
 
 
 if __name__ == "__main__":

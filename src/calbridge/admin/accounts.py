@@ -27,7 +27,7 @@ from calbridge.deps import SessionDep
 from calbridge.errors import NotFound
 from calbridge.google import browser
 from calbridge.google import service as google
-from calbridge.google.gateway import gateway_of
+from calbridge.services import services_of
 from calbridge.workspace.models import Workspace
 
 router = APIRouter()
@@ -215,7 +215,7 @@ async def disconnect_google(
     not, the admin is told to remove the access in the Google account)."""
     workspace = await load_workspace(db, uuid)
     account = await _get(db, workspace, account_id)
-    gateway = gateway_of(request.app.state)
+    gateway = services_of(request).google
     revocation = await google.forget(db, account, gateway=gateway)
     await db.commit()  # the request's only write; nothing below touches the database
     revoked = await google.revoke(gateway, revocation)

@@ -19,9 +19,9 @@ from calbridge.admin.common import form_text
 from calbridge.calendar.models import Calendar
 from calbridge.deps import get_database
 from calbridge.google.errors import GoogleError
-from calbridge.google.gateway import gateway_of
 from calbridge.google.models import ACTIVE, GoogleConnection
 from calbridge.google.service import calendar_client
+from calbridge.services import services_of
 
 # Wire names → the form's field names (for errors the service reports).
 FIELDS = {
@@ -120,7 +120,7 @@ async def linkable_accounts(
                 .limit(MAX_ACCOUNTS)
             )
         ).all()
-    gateway = gateway_of(request.app.state)
+    gateway = services_of(request).google
     found = []
     for account, connection in rows:
         linkable = LinkableAccount(account.id, account.name, connection.google_email)

@@ -26,6 +26,7 @@ from calbridge.event.schemas import EARLIEST_YEAR, LATEST_YEAR
 from calbridge.scheduling import service as scheduling
 from calbridge.scheduling.schemas import MAX_MINUTES, MIN_MINUTES
 from calbridge.schemas import MAX_ID
+from calbridge.services import services_of
 from calbridge.statuses import EventStatus
 from calbridge.timezones import load_timezone
 
@@ -146,7 +147,15 @@ async def show_calendar_view(
     )
     minutes = _minutes(duration)
     free = await scheduling.list_slots(
-        db, workspace, calendar.id, start=lo, end=hi, duration=minutes, step=None, timezone=None
+        db,
+        workspace,
+        calendar.id,
+        start=lo,
+        end=hi,
+        duration=minutes,
+        step=None,
+        timezone=None,
+        google=services_of(request).google,
     )
     base = f"/admin/w/{uuid}"
     spans: list[Span[Entry]] = [

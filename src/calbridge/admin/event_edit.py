@@ -28,6 +28,7 @@ from calbridge.errors import CalbridgeError, NotFound, PreconditionFailed
 from calbridge.event import history, presenter, service
 from calbridge.event.history import Source
 from calbridge.event.schemas import MAX_ATTENDEES, EventUpdate
+from calbridge.services import services_of
 from calbridge.statuses import EventStatus
 from calbridge.workspace.models import Workspace
 
@@ -162,6 +163,7 @@ async def save_event(
             workspace,
             event_id,
             EventUpdate.model_validate(body, strict=False),
+            google=services_of(request).google,
             if_match=posted["version"] or None,
             privileged=True,
         )

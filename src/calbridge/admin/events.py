@@ -22,6 +22,7 @@ from calbridge.errors import CalbridgeError, NotFound
 from calbridge.event import history, presenter, repository, service
 from calbridge.event.history import Source
 from calbridge.event.schemas import MAX_ATTENDEES, CancelRequest, EventCreate
+from calbridge.services import services_of
 from calbridge.statuses import EventStatus
 from calbridge.timezones import load_timezone, local_to_utc_lenient
 from calbridge.workspace import repository as workspace_repository
@@ -168,7 +169,14 @@ async def new_event(
         "start_time": form_text(start, 40),
         "end_time": form_text(end, 40),
     }
-    finder = await free_slots.find(db, workspace, _number(calendar), _day(day), _number(duration))
+    finder = await free_slots.find(
+        db,
+        workspace,
+        _number(calendar),
+        _day(day),
+        _number(duration),
+        google=services_of(request).google,
+    )
     return _booking_page(
         request, admin, workspace, await choices(db, workspace), form, finder=finder
     )
@@ -197,7 +205,11 @@ async def book_event(
         # A form posts every value as text: ids are read from it laxly (the API's JSON is strict).
         history.act_as(db, Source.ADMIN, admin.email)
         booked = await service.create_event(
-            db, workspace, EventCreate.model_validate(body, strict=False), privileged=True
+            db,
+            workspace,
+            EventCreate.model_validate(body, strict=False),
+            google=services_of(request).google,
+            privileged=True,
         )
     except (ValidationError, CalbridgeError) as error:
         await db.rollback()

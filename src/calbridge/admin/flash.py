@@ -19,12 +19,11 @@ from calbridge.admin.models import AdminSession
 from calbridge.admin.session import Admin, session_key
 from calbridge.crypto import InvalidToken, TokenCipher
 from calbridge.deps import get_database
-from calbridge.settings import Settings
+from calbridge.services import services_of
 
 
 def _cipher(request: Request) -> TokenCipher:
-    settings: Settings = request.app.state.settings
-    return TokenCipher.from_settings(settings)
+    return services_of(request).cipher
 
 
 async def stash(request: Request, db: AsyncSession, admin: Admin, page: str, **values: Any) -> None:

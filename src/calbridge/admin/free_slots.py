@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.admin.times import form_value, format_instant
 from calbridge.calendar import repository as calendar_repository
+from calbridge.google.gateway import GoogleGateway
 from calbridge.scheduling import service
 from calbridge.scheduling.schemas import MAX_MINUTES, MIN_MINUTES
 from calbridge.timezones import load_timezone, local_to_utc_lenient
@@ -41,6 +42,8 @@ async def find(
     calendar_id: int | None,
     day: date | None,
     duration: int | None,
+    *,
+    google: GoogleGateway,
 ) -> Finder:
     minutes = duration if duration and MIN_MINUTES <= duration <= MAX_MINUTES else DEFAULT_DURATION
     if calendar_id is None or day is None:
@@ -58,6 +61,7 @@ async def find(
         duration=minutes,
         step=None,
         timezone=None,
+        google=google,
     )
     slots = [
         Slot(

@@ -26,7 +26,7 @@ from calbridge.errors import CalbridgeError, NotFound
 from calbridge.rules import service
 from calbridge.rules.schemas import RuleResponse, RuleUpdate
 from calbridge.schemas import PageParams
-from calbridge.settings import Settings
+from calbridge.services import services_of
 from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Workspace
 
@@ -37,8 +37,7 @@ CALENDAR_CHOICES = 200
 
 
 def _cipher(request: Request) -> TokenCipher:
-    settings: Settings = request.app.state.settings
-    return TokenCipher.from_settings(settings)
+    return services_of(request).cipher
 
 
 def _secret_page(uuid: str, rule_id: int) -> str:
@@ -57,11 +56,11 @@ async def _get_rule(db: SessionDep, workspace: Workspace, rule_id: int) -> Any:
         raise PageNotFound("Event rule") from None
 
 
-async def _refused_targets(typed: RuleForm) -> CalbridgeError | None:
+async def _refused_targets(request: Request, typed: RuleForm) -> CalbridgeError | None:
     """The form's webhook targets, checked as the API checks them and before any database work
     (a DNS lookup must hold no lock); a form that does not parse is left to the save's errors."""
     try:
-        await service.check_webhook_targets(typed.parse().actions)
+        await service.check_webhook_targets(typed.parse().actions, services_of(request))
     except FormErrors:
         return None
     except CalbridgeError as refusal:
@@ -184,7 +183,7 @@ async def add_rule(
     if command := _edit_command(form):
         typed.edit(command, form)
         return await _form_page(request, admin, db, await load_workspace(db, uuid), typed)
-    target_refusal = await _refused_targets(typed)
+    target_refusal = await _refused_targets(request, typed)
     workspace = await load_workspace(db, uuid)
     try:
         if target_refusal is not None:
@@ -243,7 +242,7 @@ async def save_rule(
     db: SessionDep,
 ) -> Response:
     typed = RuleForm.of_post(form)
-    target_refusal = None if _edit_command(form) else await _refused_targets(typed)
+    target_refusal = None if _edit_command(form) else await _refused_targets(request, typed)
     workspace = await load_workspace(db, uuid)
     await _get_rule(db, workspace, rule_id)
     if command := _edit_command(form):

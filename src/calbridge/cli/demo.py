@@ -27,6 +27,7 @@ from calbridge.event.models import Event
 from calbridge.event.schemas import EventCreate
 from calbridge.event.service import create_event
 from calbridge.google import connections
+from calbridge.google.gateway import GoogleGateway
 from calbridge.google.models import ACTIVE
 from calbridge.google.sync_tasks import GOOGLE_SYNC
 from calbridge.outbox.service import enqueue
@@ -66,6 +67,7 @@ async def prepare(settings: Settings, google: LocalGoogleGrant | None) -> Demo:
     made anew at each start, and the old demo token is revoked. With the local emulator (new
     and empty at each start), the synced calendars' events are pushed to it again."""
     db = Database(settings.database_url, schema=settings.database_schema)
+    gateway = GoogleGateway(settings)
     try:
         async with db.transaction() as session:
             history.act_as(session, Source.CLI, None)
@@ -79,7 +81,7 @@ async def prepare(settings: Settings, google: LocalGoogleGrant | None) -> Demo:
                 select(Calendar).where(Calendar.workspace_id == workspace.id).order_by(Calendar.id)
             )
             if calendar is None:
-                calendar = await _create_demo_calendar(session, workspace, account, google)
+                calendar = await _create_demo_calendar(session, workspace, account, google, gateway)
             elif google is not None:
                 if calendar.google_account_id is None:
                     await update_calendar(session, workspace, calendar.id, _link(account))
@@ -88,6 +90,7 @@ async def prepare(settings: Settings, google: LocalGoogleGrant | None) -> Demo:
             password = await _fresh_admin_password(session)
             return Demo(workspace.uuid, token, calendar.id, account.id, password)
     finally:
+        await gateway.aclose()
         await db.dispose()
 
 
@@ -131,6 +134,7 @@ async def _create_demo_calendar(
     workspace: Workspace,
     account: Account,
     google: LocalGoogleGrant | None,
+    gateway: GoogleGateway,
 ) -> Calendar:
     fields: dict[str, object] = {
         "name": "Room A",
@@ -163,6 +167,7 @@ async def _create_demo_calendar(
                 "attendeeIds": [member.id],
             }
         ),
+        google=gateway,
     )
     return calendar
 

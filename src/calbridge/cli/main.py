@@ -9,7 +9,7 @@ import typer
 
 from calbridge import server
 from calbridge.cli.admin_users import admin_app
-from calbridge.cli.common import database, require_newest_schema
+from calbridge.cli.common import require_newest_schema
 from calbridge.cli.dev import dev
 from calbridge.cli.jobs import jobs
 from calbridge.cli.keys import keys
@@ -154,10 +154,12 @@ def worker(
 ) -> None:
     """Run the after-commit worker (Google sync, event rules) until SIGTERM or Ctrl-C; then
     finish the running jobs (or, after --grace seconds, give them back) and exit 0."""
+    from calbridge.jobs import registry
     from calbridge.ops.endpoints import scrape_app
     from calbridge.ops.metrics import Metrics
     from calbridge.ops.scrape_server import ScrapeServer
     from calbridge.outbox.worker import Worker
+    from calbridge.services import Services
 
     settings = get_settings()
     if poll is not None:
@@ -170,9 +172,11 @@ def worker(
     configure_logging(settings)
 
     async def main() -> None:
-        db = database(settings)
+        services = Services.build(settings)
+        db = services.database
         metrics = Metrics()
-        runners = [Worker(db, settings, metrics=metrics) for _ in range(concurrency)]
+        kinds = registry()
+        runners = [Worker(services, kinds, metrics=metrics) for _ in range(concurrency)]
         scrape = None
         if metrics_port is not None:
             scrape = ScrapeServer(scrape_app(metrics, db, settings), metrics_host, metrics_port)
@@ -187,6 +191,7 @@ def worker(
         await asyncio.gather(*(runner.stop(grace=grace) for runner in runners))
         if scrape is not None:
             await scrape.stop()
+        await services.google.aclose()
         await db.dispose()
 
     asyncio.run(main())

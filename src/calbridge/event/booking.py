@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,6 +43,9 @@ from calbridge.scheduling import rules
 from calbridge.timezones import NonexistentLocalTime, load_timezone, to_utc
 from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Member, Workspace
+
+if TYPE_CHECKING:
+    from calbridge.google.gateway import GoogleGateway
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,7 @@ async def check(
     workspace: Workspace,
     booking: Booking,
     *,
+    google: GoogleGateway,
     current: Current | None = None,
 ) -> CheckedBooking:
     # Rule 1 names endTime first. Two naive (or two aware) times compare without the calendar's
@@ -180,10 +185,10 @@ async def check(
         )
     )
     # Last, as it calls Google while the calendar's lock is held (see conflicts' docstring).
-    google = await conflicts.google_busy(
-        session, workspace, calendar, start_at - policy.padding, end_at + policy.padding
+    busy = await conflicts.google_busy(
+        session, workspace, calendar, start_at - policy.padding, end_at + policy.padding, google
     )
-    _refuse(rules.conflict_refusal(policy, rules.BusyIndex(google), start_at, end_at))
+    _refuse(rules.conflict_refusal(policy, rules.BusyIndex(busy), start_at, end_at))
     return CheckedBooking(calendar=calendar, start_at=start_at, end_at=end_at, members=members)
 
 

@@ -10,6 +10,7 @@ back the whole ``before``. (A creation has no ``before``; a deletion, no ``after
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 EventJSON = dict[str, Any]
@@ -42,7 +43,7 @@ def restore(after: EventJSON, summary: dict[str, Any]) -> EventJSON:
     return before
 
 
-def states(payload: dict[str, Any]) -> tuple[EventJSON | None, EventJSON | None]:
+def states(payload: Mapping[str, Any]) -> tuple[EventJSON | None, EventJSON | None]:
     """(before, after) of an ``event.changed`` payload (jobs queued before summaries existed
     carry a whole ``before``)."""
     after = payload.get("after")

@@ -49,9 +49,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.calendar.models import Calendar
 from calbridge.db import utcnow
-from calbridge.google import mirror, pull, runtime
+from calbridge.google import mirror, pull
 from calbridge.google.client import GoogleCalendarClient
 from calbridge.google.errors import GoogleError, GoogleUnavailable
+from calbridge.google.gateway import GoogleGateway
 from calbridge.google.models import ACTIVE
 from calbridge.google.service import calendar_client, get_connection
 from calbridge.google.transactions import SessionDatabase
@@ -78,6 +79,7 @@ async def google_busy(
     calendar: Calendar,
     start_at: datetime,
     end_at: datetime,
+    gateway: GoogleGateway,
 ) -> list[Busy]:
     """The busy time of the linked Google calendar that meets ``[start, end)`` (none without
     ``googleConflictCheck``). The event being updated needs no special case: its copy is one of
@@ -85,7 +87,7 @@ async def google_busy(
     if not checks_google(calendar):
         return []
     assert calendar.google_account_id is not None and calendar.google_calendar_id
-    max_age = runtime.gateway().settings.google_mirror_max_age_seconds
+    max_age = gateway.settings.google_mirror_max_age_seconds
     mirrored = await mirror.fresh_busy(session, calendar.id, start_at, end_at, utcnow(), max_age)
     if mirrored is not None:  # the mirror answers: no Google call while the lock is held
         return [Busy(start, end) for start, end in mirrored]
@@ -94,7 +96,6 @@ async def google_busy(
         raise GoogleUnavailable(
             "The calendar's Google account is not connected, so its busy time cannot be checked."
         )
-    gateway = runtime.gateway()
     client = calendar_client(gateway, SessionDatabase(session), connection, retries=0)
     deadline = gateway.settings.google_conflict_check_timeout_seconds
     try:

@@ -33,6 +33,7 @@ from calbridge.schemas import (
     PathId,
     page_params,
 )
+from calbridge.services import ServicesDep
 from calbridge.timezones import NonexistentLocalTime, load_timezone, to_local, to_utc
 
 router = APIRouter(prefix="/calendar-events", tags=["calendar events"])
@@ -114,7 +115,11 @@ def _check_page_bytes(items: list[EventResponse], page_size: int) -> None:
 
 @router.post("", status_code=201, responses=problem_responses(*AUTH, *BOOKING_ERRORS, 503))
 async def create_calendar_event(
-    body: EventCreate, subject: WriteSubject, session: SessionDep, response: Response
+    body: EventCreate,
+    subject: WriteSubject,
+    session: SessionDep,
+    services: ServicesDep,
+    response: Response,
 ) -> EventResponse:
     """Book an event. The booking rules are checked in order: body (422), attendee limit
     (409 attendee_limit_exceeded), notice and advance (409 notice_too_short,
@@ -122,7 +127,9 @@ async def create_calendar_event(
     (409 outside_availability), overlap with buffers (409 slot_conflict). Accepts
     Idempotency-Key."""
     history.act_as(session, Source.API, subject.token_name)
-    view = await service.create_event(session, subject.workspace, body, privileged=subject.is_admin)
+    view = await service.create_event(
+        session, subject.workspace, body, google=services.google, privileged=subject.is_admin
+    )
     response.headers["Location"] = (
         f"/api/v2/w/{subject.workspace.uuid}/calendar-events/{view.event.id}"
     )
@@ -159,6 +166,7 @@ async def update_calendar_event(
     body: EventUpdate,
     subject: WriteSubject,
     session: SessionDep,
+    services: ServicesDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> EventResponse:
@@ -169,7 +177,13 @@ async def update_calendar_event(
     with calendars:admin). PUT is the older alias of PATCH, with the same meaning."""
     history.act_as(session, Source.API, subject.token_name)
     view = await service.update_event(
-        session, subject.workspace, event_id, body, if_match=if_match, privileged=subject.is_admin
+        session,
+        subject.workspace,
+        event_id,
+        body,
+        google=services.google,
+        if_match=if_match,
+        privileged=subject.is_admin,
     )
     return _respond(response, view)
 

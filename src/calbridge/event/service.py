@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +29,9 @@ from calbridge.outbox.service import enqueue
 from calbridge.statuses import EventStatus, SyncStatus
 from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Member, Workspace
+
+if TYPE_CHECKING:
+    from calbridge.google.gateway import GoogleGateway
 
 EVENT_CHANGED = "event.changed"
 
@@ -71,15 +74,22 @@ async def view(session: AsyncSession, workspace: Workspace, event: Event) -> Eve
 
 
 async def create_event(
-    session: AsyncSession, workspace: Workspace, data: EventCreate, *, privileged: bool = False
+    session: AsyncSession,
+    workspace: Workspace,
+    data: EventCreate,
+    *,
+    google: GoogleGateway,
+    privileged: bool = False,
 ) -> EventView:
-    """``privileged`` (calendars:admin, the admin panel) books inside notice and advance."""
+    """``privileged`` (calendars:admin, the admin panel) books inside notice and advance;
+    ``google`` answers the calendar's googleConflictCheck."""
     checked = await booking.check(
         session,
         workspace,
         booking.Booking(
             data.calendar_id, data.start_time, data.end_time, data.attendee_ids, privileged
         ),
+        google=google,
     )
     now = utcnow()
     event = Event(
@@ -111,6 +121,7 @@ async def update_event(
     event_id: int,
     data: EventUpdate,
     *,
+    google: GoogleGateway,
     if_match: str | None = None,
     privileged: bool = False,
 ) -> EventView:
@@ -138,6 +149,7 @@ async def update_event(
                 ),
                 privileged=privileged,
             ),
+            google=google,
             current=booking.Current(event.id, event.start_at, event.end_at, before.calendar),
         )
         calendar, members = checked.calendar, checked.members

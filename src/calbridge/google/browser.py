@@ -24,9 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.account.models import Account
 from calbridge.errors import CalbridgeError
-from calbridge.google.gateway import gateway_of
 from calbridge.google.oauth import start_connect
 from calbridge.http import problem_response
+from calbridge.services import services_of
 from calbridge.settings import Settings
 
 COOKIE_NAME = "calbridge_google_oauth"
@@ -74,7 +74,7 @@ def read_binding(request: Request) -> str:
     raw = request.cookies.get(COOKIE_NAME)
     if not raw:
         return ""
-    settings: Settings = request.app.state.settings
+    settings = services_of(request).settings
     try:
         value = _serializer(settings).loads(raw, max_age=settings.google_oauth_state_ttl_seconds)
     except BadSignature:
@@ -83,7 +83,7 @@ def read_binding(request: Request) -> str:
 
 
 def set_binding_cookie(request: Request, response: Response, binding: str) -> None:
-    settings: Settings = request.app.state.settings
+    settings = services_of(request).settings
     response.set_cookie(
         COOKIE_NAME,
         sign_binding(settings, binding),
@@ -111,7 +111,7 @@ async def connect_redirect(
         account,
         binding=binding,
         return_to=return_to,
-        gateway=gateway_of(request.app.state),
+        gateway=services_of(request).google,
     )
     response = RedirectResponse(url, status_code=303)
     set_binding_cookie(request, response, binding)

@@ -28,12 +28,12 @@ import hashlib
 import hmac
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.db import utcnow
-from calbridge.google import mirror, runtime
+from calbridge.google import mirror
 from calbridge.google.connections import get_connection
 from calbridge.google.errors import (
     GoogleError,
@@ -42,13 +42,16 @@ from calbridge.google.errors import (
     GooglePermanent,
 )
 from calbridge.google.job_errors import google_refusals
-from calbridge.google.job_requests import GOOGLE_WATCH
+from calbridge.google.job_requests import CalendarPayload
 from calbridge.google.mirror import GOOGLE_UNWATCH
 from calbridge.google.models import ACTIVE, GoogleCalendarSync
 from calbridge.google.service import calendar_client
 from calbridge.google.transactions import EngineDatabase
 from calbridge.outbox.models import OutboxJob
-from calbridge.outbox.service import JobFailed, enqueue, handler
+from calbridge.outbox.service import JobFailed, enqueue
+
+if TYPE_CHECKING:
+    from calbridge.services import Services
 
 ORPHAN_GRACE_SECONDS = 60.0
 _ID_PREFIX = "calbridge-"
@@ -124,12 +127,11 @@ async def request_orphan_stop(
     await session.flush()
 
 
-@handler(GOOGLE_WATCH)
-async def watch_calendar(session: AsyncSession, payload: dict[str, Any]) -> None:
+async def watch_calendar(session: AsyncSession, payload: CalendarPayload, ctx: Services) -> None:
     """Open a channel on the calendar (its first, or one replacing a channel close to its end:
     the schedule decides when, and asks once while a request waits)."""
     calendar_id = int(payload["calendar_id"])
-    settings = runtime.gateway().settings
+    settings = ctx.settings
     sync = await mirror.get_sync(session, calendar_id)
     address = settings.google_push_address
     if sync is None or not address:
@@ -140,7 +142,7 @@ async def watch_calendar(session: AsyncSession, payload: dict[str, Any]) -> None
     await session.commit()  # no lock may be held while Google is called
     if connection is None or connection.status != ACTIVE:
         return  # the schedule asks again once the account is connected
-    client = calendar_client(runtime.gateway(), EngineDatabase.of(session), connection, retries=0)
+    client = calendar_client(ctx.google, EngineDatabase.of(session), connection, retries=0)
     channel_id = new_channel_id(account_id)
     token = channel_token(settings.secret_key, channel_id)
     expires = utcnow() + timedelta(seconds=settings.google_channel_ttl_seconds)
@@ -181,8 +183,7 @@ def _expiration(value: Any) -> datetime | None:
         return None
 
 
-@handler(GOOGLE_UNWATCH)
-async def unwatch(session: AsyncSession, payload: dict[str, Any]) -> None:
+async def unwatch(session: AsyncSession, payload: dict[str, Any], ctx: Services) -> None:
     """Stop a channel; one Google no longer knows (expired, stopped) is done. An orphan's stop
     is dropped if a calendar has recorded the channel since (see the module's docstring)."""
     connection = await get_connection(session, int(payload["account_id"]))
@@ -193,7 +194,7 @@ async def unwatch(session: AsyncSession, payload: dict[str, Any]) -> None:
         return
     if connection is None or connection.status != ACTIVE:
         return  # nobody can stop it now: it ends at its expiration, and is refused meanwhile
-    client = calendar_client(runtime.gateway(), EngineDatabase.of(session), connection, retries=0)
+    client = calendar_client(ctx.google, EngineDatabase.of(session), connection, retries=0)
     try:
         await client.stop_channel(channel_id, str(payload["resource_id"]))
     except GoogleNotFound:

@@ -39,13 +39,13 @@ from calbridge.google import account_calendar, browser
 from calbridge.google.client import GoogleCalendarClient
 from calbridge.google.connections import get_connection
 from calbridge.google.errors import GoogleNotConnected, GooglePermissionDisabled, OAuthFlowError
-from calbridge.google.gateway import gateway_of
 from calbridge.google.models import ACTIVE, GoogleConnection
 from calbridge.google.oauth import consume_state, finish_connect, return_path
 from calbridge.google.schemas import CreateEntry, EntryDetailBody, EntryList
 from calbridge.google.service import calendar_client
 from calbridge.messages import human_message
 from calbridge.schemas import MAX_ID, Digits
+from calbridge.services import services_of
 from calbridge.timezones import NonexistentLocalTime
 
 router = APIRouter(tags=["account calendar"])
@@ -87,7 +87,7 @@ def _guard(scope: Scope, flag: Literal["read", "write"]) -> Any:
             if not enabled:
                 raise GooglePermissionDisabled(flag)
             await session.commit()
-        client = calendar_client(gateway_of(request.app.state), database, connection)
+        client = calendar_client(services_of(request).google, database, connection)
         return AccountCalendar(found, connection, client)
 
     return dependency
@@ -194,7 +194,7 @@ async def google_oauth_callback(
     state is consumed and committed, the code exchanged, the connection stored. A failure is
     answered as a small HTML page to a browser, and as problem+json to an API client."""
     binding = browser.read_binding(request)
-    gateway = gateway_of(request.app.state)
+    gateway = services_of(request).google
     database = get_database(request)
     back: str | None = None
     try:

@@ -11,7 +11,6 @@ ignore httpx's timeouts).
 from __future__ import annotations
 
 import asyncio
-import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +24,7 @@ from calbridge.google.errors import (
     GoogleRetryable,
 )
 from calbridge.ops.metrics import count_google
+from calbridge.outbox.backoff import FULL_JITTER, RetryPolicy
 from calbridge.settings import Settings
 
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
@@ -35,7 +35,7 @@ MAX_BACKOFF_SECONDS = 2.0
 class GoogleGateway:
     """Settings (endpoints, client, timeouts) and an optional transport. Tests pass
     ``httpx.ASGITransport(app=emulator.app)`` to run everything against the emulator in-process.
-    The app keeps one on ``app.state.google_gateway`` (see :func:`gateway_of`)."""
+    Each ``calbridge.services.Services`` holds one (``services.google``)."""
 
     settings: Settings
     transport: httpx.AsyncBaseTransport | None = None
@@ -68,8 +68,12 @@ class GoogleGateway:
         raise AssertionError("unreachable")
 
     def _backoff(self, attempt: int) -> float:
-        ceiling = min(MAX_BACKOFF_SECONDS, self.settings.google_retry_backoff_seconds * 2**attempt)
-        return random.uniform(0, ceiling)
+        policy = RetryPolicy(
+            base=self.settings.google_retry_backoff_seconds,
+            cap=MAX_BACKOFF_SECONDS,
+            jitter=FULL_JITTER,
+        )
+        return policy.seconds(attempt + 1) or 0.0
 
     async def _attempt(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         operation = operation_of(self.settings, method, url)
@@ -172,13 +176,3 @@ def _reason_and_message(response: httpx.Response) -> tuple[str, str]:
     if isinstance(error, str):  # OAuth: {"error": "invalid_grant", "error_description": ...}
         return error, str(body.get("error_description", error))
     return "", f"HTTP {response.status_code}"
-
-
-def gateway_of(app_state: Any) -> GoogleGateway:
-    """The app's gateway (``request.app.state``), made from its settings on first use."""
-    gateway = getattr(app_state, "google_gateway", None)
-    if gateway is None:
-        gateway = GoogleGateway(app_state.settings)
-        app_state.google_gateway = gateway
-    assert isinstance(gateway, GoogleGateway)
-    return gateway

@@ -7,6 +7,8 @@ endpoint and the jobs can all ask without importing one another.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.google import mirror
@@ -14,6 +16,12 @@ from calbridge.outbox.service import enqueue
 
 GOOGLE_PULL = "google.pull"
 GOOGLE_WATCH = "google.watch"
+
+
+class CalendarPayload(TypedDict):
+    """A ``google.pull`` or ``google.watch`` job: the linked calendar."""
+
+    calendar_id: int
 
 
 def pull_key(calendar_id: int) -> str:

@@ -19,30 +19,30 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.account.models import Account
 from calbridge.calendar.models import Calendar
 from calbridge.db import utcnow
-from calbridge.google import links, mirror, pull, restore, runtime
+from calbridge.google import links, mirror, pull, restore
 from calbridge.google.connections import get_connection
 from calbridge.google.job_errors import google_refusals, not_connected
-from calbridge.google.job_requests import GOOGLE_PULL, request_pull, request_watch
+from calbridge.google.job_requests import CalendarPayload, request_pull, request_watch
 from calbridge.google.models import ACTIVE, GoogleCalendarSync
 from calbridge.google.service import calendar_client
 from calbridge.google.transactions import EngineDatabase
-from calbridge.outbox.service import handler, periodic
-from calbridge.settings import Settings
 from calbridge.timezones import load_timezone
 from calbridge.workspace.models import Workspace
+
+if TYPE_CHECKING:
+    from calbridge.services import Services
 
 logger = logging.getLogger(__name__)
 
 
-@handler(GOOGLE_PULL)
-async def pull_calendar(session: AsyncSession, payload: dict[str, Any]) -> None:
+async def pull_calendar(session: AsyncSession, payload: CalendarPayload, ctx: Services) -> None:
     """Sync one calendar's mirror (see the module's docstring)."""
     calendar_id = int(payload["calendar_id"])
     calendar = await session.get(Calendar, calendar_id)
@@ -62,13 +62,13 @@ async def pull_calendar(session: AsyncSession, payload: dict[str, Any]) -> None:
         return
     if connection is None or connection.status != ACTIVE:
         raise not_connected(sync.account_id)
-    client = calendar_client(runtime.gateway(), EngineDatabase.of(session), connection, retries=0)
+    client = calendar_client(ctx.google, EngineDatabase.of(session), connection, retries=0)
     with google_refusals("Google refused the listing"):
         listing = await pull.fetch(client, google_calendar_id, started[1])
     batch = pull.classify(listing.items, tz, workspace_uuid)
     if await _store(session, calendar_id, started, listing, batch):
         link = {"account_id": sync.account_id, "calendar_id": google_calendar_id}
-        await restore.undo_google_changes(session, workspace_id, link, batch.own)
+        await restore.undo_google_changes(session, workspace_id, link, batch.own, ctx.google)
 
 
 async def _store(
@@ -92,12 +92,12 @@ async def _store(
     return True
 
 
-@periodic
-async def schedule(session: AsyncSession, now: datetime, settings: Settings) -> None:
+async def schedule(session: AsyncSession, now: datetime, ctx: Services) -> None:
     """The fallback poll and channel renewal, run by every worker on its loop: a pull for each
     linked calendar not synced for ``google_poll_seconds``, a channel for each one whose channel
     is missing or ends within ``google_channel_renew_seconds`` (when a push address is set), and
     a state for each linked calendar without one (linked before the mirror existed)."""
+    settings = ctx.settings
     for calendar in await mirror.linked_calendars_without_sync(session):
         await links.link_changed(session, calendar)
     for sync in await mirror.all_syncs(session):

@@ -45,7 +45,6 @@ from calbridge.google.errors import (
 from calbridge.google.gateway import GoogleGateway
 from calbridge.google.models import ACTIVE, GoogleConnection, GoogleOAuthState
 from calbridge.google.token_endpoint import TokenGrant
-from calbridge.settings import get_settings
 
 CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar"
 
@@ -72,14 +71,13 @@ async def start_connect(
     *,
     binding: str,
     return_to: str | None = None,
-    gateway: GoogleGateway | None = None,
+    gateway: GoogleGateway,
 ) -> str:
     """Begin connecting ``account``; the URL to send the admin's browser to.
 
     ``binding`` must come back to ``consume_state`` from the same browser session (the admin
     panel makes one in ``google.browser.connect_redirect``). ``return_to`` (a path on this
     site) is where the callback sends the browser afterwards."""
-    gateway = gateway or GoogleGateway(get_settings())
     settings = gateway.settings
     if not binding:
         raise ValueError("a binding is required")

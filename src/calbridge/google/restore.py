@@ -28,6 +28,7 @@ from calbridge.calendar.models import Calendar
 from calbridge.event import repository as event_repository
 from calbridge.event.models import Event
 from calbridge.google import pull, two_way
+from calbridge.google.gateway import GoogleGateway
 from calbridge.google.sync import ID_PREFIX, PRIVATE_EVENT_ID
 from calbridge.google.sync_tasks import GOOGLE_SYNC
 from calbridge.outbox.service import enqueue
@@ -64,6 +65,7 @@ async def undo_google_changes(
     workspace_id: int,
     link: dict[str, Any],
     copies: list[dict[str, Any]],
+    google: GoogleGateway,
 ) -> int:
     """Enqueue a restoring ``google.sync`` for each copy that differs from its event; how many.
     ``link`` is where the copies are (``account_id``, ``calendar_id``)."""
@@ -86,7 +88,7 @@ async def undo_google_changes(
                 and calendar.google_sync_mode == TWO_WAY
                 and (calendar.google_account_id, calendar.google_calendar_id)
                 == (link["account_id"], link["calendar_id"])
-                and await two_way.apply(session, workspace_id, event, item)
+                and await two_way.apply(session, workspace_id, event, item, google)
             ):
                 continue
         google_id = str(item.get("id") or "")

@@ -25,7 +25,6 @@ from calbridge.google.credentials import ConnectionCredentials
 from calbridge.google.errors import GoogleError, GoogleNotFound
 from calbridge.google.gateway import GoogleGateway
 from calbridge.google.models import ACTIVE, GoogleConnection
-from calbridge.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -69,13 +68,12 @@ class Revocation:
 
 
 async def forget(
-    session: AsyncSession, account: Account, *, gateway: GoogleGateway | None = None
+    session: AsyncSession, account: Account, *, gateway: GoogleGateway
 ) -> Revocation | None:
     """Delete the account's connection in the caller's transaction; what to revoke at Google
     afterwards (None: there was no connection). Google is not called here: the caller commits
     first and then calls ``revoke`` with no transaction open (on SQLite an open write
     transaction would hold the database's write lock for as long as Google takes)."""
-    gateway = gateway or GoogleGateway(get_settings())
     connection = await get_connection(session, account.id)
     if connection is None:
         return None

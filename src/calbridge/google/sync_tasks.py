@@ -27,7 +27,7 @@ The read transaction is committed before Google is called, so a slow Google neve
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,19 +37,33 @@ from calbridge.calendar import repository as calendar_repository
 from calbridge.calendar.models import Calendar
 from calbridge.event import repository as event_repository
 from calbridge.event.models import Event
-from calbridge.event.service import EVENT_CHANGED
-from calbridge.google import runtime, sync
+from calbridge.google import sync
 from calbridge.google.connections import get_connection
 from calbridge.google.job_errors import google_refusals, not_connected
 from calbridge.google.models import ACTIVE, GoogleConnection
 from calbridge.google.service import calendar_client
 from calbridge.google.transactions import EngineDatabase
-from calbridge.outbox.service import JobFailed, handler, on_failure, subscribe
+from calbridge.outbox.service import JobFailed
 from calbridge.statuses import EventStatus, SyncStatus
 from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Workspace
 
+if TYPE_CHECKING:
+    from calbridge.services import Services
+
 GOOGLE_SYNC = "google.sync"
+# What a google.sync job carries of its event.changed job: ids and links, never the snapshot
+# (the job reads the event's current state).
+OMITTED = ("before", "after", "before_changes")
+
+
+class SyncPayload(TypedDict):
+    workspace_id: int
+    event_id: int
+    change: str
+    event_uid: NotRequired[str]
+    before_google: NotRequired[dict[str, Any] | None]
+    before: NotRequired[dict[str, Any] | None]  # in jobs queued before links were recorded
 
 
 @dataclass(frozen=True)
@@ -84,7 +98,7 @@ class Plan:
         return self.removals + ([self.upsert[0]] if self.upsert else [])
 
 
-async def _plan(session: AsyncSession, payload: dict[str, Any]) -> Plan | None:
+async def _plan(session: AsyncSession, payload: SyncPayload) -> Plan | None:
     workspace = await session.get(Workspace, payload["workspace_id"])
     if workspace is None:
         return None
@@ -121,7 +135,7 @@ async def _plan(session: AsyncSession, payload: dict[str, Any]) -> Plan | None:
 
 
 async def _previous_link(
-    session: AsyncSession, workspace: Workspace, payload: dict[str, Any]
+    session: AsyncSession, workspace: Workspace, payload: SyncPayload
 ) -> Link | None:
     """Where the copy was before the change: the link the change recorded (``before_google``),
     so a calendar deleted or unlinked since still has its copy removed. A job queued before
@@ -139,8 +153,7 @@ async def _previous_link(
     )
 
 
-@handler(GOOGLE_SYNC)
-async def sync_event(session: AsyncSession, payload: dict[str, Any]) -> None:
+async def sync_event(session: AsyncSession, payload: SyncPayload, ctx: Services) -> None:
     """Push one event's current state to Google (see the module's docstring)."""
     plan = await _plan(session, payload)
     await session.commit()  # no lock may be held while Google is called
@@ -153,7 +166,7 @@ async def sync_event(session: AsyncSession, payload: dict[str, Any]) -> None:
         connection = plan.connections.get(link.account_id)
         if connection is None or connection.status != ACTIVE:
             raise not_connected(link.account_id)
-    gateway, database = runtime.gateway(), EngineDatabase.of(session)
+    gateway, database = ctx.google, EngineDatabase.of(session)
     with google_refusals("Google refused the call"):
         for link in plan.removals:
             client = calendar_client(gateway, database, _connection(plan, link))
@@ -189,8 +202,7 @@ async def _synced(session: AsyncSession, plan: Plan) -> None:
     )
 
 
-@on_failure(GOOGLE_SYNC)
-async def sync_failed(session: AsyncSession, payload: dict[str, Any], error: str) -> None:
+async def sync_failed(session: AsyncSession, payload: SyncPayload, error: str) -> None:
     """The job failed for good: the event says so (the job keeps the error)."""
     await session.execute(
         update(Event)
@@ -198,11 +210,3 @@ async def sync_failed(session: AsyncSession, payload: dict[str, Any], error: str
         .values(google_sync_status=SyncStatus.FAILED)
         .execution_options(synchronize_session=False)
     )
-
-
-# The job reads the event's current state, so it carries ids and links, never the snapshot.
-subscribe(
-    EVENT_CHANGED,
-    GOOGLE_SYNC,
-    omit=("before", "after", "before_changes"),
-)

@@ -27,6 +27,7 @@ from calbridge.event.history import Source
 from calbridge.event.models import Event
 from calbridge.event.schemas import CancelRequest, EventUpdate
 from calbridge.google import pull
+from calbridge.google.gateway import GoogleGateway
 from calbridge.statuses import EventStatus
 from calbridge.workspace.models import Workspace
 
@@ -34,7 +35,11 @@ CANCEL_REASON = "Deleted in Google Calendar"
 
 
 async def apply(
-    session: AsyncSession, workspace_id: int, event: Event, item: dict[str, Any]
+    session: AsyncSession,
+    workspace_id: int,
+    event: Event,
+    item: dict[str, Any],
+    google: GoogleGateway,
 ) -> bool:
     """Apply Google's copy to the booking; False if refused (then the copy is to be restored)."""
     workspace = await session.get(Workspace, workspace_id)
@@ -57,7 +62,7 @@ async def apply(
                         {key: change["to"] for key, change in wanted.items()}
                     )
                     await event_service.update_event(
-                        session, workspace, event.id, update, privileged=True
+                        session, workspace, event.id, update, privileged=True, google=google
                     )
         except (CalbridgeError, ValidationError) as error:
             code = error.code if isinstance(error, CalbridgeError) else "validation_error"

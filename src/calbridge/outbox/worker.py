@@ -6,15 +6,17 @@ One run of a job, step by step:
    ``worker_batch_size`` due jobs become ``running`` with this worker's name and a lease of
    ``worker_lease_seconds``, and their attempt is counted. See ``repository.claim_jobs`` for why
    two workers never claim the same job.
-2. **Run**: the handler gets a fresh write session and the payload. ``done`` is written in that
-   same transaction, and only if this worker still holds the job, so the handler's writes and
+2. **Run**: the handler (``registry.py``) gets a fresh write session, the payload and the
+   worker's context (``handler(session, payload, ctx)``). ``done`` is written in that same
+   transaction, and only if this worker still holds the job, so the handler's writes and
    ``done`` commit together or not at all: a worker that outlived its lease (another worker has
    claimed the job again) rolls back instead of committing its writes a second time.
 3. **Fail**: the handler's transaction rolls back, and the job goes back to pending with a
    backoff (``backoff.py``) or, once ``max_attempts`` are spent (or at once if the handler
    raised ``JobFailed``), to ``failed`` with its error; the kind's ``on_failure`` hook runs in
-   that transaction. A handler that raises ``JobDeferred`` is not failing but waiting: the job
-   goes back to pending for the given time and the attempt is not counted.
+   that transaction. The backoff is the kind's retry policy (default: the settings'). A
+   handler that raises ``JobDeferred`` is not failing but waiting: the job goes back to
+   pending for the given time and the attempt is not counted.
 
 A worker that dies (SIGKILL, power loss) leaves its jobs ``running``; when their lease runs out,
 any worker claims them again. A handler must therefore be safe to run again after a crash, and
@@ -39,29 +41,24 @@ import socket
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from asgi_correlation_id.context import correlation_id
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-# Importing these modules registers their job handlers (and their event.changed subscriptions).
-import calbridge.event.tasks
-import calbridge.rules.tasks  # noqa: F401
-from calbridge.db import Database, utcnow
+from calbridge.db import Database
 from calbridge.ops.metrics import Metrics
 from calbridge.ops.metrics import stop_using as stop_using_metrics
 from calbridge.ops.metrics import use as use_metrics
 from calbridge.outbox import repository
-from calbridge.outbox.backoff import backoff_seconds
+from calbridge.outbox.backoff import RetryPolicy
 from calbridge.outbox.models import OutboxJob
+from calbridge.outbox.registry import JobKind, JobRegistry
 from calbridge.outbox.service import (
     NOTIFY_CHANNEL,
     JobDeferred,
     JobFailed,
-    failure_hook_for,
-    handler_for,
     on_jobs_committed,
-    periodic_tasks,
     remove_jobs_committed_listener,
 )
 from calbridge.settings import Settings
@@ -75,6 +72,19 @@ QUIET_OUTCOMES = frozenset({"done", "deferred"})
 MIN_SLEEP_SECONDS = 0.01
 
 
+class WorkerContext(Protocol):
+    """What the worker needs of the context it hands to handlers (``calbridge.services``)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def database(self) -> Database: ...
+
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+
+
 def default_name() -> str:
     """Unique per worker, and telling where it runs: ``host-pid-random``."""
     return f"{socket.gethostname()[:64]}-{os.getpid()}-{secrets.token_hex(4)}"
@@ -86,21 +96,23 @@ class Worker:
 
     def __init__(
         self,
-        database: Database,
-        settings: Settings,
+        ctx: WorkerContext,
+        jobs: JobRegistry,
         *,
         name: str | None = None,
-        clock: Callable[[], datetime] = utcnow,
         metrics: Metrics | None = None,
     ) -> None:
-        self.database = database
+        # Handed to every handler: the settings, the database, Google, the clock, ...
+        self.ctx = ctx
+        self.jobs = jobs
+        self.database = ctx.database
         # Counts of its jobs (and of their Google calls and webhooks); an in-process worker
         # gets its app's, so they show on that app's /metrics.
         self.metrics = metrics
-        self.settings = settings
+        self.settings = ctx.settings
         self.name = name or default_name()
         # Every time the worker reads or writes is taken from here, so tests can move time.
-        self.clock = clock
+        self.clock = ctx.clock
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -195,12 +207,12 @@ class Worker:
         return ran
 
     async def tick(self) -> None:
-        """Run the registered periodic functions (``outbox.service.periodic``), each in its own
+        """Run the registry's periodic functions (``JobRegistry.periodic``), each in its own
         transaction; one that fails is logged and tried again at the next tick."""
-        for task in periodic_tasks():
+        for task in self.jobs.periodic_tasks():
             try:
                 async with self.database.transaction() as session:
-                    await task(session, self.clock(), self.settings)
+                    await task(session, self.clock(), self.ctx)
             except Exception:
                 logger.exception("outbox worker %s: periodic %s failed", self.name, task.__name__)
 
@@ -268,15 +280,15 @@ class Worker:
     async def _execute(self, job: OutboxJob) -> tuple[str, str | None]:
         """Runs the handler and records the result: the outcome (``done``, ``retry``,
         ``failed``, ``deferred``, ``lease_lost``) and the error, if any."""
-        run = handler_for(job.kind)
-        if run is None:
+        kind = self.jobs.kind(job.kind)
+        if kind is None:
             error = f"no handler is registered for job kind {job.kind!r}"
-            await self._failed(job, error, True)
+            await self._failed(job, error, None)
             return "failed", error
         heartbeat = asyncio.create_task(self._heartbeat(job.id))
         try:
             async with self.database.session(write=True) as session:
-                await run(session, dict(job.payload))
+                await kind.handler(session, dict(job.payload), self.ctx)
                 if await repository.finish_job(session, job.id, worker=self.name, now=self.clock()):
                     await session.commit()
                     return "done", None
@@ -296,9 +308,11 @@ class Worker:
             if not isinstance(error, JobFailed):
                 logger.debug("job %s (%s) raised", job.id, job.kind, exc_info=True)
             message = f"{type(error).__name__}: {error}"
-            final = isinstance(error, JobFailed) or job.attempts >= job.max_attempts
-            await self._failed(job, message, final)
-            return ("failed" if final else "retry"), message
+            delay = None
+            if not isinstance(error, JobFailed) and job.attempts < job.max_attempts:
+                delay = self._retry_policy(kind).seconds(job.attempts)
+            await self._failed(job, message, delay, kind)
+            return ("failed" if delay is None else "retry"), message
         finally:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -324,27 +338,30 @@ class Worker:
             if not held:
                 return
 
-    async def _failed(self, job: OutboxJob, error: str, final: bool) -> None:
+    async def _failed(
+        self, job: OutboxJob, error: str, delay: float | None, kind: JobKind | None = None
+    ) -> None:
+        """Back to pending for ``delay`` seconds, or (None) failed for good."""
         now = self.clock()
-        retry_at = None
-        if not final:
-            delay = backoff_seconds(
-                job.attempts,
-                base=self.settings.job_backoff_base_seconds,
-                cap=self.settings.job_backoff_max_seconds,
-            )
-            retry_at = now + timedelta(seconds=delay)
+        retry_at = None if delay is None else now + timedelta(seconds=delay)
         async with self.database.transaction() as session:
             recorded = await repository.fail_job(
                 session, job.id, worker=self.name, now=now, error=error, retry_at=retry_at
             )
-            hook = failure_hook_for(job.kind)
-            if final and recorded and hook is not None:
+            hook = None if kind is None else kind.on_failure
+            if retry_at is None and recorded and hook is not None:
                 try:
                     async with session.begin_nested():
                         await hook(session, dict(job.payload), error)
                 except Exception:
                     logger.exception("outbox job %s (%s): failure hook failed", job.id, job.kind)
+
+    def _retry_policy(self, kind: JobKind) -> RetryPolicy:
+        if kind.retry is not None:
+            return kind.retry
+        return RetryPolicy(
+            base=self.settings.job_backoff_base_seconds, cap=self.settings.job_backoff_max_seconds
+        )
 
     async def _keep_lease(self, job: OutboxJob) -> bool:
         """Before a later job of the batch starts, renew its lease if half of it is used up

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 
-from calbridge.crypto import TokenCipher
 from calbridge.deps import AdminSubject, ReadSubject, SessionDep
 from calbridge.errors import problem_responses
-from calbridge.rules import rule_test, service
+from calbridge.rules import service, trial
 from calbridge.rules.schemas import (
     RuleCreate,
     RuleCreated,
@@ -21,16 +20,11 @@ from calbridge.rules.schemas import (
     RunResponse,
 )
 from calbridge.schemas import Deleted, Page, PageParams, PathId, page_params
-from calbridge.settings import Settings
+from calbridge.services import ServicesDep
 
 router = APIRouter(prefix="/event-rules", tags=["event rules"])
 AUTH = (401, 403, 404)
 Paging = Annotated[PageParams, Depends(page_params)]
-
-
-def _cipher(request: Request) -> TokenCipher:
-    settings: Settings = request.app.state.settings
-    return TokenCipher.from_settings(settings)
 
 
 @router.get("", responses=problem_responses(*AUTH, 422))
@@ -46,16 +40,16 @@ async def create_event_rule(
     body: RuleCreate,
     subject: AdminSubject,
     session: SessionDep,
-    request: Request,
+    services: ServicesDep,
     response: Response,
 ) -> RuleCreated:
     """Create a rule. The response carries the webhook signing secret (``whsec_…``): it is
     shown this once (rotate it with POST …/rotate-secret). A webhook to a private or loopback
     address → 422 webhook_target_refused (unless CALBRIDGE_WEBHOOK_ALLOWED_PRIVATE_HOSTS names
     the host)."""
-    await service.check_webhook_targets(body.actions)
+    await service.check_webhook_targets(body.actions, services)
     rule, secret = await service.create_rule(
-        session, subject.workspace, body, cipher=_cipher(request)
+        session, subject.workspace, body, cipher=services.cipher
     )
     response.headers["Location"] = f"/api/v2/w/{subject.workspace.uuid}/event-rules/{rule.id}"
     return RuleCreated(**RuleResponse.model_validate(rule).model_dump(), secret=secret)
@@ -71,11 +65,15 @@ async def get_event_rule(
 
 @router.patch("/{rule_id}", responses=problem_responses(*AUTH, 413, 422))
 async def update_event_rule(
-    rule_id: PathId, body: RuleUpdate, subject: AdminSubject, session: SessionDep
+    rule_id: PathId,
+    body: RuleUpdate,
+    subject: AdminSubject,
+    session: SessionDep,
+    services: ServicesDep,
 ) -> RuleResponse:
     """Change any subset of the rule's fields; ``{"enabled": false}`` turns it off. Webhook
     targets are checked as on create."""
-    await service.check_webhook_targets(body.actions)
+    await service.check_webhook_targets(body.actions, services)
     rule = await service.update_rule(session, subject.workspace, rule_id, body)
     return RuleResponse.model_validate(rule)
 
@@ -89,11 +87,11 @@ async def delete_event_rule(rule_id: PathId, subject: AdminSubject, session: Ses
 
 @router.post("/{rule_id}/rotate-secret", responses=problem_responses(*AUTH, 422))
 async def rotate_event_rule_secret(
-    rule_id: PathId, subject: AdminSubject, session: SessionDep, request: Request
+    rule_id: PathId, subject: AdminSubject, session: SessionDep, services: ServicesDep
 ) -> RuleSecret:
     """A new signing secret, shown once; the old one stops signing at once."""
     secret = await service.rotate_secret(
-        session, subject.workspace, rule_id, cipher=_cipher(request)
+        session, subject.workspace, rule_id, cipher=services.cipher
     )
     return RuleSecret(secret=secret)
 
@@ -117,9 +115,13 @@ async def retry_event_rule_run(
 
 @router.post("/{rule_id}/test", responses=problem_responses(*AUTH, 413, 422))
 async def test_event_rule(
-    rule_id: PathId, body: RuleTestRequest, subject: AdminSubject, session: SessionDep
+    rule_id: PathId,
+    body: RuleTestRequest,
+    subject: AdminSubject,
+    session: SessionDep,
+    services: ServicesDep,
 ) -> RuleTestResponse:
     """Run the rule against an event as it is now, as if ``trigger`` had just happened: says
     which parts matched and what each action would do. Webhooks and emails are really sent
     (signed as usual, with a fresh ``webhook-id``); event actions are only described."""
-    return await rule_test.test_rule(session, subject.workspace, rule_id, body)
+    return await trial.try_rule(session, subject.workspace, rule_id, body, services)

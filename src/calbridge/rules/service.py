@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +13,7 @@ from calbridge.calendar import repository as calendar_repository
 from calbridge.crypto import TokenCipher
 from calbridge.db import utcnow
 from calbridge.errors import Conflict, FieldError, NotFound, ValidationProblem
-from calbridge.rules import repository, runtime, ssrf
+from calbridge.rules import repository, ssrf
 from calbridge.rules.actions.jobs import enqueue_action
 from calbridge.rules.evaluate import RuleSpec
 from calbridge.rules.models import EventRule, RuleRun, RuleRunAction, WebhookDelivery
@@ -32,6 +32,9 @@ from calbridge.schemas import Page, PageParams
 from calbridge.statuses import ActionStatus
 from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Workspace
+
+if TYPE_CHECKING:
+    from calbridge.services import Services
 
 
 def generate_secret() -> str:
@@ -282,7 +285,7 @@ async def _check_references(
         )
 
 
-async def check_webhook_targets(actions: list[Any] | None) -> None:
+async def check_webhook_targets(actions: list[Any] | None, ctx: Services) -> None:
     """Refuse webhook targets that point at private or loopback addresses when a rule is saved
     (the API and the admin panel alike; the send-time guard stays). Call it before the save's
     transaction begins: a DNS lookup must hold no database lock. ``rules.ssrf`` explains what is
@@ -294,11 +297,8 @@ async def check_webhook_targets(actions: list[Any] | None) -> None:
     ]
     if not urls:
         return
-    current = runtime.current()
     refusals = await ssrf.check_at_save(
-        urls,
-        resolver=current.resolver,
-        allowed_hosts=current.settings.webhook_allowed_private_hosts,
+        urls, resolver=ctx.resolver, allowed_hosts=ctx.settings.webhook_allowed_private_hosts
     )
     if refusals:
         errors = [FieldError(field=field, message=message) for field, message in refusals]

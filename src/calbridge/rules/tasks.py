@@ -14,7 +14,7 @@ job that the event service adds with ``origin: "rule"``; ``rules.run`` ignores s
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from sqlalchemy import event as orm_event
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 
 from calbridge.event import changes
 from calbridge.event.service import EVENT_CHANGED
+from calbridge.event.tasks import ChangePayload
 from calbridge.outbox.models import OutboxJob
-from calbridge.outbox.service import handler, subscribe
-from calbridge.rules import repository, runtime
+from calbridge.outbox.registry import JobRegistry
+from calbridge.rules import repository
 from calbridge.rules.actions import delivery, event_actions, plan
 from calbridge.rules.actions.jobs import RUN_ACTION
 from calbridge.rules.evaluate import evaluate
@@ -33,8 +34,18 @@ from calbridge.rules.service import spec
 from calbridge.statuses import ActionStatus
 from calbridge.workspace.models import Workspace
 
+if TYPE_CHECKING:
+    from calbridge.services import Services
+
 RUN_RULES = "rules.run"
 RULE_ORIGIN = "rule"
+
+
+class ActionPayload(TypedDict):
+    """A ``rules.action`` job: one action of a run, and where its round of retries began."""
+
+    action_id: int
+    first_attempt: NotRequired[int]
 
 
 @orm_event.listens_for(Session, "before_flush")
@@ -47,8 +58,7 @@ def _mark_rule_changes(session: Session, _context: Any, _instances: Any) -> None
             job.payload = {**job.payload, "origin": RULE_ORIGIN, "rule_id": rule_id}
 
 
-@handler(RUN_RULES)
-async def run_rules(session: AsyncSession, payload: dict[str, Any]) -> None:
+async def run_rules(session: AsyncSession, payload: ChangePayload, ctx: Services) -> None:
     """Evaluate every enabled rule of the workspace against one event change.
 
     In three steps, so no transaction is open while templates render (which may take up to
@@ -56,7 +66,7 @@ async def run_rules(session: AsyncSession, payload: dict[str, Any]) -> None:
     session in use), record the runs (write, with the job's ``done``)."""
     if payload.get("origin") == RULE_ORIGIN:
         return
-    now = runtime.current().clock()
+    now = ctx.clock()
     before, after = changes.states(payload)
     acting = []
     for rule in await repository.enabled_rules(session, payload["workspace_id"]):
@@ -74,11 +84,9 @@ async def run_rules(session: AsyncSession, payload: dict[str, Any]) -> None:
         await plan.start_run(session, rule, payload, actions, now)
 
 
-@handler(RUN_ACTION)
-async def run_action(session: AsyncSession, payload: dict[str, Any]) -> None:
+async def run_action(session: AsyncSession, payload: ActionPayload, ctx: Services) -> None:
     """One action of a run. Skipped if its rule is gone or disabled, or its webhook was
     disabled by a 410 answer since."""
-    current = runtime.current()
     action = await repository.get_action(session, payload["action_id"])
     if action is None or action.status != ActionStatus.PENDING:
         return
@@ -89,33 +97,37 @@ async def run_action(session: AsyncSession, payload: dict[str, Any]) -> None:
     if not rule.enabled or (action.type == "webhook" and delivery.webhook_disabled(rule, action)):
         action.status = ActionStatus.SKIPPED
         action.error = "the rule is disabled" if not rule.enabled else "the webhook is disabled"
-        action.updated_at = current.clock()
+        action.updated_at = ctx.clock()
         return
     if action.type in EVENT_ACTIONS:
         workspace = await session.get(Workspace, run.workspace_id)
         assert workspace is not None
         status, note = await event_actions.apply(
-            session, workspace, run.event_id, parse_action(action.request), rule.id
+            session, workspace, run.event_id, parse_action(action.request), rule.id, ctx.google
         )
         action = await repository.get_action(session, payload["action_id"])
         assert action is not None
         action.status, action.error = status, note
         action.attempts += 1
-        action.updated_at = current.clock()
+        action.updated_at = ctx.clock()
         return
-    work = delivery.pending(action, rule, current)
-    attempt_id = await delivery.begin(session, action, work, current.clock())
+    work = delivery.pending(action, rule, ctx)
+    attempt_id = await delivery.begin(session, action, work, ctx.clock())
     # Commit before the network: the attempt is on record, and a slow receiver holds no lock.
     await session.commit()
-    result = await delivery.attempt(work, current)
+    result = await delivery.attempt(work, ctx)
     await delivery.record(
         session,
         work,
         attempt_id,
         result,
         first_attempt=payload.get("first_attempt", 0),
-        runtime=current,
+        now=ctx.clock(),
     )
 
 
-subscribe(EVENT_CHANGED, RUN_RULES)
+def jobs() -> JobRegistry:
+    registry = JobRegistry()
+    registry.add(RUN_RULES, run_rules)
+    registry.add(RUN_ACTION, run_action)
+    return registry

@@ -18,6 +18,7 @@ from calbridge.scheduling.schemas import (
     parse_date_time,
 )
 from calbridge.schemas import Digits, PathId
+from calbridge.services import ServicesDep
 
 T = TypeVar("T")
 router = APIRouter(tags=["scheduling"])
@@ -40,6 +41,7 @@ async def list_calendar_slots(
     calendar_id: PathId,
     subject: ReadSubject,
     session: SessionDep,
+    services: ServicesDep,
     start: DateTimeQuery,
     end: DateTimeQuery,
     duration: Minutes = 30,
@@ -63,18 +65,19 @@ async def list_calendar_slots(
         duration=duration,
         step=step,
         timezone=timezone,
+        google=services.google,
     )
 
 
 @router.post("/free-busy", responses=problem_responses(*ERRORS, 413))
 async def query_free_busy(
-    body: FreeBusyRequest, subject: ReadSubject, session: SessionDep
+    body: FreeBusyRequest, subject: ReadSubject, session: SessionDep, services: ServicesDep
 ) -> FreeBusyResponse:
     """Merged busy intervals of up to 50 calendars in [start, end) (at most 62 days, else 422
     range_too_long): their non-cancelled events and, with googleConflictCheck, the linked Google
     calendar's busy time. Times without an offset are local to the workspace; each calendar's
     intervals carry its own zone's offset. An unknown or foreign calendar id → 404."""
-    return await service.free_busy(session, subject.workspace, body)
+    return await service.free_busy(session, subject.workspace, body, services.google)
 
 
 def _checked(parse: Callable[[str], T], value: str, field: str) -> T:

@@ -14,22 +14,23 @@ after the last the action is failed, and can be retried by hand (``service.retry
 from __future__ import annotations
 
 import logging
-import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calbridge.crypto import TokenCipher
 from calbridge.ops.metrics import count_webhook
+from calbridge.outbox.backoff import RetryPolicy
 from calbridge.outbox.service import enqueue
 from calbridge.rules import email, repository, webhooks
 from calbridge.rules.actions.jobs import RUN_ACTION
 from calbridge.rules.models import EventRule, RuleRunAction, WebhookDelivery
-from calbridge.rules.runtime import Runtime
 from calbridge.statuses import ActionStatus
+
+if TYPE_CHECKING:
+    from calbridge.services import Services
 
 # calbridge_webhook_deliveries_total's outcome of each attempt's outcome.
 WEBHOOK_OUTCOMES = {"succeeded": "succeeded", "retry": "failed", "gone": "gone"}
@@ -49,22 +50,17 @@ class Pending:
     secret: str
 
 
-def retry_delay(retry: int, rand: float | None = None) -> float | None:
-    """Seconds before retry number ``retry`` (1 = the first retry), or None when none is left."""
-    if retry > len(RETRY_DELAYS):
-        return None
-    jitter = (random.random() if rand is None else rand) * 0.2 - 0.1
-    return RETRY_DELAYS[retry - 1] * (1 + jitter)
+# Seconds before retry number n (1 = the first retry); None when none is left.
+DELIVERY_RETRIES = RetryPolicy(schedule=RETRY_DELAYS, jitter=(0.9, 1.1))
 
 
-def pending(action: RuleRunAction, rule: EventRule, runtime: Runtime) -> Pending:
-    cipher = TokenCipher.from_settings(runtime.settings)
+def pending(action: RuleRunAction, rule: EventRule, ctx: Services) -> Pending:
     return Pending(
         action_id=action.id,
         type=action.type,
         delivery_id=action.delivery_id,
         request=dict(action.request),
-        secret=cipher.decrypt(rule.secret_encrypted),
+        secret=ctx.cipher.decrypt(rule.secret_encrypted),
     )
 
 
@@ -76,9 +72,9 @@ def webhook_disabled(rule: EventRule, action: RuleRunAction) -> bool:
     return bool(current.get("disabledAt")) and current.get("url") == action.request.get("url")
 
 
-async def attempt(work: Pending, runtime: Runtime) -> webhooks.Attempt:
+async def attempt(work: Pending, ctx: Services) -> webhooks.Attempt:
     """Make one attempt; nothing here touches the database."""
-    settings = runtime.settings
+    settings = ctx.settings
     if work.type == "webhook":
         result = await webhooks.send(
             work.request["url"],
@@ -86,7 +82,7 @@ async def attempt(work: Pending, runtime: Runtime) -> webhooks.Attempt:
             body=work.request["body"],
             secret=work.secret,
             timeout=settings.webhook_timeout_seconds,
-            resolver=runtime.resolver,
+            resolver=ctx.resolver,
             allowed_hosts=settings.webhook_allowed_private_hosts,
         )
         count_webhook(WEBHOOK_OUTCOMES[result.outcome])
@@ -125,14 +121,13 @@ async def record(
     result: webhooks.Attempt,
     *,
     first_attempt: int,
-    runtime: Runtime,
+    now: datetime,
 ) -> None:
     """Store the attempt's outcome and move the action on: done, disabled (410), or retry."""
     row = await session.get(WebhookDelivery, attempt_id)
     action = await repository.get_action(session, work.action_id)
     if row is None or action is None or action.status != ActionStatus.PENDING:
         return  # the rule was deleted, or another run of this job finished it meanwhile
-    now = runtime.clock()
     row.url = result.url
     row.response_status = result.response_status
     row.response_body = result.response_body
@@ -147,7 +142,7 @@ async def record(
         action.status = ActionStatus.FAILED
         await _disable_webhook(session, action, now.isoformat())
     else:
-        delay = retry_delay(action.attempts - first_attempt)
+        delay = DELIVERY_RETRIES.seconds(action.attempts - first_attempt)
         if delay is None:
             action.status = ActionStatus.FAILED
         else:

@@ -9,6 +9,8 @@ still follows it but rules do not run on it again.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,18 +29,26 @@ from calbridge.rules.schemas import (
 from calbridge.statuses import ActionStatus
 from calbridge.workspace.models import Workspace
 
+if TYPE_CHECKING:
+    from calbridge.google.gateway import GoogleGateway
+
 ORIGIN_KEY = "calbridge_rules_origin"
 
 
 async def apply(
-    session: AsyncSession, workspace: Workspace, event_id: int, action: Action, rule_id: int
+    session: AsyncSession,
+    workspace: Workspace,
+    event_id: int,
+    action: Action,
+    rule_id: int,
+    google: GoogleGateway,
 ) -> tuple[str, str | None]:
     """Run the action; returns (status, error or note)."""
     session.sync_session.info[ORIGIN_KEY] = rule_id
     try:
         with history.acting(session, Source.RULE, None):
             async with session.begin_nested():
-                return await _apply(session, workspace, event_id, action)
+                return await _apply(session, workspace, event_id, action, google)
     except CalbridgeError as error:
         return ActionStatus.FAILED, f"{error.code}: {error.detail}"
     except ValidationError as error:  # e.g. one attendee more than an event may have
@@ -48,7 +58,11 @@ async def apply(
 
 
 async def _apply(
-    session: AsyncSession, workspace: Workspace, event_id: int, action: Action
+    session: AsyncSession,
+    workspace: Workspace,
+    event_id: int,
+    action: Action,
+    google: GoogleGateway,
 ) -> tuple[str, str | None]:
     event = await event_repository.get_event(session, workspace.id, event_id)
     if event is None:
@@ -57,7 +71,7 @@ async def _apply(
         if event.status == action.status:
             return ActionStatus.SUCCEEDED, f"already {action.status}"
         await event_service.update_event(
-            session, workspace, event_id, EventUpdate(status=action.status)
+            session, workspace, event_id, EventUpdate(status=action.status), google=google
         )
     elif isinstance(action, AddAttendeeAction):
         current = [attendee.member_id for attendee in event.attendees]
@@ -65,7 +79,7 @@ async def _apply(
             return ActionStatus.SUCCEEDED, "already an attendee"
         # Input models take their wire (camelCase) names.
         update = EventUpdate.model_validate({"attendeeIds": [*current, action.member_id]})
-        await event_service.update_event(session, workspace, event_id, update)
+        await event_service.update_event(session, workspace, event_id, update, google=google)
     elif isinstance(action, CancelEventAction):
         # A rule is set up by an admin: it may cancel inside the cancellation notice.
         await event_service.cancel_event(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +31,7 @@ def new_delivery_id() -> str:
 async def start_run(
     session: AsyncSession,
     rule: EventRule,
-    change: dict[str, Any],
+    change: Mapping[str, Any],
     planned: list[tuple[PlannedAction, Prepared]],
     now: datetime,
 ) -> RuleRun:
@@ -77,7 +78,7 @@ Prepared = dict[str, Any] | NotSent
 
 
 async def prepare(
-    rule: EventRule, action: Action, change: dict[str, Any], now: datetime
+    rule: EventRule, action: Action, change: Mapping[str, Any], now: datetime
 ) -> Prepared:
     """The request an action will send. Email templates render in a thread, within their
     limits (``templates``): call this with no transaction open, as it may take a while."""

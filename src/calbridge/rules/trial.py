@@ -7,10 +7,12 @@ holds no database lock.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.event import service as event_service
-from calbridge.rules import runtime, service
+from calbridge.rules import service
 from calbridge.rules.actions import delivery, plan
 from calbridge.rules.evaluate import explain
 from calbridge.rules.models import RuleRunAction
@@ -29,6 +31,9 @@ from calbridge.rules.schemas import (
 from calbridge.statuses import ActionStatus
 from calbridge.workspace.models import Workspace
 
+if TYPE_CHECKING:
+    from calbridge.services import Services
+
 
 def _describe(action: Action) -> str:
     if isinstance(action, WebhookAction):
@@ -42,14 +47,17 @@ def _describe(action: Action) -> str:
     return "cancel the event"
 
 
-async def test_rule(
-    session: AsyncSession, workspace: Workspace, rule_id: int, data: RuleTestRequest
+async def try_rule(
+    session: AsyncSession,
+    workspace: Workspace,
+    rule_id: int,
+    data: RuleTestRequest,
+    ctx: Services,
 ) -> RuleTestResponse:
-    current = runtime.current()
     rule = await service.get_rule(session, workspace, rule_id)
     event = await event_service.get_event(session, workspace, data.event_id)
     snapshot = (await event_service.view(session, workspace, event)).snapshot()
-    now = current.clock()
+    now = ctx.clock()
     explanation = explain(service.spec(rule), data.trigger, snapshot, snapshot, now)
     actions = [parse_action(action) for action in rule.actions]
     outcomes = [
@@ -80,9 +88,9 @@ async def test_rule(
                 delivery_id=plan.new_delivery_id(),
                 request=request,
             )
-            sends.append((position, delivery.pending(fake, rule, current)))
+            sends.append((position, delivery.pending(fake, rule, ctx)))
     for position, work in sends:
-        result = await delivery.attempt(work, current)
+        result = await delivery.attempt(work, ctx)
         outcome = outcomes[position]
         outcome.status = (
             ActionStatus.SUCCEEDED if result.outcome == "succeeded" else ActionStatus.FAILED
