@@ -12,10 +12,10 @@ import httpx
 from calbridge_google_emulator import GoogleEmulator
 from tests.admin.conftest import Panel
 from tests.admin.test_google import (  # noqa: F401  (the fixtures: the app talks to the emulator)
-    app,
     connected_account,
     emulator,
     google,
+    services,
     settings,
     used_account,
 )
