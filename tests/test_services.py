@@ -16,8 +16,8 @@ from standardwebhooks import Webhook
 from calbridge.app import create_app
 from calbridge.crypto import InvalidToken, generate_key
 from calbridge.outbox.models import OutboxJob
+from calbridge.rules.actions.jobs import RUN_ACTION
 from calbridge.rules.models import EventRule
-from calbridge.rules.service import RUN_ACTION
 from calbridge.services import Services
 from calbridge.settings import Settings
 from tests.rules.conftest import Receiver, make_rule
