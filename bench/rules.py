@@ -45,10 +45,11 @@ from calbridge.db import Database, utcnow
 from calbridge.event.service import EVENT_CHANGED
 from calbridge.google.gateway import GoogleGateway
 from calbridge.outbox.models import OutboxJob
+from calbridge.rules.actions.jobs import RUN_ACTION
 from calbridge.rules.evaluate import evaluate
 from calbridge.rules.models import EventRule, RuleRunAction
 from calbridge.rules.schemas import RuleCreate
-from calbridge.rules.service import RUN_ACTION, create_rule, spec
+from calbridge.rules.service import create_rule, spec
 from calbridge.settings import Settings
 from calbridge.workspace.models import Workspace
 
