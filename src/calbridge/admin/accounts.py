@@ -20,8 +20,9 @@ from calbridge.account import service
 from calbridge.account.models import Account
 from calbridge.admin.common import PageNotFound, form_text, load_workspace
 from calbridge.admin.csrf import CheckedForm
+from calbridge.admin.list_queries import ACCOUNTS
 from calbridge.admin.notice import redirect_with
-from calbridge.admin.render import Pager, page_number, redirect, render
+from calbridge.admin.render import redirect, render
 from calbridge.admin.session import CurrentAdmin
 from calbridge.deps import SessionDep
 from calbridge.errors import NotFound
@@ -82,23 +83,21 @@ async def _list_page(
     admin: CurrentAdmin,
     db: SessionDep,
     uuid: str,
-    page: int,
     status_code: int = 200,
     **context: object,
 ) -> Response:
     workspace = await load_workspace(db, uuid)
-    accounts = await service.list_accounts(db, workspace)
-    pager = Pager(page, len(accounts))
-    shown = accounts[pager.offset : pager.offset + pager.size]
+    listing = ACCOUNTS.listing(f"/admin/w/{uuid}/accounts", request.query_params)
+    paged = await ACCOUNTS.page(db, listing, Account.workspace_id == workspace.id)
     return render(
         request,
         "accounts.html",
         admin,
         status_code=status_code,
         workspace=workspace,
-        accounts=shown,
-        connections={a.id: await google.connection_status(db, a) for a in shown},
-        pager=pager,
+        paged=paged,
+        connections={a.id: await google.connection_status(db, a) for a in paged.items},
+        listing=listing,
         tab="accounts",
         **context,
     )
@@ -106,9 +105,10 @@ async def _list_page(
 
 @router.get("/w/{uuid}/accounts")
 async def list_accounts(
-    request: Request, uuid: str, admin: CurrentAdmin, db: SessionDep, page: str | None = None
+    request: Request, uuid: str, admin: CurrentAdmin, db: SessionDep
 ) -> Response:
-    return await _list_page(request, admin, db, uuid, page_number(page))
+    """Searchable by name; sorted by id, name or Google flags."""
+    return await _list_page(request, admin, db, uuid)
 
 
 @router.post("/w/{uuid}/accounts")
@@ -120,7 +120,7 @@ async def add_account(
     errors = _name_error(name)
     if errors:
         return await _list_page(
-            request, admin, db, uuid, 1, status_code=422, errors=errors, form={"name": name}
+            request, admin, db, uuid, status_code=422, errors=errors, form={"name": name}
         )
     account = await service.create_account(db, workspace, name=name)
     return redirect_with(request, _account_url(uuid, account.id), f"Account “{name}” created.")

@@ -24,8 +24,9 @@ from calbridge.admin.calendar_form import (
 )
 from calbridge.admin.common import PageNotFound, load_workspace
 from calbridge.admin.csrf import CheckedForm
+from calbridge.admin.list_queries import CALENDARS
 from calbridge.admin.notice import redirect_with
-from calbridge.admin.render import PAGE_SIZE, Pager, field_errors, page_number, render
+from calbridge.admin.render import field_errors, render
 from calbridge.admin.session import CurrentAdmin
 from calbridge.calendar import repository, service
 from calbridge.calendar.models import Calendar
@@ -39,18 +40,19 @@ router = APIRouter()
 
 @router.get("/w/{uuid}/calendars")
 async def list_calendars(
-    request: Request, uuid: str, admin: CurrentAdmin, db: SessionDep, page: str | None = None
+    request: Request, uuid: str, admin: CurrentAdmin, db: SessionDep
 ) -> Response:
+    """Searchable by name and time zone; sorted by name, zone, attendee limit or overlap."""
     workspace = await load_workspace(db, uuid)
-    number = page_number(page)
-    calendars = await repository.page_calendars(db, workspace.id, page=number, size=PAGE_SIZE)
+    listing = CALENDARS.listing(f"/admin/w/{uuid}/calendars", request.query_params)
+    paged = await CALENDARS.page(db, listing, Calendar.workspace_id == workspace.id)
     return render(
         request,
         "calendars.html",
         admin,
         workspace=workspace,
-        calendars=calendars.items,
-        pager=Pager(number, calendars.total),
+        paged=paged,
+        listing=listing,
         tab="calendars",
     )
 

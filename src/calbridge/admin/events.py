@@ -13,8 +13,9 @@ from pydantic import ValidationError
 from calbridge.admin import free_slots
 from calbridge.admin.common import PageNotFound, form_text, load_workspace
 from calbridge.admin.csrf import CheckedForm
+from calbridge.admin.listing import Listing
 from calbridge.admin.notice import redirect_with
-from calbridge.admin.render import PAGE_SIZE, Pager, field_errors, page_number, render
+from calbridge.admin.render import field_errors, render
 from calbridge.admin.session import CurrentAdmin
 from calbridge.calendar import repository as calendar_repository
 from calbridge.deps import SessionDep
@@ -38,6 +39,8 @@ FIELDS = {
     "attendeeIds": "attendee_ids",
 }
 MAX_MEMBERS_SHOWN = 200
+# The list's sortable columns (URL key → the event repository's sort key); the first is the default.
+SORTS = {"start": "startTime", "end": "endTime", "title": "title"}
 
 
 def _day(raw: str | None) -> date | None:
@@ -69,10 +72,9 @@ async def list_events(
     start: str | None = None,
     end: str | None = None,
     status: str | None = None,
-    page: str | None = None,
 ) -> Response:
     """Dates are whole days in the chosen calendar's time zone (else the workspace's); the
-    range includes its end day."""
+    range includes its end day. Searchable by title; sorted by start, end or title."""
     workspace = await load_workspace(db, uuid)
     calendar_id = _number(calendar)
     chosen = (
@@ -82,7 +84,15 @@ async def list_events(
     )
     zone = load_timezone(chosen.timezone if chosen else workspace.timezone)
     start_day, end_day = _day(start), _day(end)
-    number = page_number(page)
+    filters = {
+        "calendar": str(calendar_id or ""),
+        "start": start_day.isoformat() if start_day else "",
+        "end": end_day.isoformat() if end_day else "",
+        "status": status if status in STATUSES else "",
+    }
+    listing = Listing.of(
+        f"/admin/w/{uuid}/events", request.query_params, tuple(SORTS), filters=filters
+    )
     paged = await repository.page_events(
         db,
         workspace.id,
@@ -91,33 +101,26 @@ async def list_events(
         end_at=local_to_utc_lenient(end_day + timedelta(days=1), time(0), zone)
         if end_day
         else None,
-        status=status if status in STATUSES else None,
-        sort_by="startTime",
-        descending=False,
-        page=number,
-        size=PAGE_SIZE,
+        status=filters["status"] or None,
+        sort_by=SORTS[listing.sort],
+        descending=listing.descending,
+        page=listing.page,
+        size=listing.size,
+        title_contains=listing.q or None,
     )
     events = paged.items
     calendars = await calendar_repository.calendars_by_id(
         db, workspace.id, {event.calendar_id for event in events}
     )
-    filters = {
-        "calendar": str(calendar_id or ""),
-        "start": start_day.isoformat() if start_day else "",
-        "end": end_day.isoformat() if end_day else "",
-        "status": status if status in STATUSES else "",
-    }
-    query = "&".join(f"{key}={value}" for key, value in filters.items() if value)
     return render(
         request,
         "events.html",
         admin,
         workspace=workspace,
-        events=events,
+        paged=paged,
         event_calendars=calendars,
-        pager=Pager(number, paged.total),
         filters=filters,
-        query=query,
+        listing=listing,
         statuses=STATUSES,
         tab="events",
         **(await choices(db, workspace)),

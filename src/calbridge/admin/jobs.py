@@ -1,5 +1,5 @@
-"""Outbox jobs: what waits and what failed (with its error and attempts), a page at a time;
-retry or discard."""
+"""Outbox jobs: what waits and what failed (with its error and attempts), newest first, a page
+at a time, searchable by kind and error; retry or discard."""
 
 from __future__ import annotations
 
@@ -8,15 +8,14 @@ from fastapi.responses import Response
 
 from calbridge.admin.common import PageNotFound
 from calbridge.admin.csrf import CheckedForm
-from calbridge.admin.render import page_number, redirect, render
+from calbridge.admin.list_queries import JOBS, jobs_shown
+from calbridge.admin.render import redirect, render
 from calbridge.admin.session import CurrentAdmin
 from calbridge.deps import SessionDep
 from calbridge.job_views import views_of
 from calbridge.outbox import repository
 
 router = APIRouter()
-# Jobs per page, newest first.
-SHOWN = 50
 
 
 @router.get("/jobs")
@@ -25,22 +24,18 @@ async def list_jobs(
     admin: CurrentAdmin,
     db: SessionDep,
     failed: str | None = None,
-    page: str | None = None,
 ) -> Response:
     failed_only = failed == "1"
-    number = page_number(page)
-    # One more than a page tells whether there is a next one, without counting every job.
-    jobs = await repository.list_jobs(
-        db, failed_only=failed_only, limit=SHOWN + 1, offset=(number - 1) * SHOWN
-    )
+    listing = JOBS.listing("/admin/jobs", request.query_params, failed="1" if failed_only else "")
+    paged = await JOBS.page(db, listing, jobs_shown(failed_only))
     return render(
         request,
         "jobs.html",
         admin,
-        jobs=await views_of(db, jobs[:SHOWN]),
+        paged=paged,
+        jobs=await views_of(db, paged.items),
         failed_only=failed_only,
-        page=number,
-        has_next=len(jobs) > SHOWN,
+        listing=listing,
         tab="jobs",
     )
 

@@ -10,12 +10,13 @@ from pydantic import ValidationError
 
 from calbridge.admin.common import PageNotFound, form_text, load_workspace
 from calbridge.admin.csrf import CheckedForm
+from calbridge.admin.list_queries import MEMBERS
 from calbridge.admin.notice import redirect_with
-from calbridge.admin.render import PAGE_SIZE, Pager, field_errors, page_number, render
+from calbridge.admin.render import field_errors, render
 from calbridge.admin.session import CurrentAdmin
 from calbridge.deps import SessionDep
 from calbridge.errors import CalbridgeError, NotFound
-from calbridge.workspace import repository, service
+from calbridge.workspace import service
 from calbridge.workspace.models import Member, Workspace
 from calbridge.workspace.schemas import MemberCreate, MemberUpdate
 
@@ -23,17 +24,18 @@ router = APIRouter()
 
 
 async def _page(
-    request: Request, admin: CurrentAdmin, db: SessionDep, uuid: str, page: int, **context: Any
+    request: Request, admin: CurrentAdmin, db: SessionDep, uuid: str, **context: Any
 ) -> Response:
     workspace = await load_workspace(db, uuid)
-    members = await repository.page_members(db, workspace.id, page=page, size=PAGE_SIZE)
+    listing = MEMBERS.listing(f"/admin/w/{uuid}/members", request.query_params)
+    paged = await MEMBERS.page(db, listing, Member.workspace_id == workspace.id)
     return render(
         request,
         "members.html",
         admin,
         workspace=workspace,
-        members=members.items,
-        pager=Pager(page, members.total),
+        paged=paged,
+        listing=listing,
         tab="members",
         **context,
     )
@@ -41,9 +43,10 @@ async def _page(
 
 @router.get("/w/{uuid}/members")
 async def list_members(
-    request: Request, uuid: str, admin: CurrentAdmin, db: SessionDep, page: str | None = None
+    request: Request, uuid: str, admin: CurrentAdmin, db: SessionDep
 ) -> Response:
-    return await _page(request, admin, db, uuid, page_number(page))
+    """Searchable by name and email, sorted by either."""
+    return await _page(request, admin, db, uuid)
 
 
 @router.post("/w/{uuid}/members")
@@ -57,7 +60,7 @@ async def add_member(
     except (ValidationError, CalbridgeError) as error:
         await db.rollback()
         errors = _errors(error)
-        return await _page(request, admin, db, uuid, 1, status_code=422, errors=errors, form=values)
+        return await _page(request, admin, db, uuid, status_code=422, errors=errors, form=values)
     return redirect_with(request, f"/admin/w/{uuid}/members", f"Member “{values['name']}” added.")
 
 
@@ -148,5 +151,5 @@ async def remove_member(
         await service.delete_member(db, workspace, member_id)
     except CalbridgeError as error:
         await db.rollback()
-        return await _page(request, admin, db, uuid, 1, status_code=409, errors=field_errors(error))
+        return await _page(request, admin, db, uuid, status_code=409, errors=field_errors(error))
     return redirect_with(request, f"/admin/w/{uuid}/members", f"Member “{name}” removed.")

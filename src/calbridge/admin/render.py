@@ -1,9 +1,7 @@
-"""Rendering: Jinja2 templates (autoescaped), pages of lists, and errors shown next to fields."""
+"""Rendering: Jinja2 templates (autoescaped), and errors shown next to fields."""
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import available_timezones
@@ -15,6 +13,7 @@ from starlette.templating import Jinja2Templates
 
 from calbridge.admin import notice
 from calbridge.admin.labels import label
+from calbridge.admin.listing import SIZES, page_numbers
 from calbridge.admin.session import Admin
 from calbridge.admin.times import DATE_FIELD, DATE_TIME_FIELD, format_instant
 from calbridge.errors import CalbridgeError, ValidationProblem
@@ -22,7 +21,6 @@ from calbridge.timezones import InvalidTimezone, load_timezone
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
-PAGE_SIZE = 20
 
 
 # The one way a template writes a time (admin/times.py).
@@ -44,6 +42,8 @@ def _zone_names() -> list[str]:
 
 
 templates.env.globals["timezones"] = _zone_names()
+templates.env.globals["page_numbers"] = page_numbers
+templates.env.globals["page_sizes"] = SIZES
 
 
 def render(
@@ -69,28 +69,6 @@ def render(
 def redirect(url: str) -> RedirectResponse:
     """After a successful POST: see the result with a GET (so a reload does not repeat it)."""
     return RedirectResponse(url, status_code=303)
-
-
-@dataclass(frozen=True)
-class Pager:
-    page: int
-    total: int
-    size: int = PAGE_SIZE
-
-    @property
-    def offset(self) -> int:
-        return (self.page - 1) * self.size
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.size))
-
-
-def page_number(raw: str | None) -> int:
-    try:
-        return max(1, min(int(raw or 1), 1_000_000))
-    except ValueError:
-        return 1
 
 
 def field_errors(error: Exception, fields: dict[str, str] | None = None) -> dict[str, str]:

@@ -15,15 +15,19 @@ from fastapi.responses import Response
 from calbridge.admin import flash, rule_rows
 from calbridge.admin.common import PageNotFound, load_workspace
 from calbridge.admin.csrf import CheckedForm
+from calbridge.admin.list_queries import RULES
+from calbridge.admin.listing import Listing
 from calbridge.admin.notice import redirect_with
-from calbridge.admin.render import Pager, page_number, redirect, render
+from calbridge.admin.render import redirect, render
 from calbridge.admin.rule_form import TRIGGERS, FormErrors, RuleForm, service_errors
 from calbridge.admin.session import CurrentAdmin
 from calbridge.calendar import repository as calendar_repository
 from calbridge.crypto import TokenCipher
 from calbridge.deps import SessionDep
 from calbridge.errors import CalbridgeError, NotFound
+from calbridge.pagination import Paged
 from calbridge.rules import service
+from calbridge.rules.models import EventRule
 from calbridge.rules.schemas import RuleResponse, RuleUpdate
 from calbridge.schemas import PageParams
 from calbridge.services import services_of
@@ -31,7 +35,6 @@ from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Workspace
 
 router = APIRouter()
-RUNS_PER_PAGE = 10
 # A workspace with more calendars (or members) than this names them in the API instead.
 CALENDAR_CHOICES = 200
 
@@ -123,13 +126,16 @@ async def _rule_page(
     uuid: str,
     rule_id: int,
     *,
-    page: int = 1,
     status_code: int = 200,
     **context: Any,
 ) -> Response:
     workspace = await load_workspace(db, uuid)
     rule = await _get_rule(db, workspace, rule_id)
-    runs = await service.list_runs(db, workspace, rule_id, PageParams(page, RUNS_PER_PAGE))
+    # Runs come newest first only: the list has pages and a page size, no search or sort.
+    listing = Listing.of(
+        f"{_rules_url(uuid)}/{rule_id}", request.query_params, ("run",), descending=True
+    )
+    runs = await service.list_runs(db, workspace, rule_id, PageParams(listing.page, listing.size))
     calendars = await calendar_repository.calendars_by_id(
         db, workspace.id, set(rule.calendar_ids or [])
     )
@@ -143,8 +149,8 @@ async def _rule_page(
         calendar_names=[
             calendars[i].name if i in calendars else f"#{i}" for i in rule.calendar_ids or []
         ],
-        runs=runs.items,
-        pager=Pager(page, runs.total, RUNS_PER_PAGE),
+        runs=Paged(runs.items, runs.total, listing.page, listing.size),
+        listing=listing,
         tab="rules",
         **context,
     )
@@ -152,19 +158,19 @@ async def _rule_page(
 
 
 @router.get("/w/{uuid}/rules")
-async def list_rules(
-    request: Request, uuid: str, admin: CurrentAdmin, db: SessionDep, page: str | None = None
-) -> Response:
+async def list_rules(request: Request, uuid: str, admin: CurrentAdmin, db: SessionDep) -> Response:
+    """Searchable by name; sorted by name or state."""
     workspace = await load_workspace(db, uuid)
-    number = page_number(page)
-    found = await service.list_rules(db, workspace, PageParams(number, Pager(number, 0).size))
+    listing = RULES.listing(_rules_url(uuid), request.query_params)
+    paged = await RULES.page(db, listing, EventRule.workspace_id == workspace.id)
     return render(
         request,
         "rules.html",
         admin,
         workspace=workspace,
-        rules=found.items,
-        pager=Pager(number, found.total),
+        rules=[RuleResponse.model_validate(rule) for rule in paged.items],
+        paged=paged,
+        listing=listing,
         tab="rules",
     )
 
@@ -212,15 +218,12 @@ async def show_rule(
     rule_id: int,
     admin: CurrentAdmin,
     db: SessionDep,
-    page: str | None = None,
     secret: str | None = None,
 ) -> Response:
     shown = (
         None if secret is None else await flash.take(request, admin, _secret_page(uuid, rule_id))
     )
-    return await _rule_page(
-        request, admin, db, uuid, rule_id, page=page_number(page), **(shown or {})
-    )
+    return await _rule_page(request, admin, db, uuid, rule_id, **(shown or {}))
 
 
 @router.get("/w/{uuid}/rules/{rule_id}/edit")

@@ -9,8 +9,10 @@ from fastapi.responses import Response
 from calbridge.admin import flash
 from calbridge.admin.common import PageNotFound, form_text, load_workspace
 from calbridge.admin.csrf import CheckedForm
-from calbridge.admin.render import Pager, field_errors, page_number, redirect, render
+from calbridge.admin.list_queries import TOKENS
+from calbridge.admin.render import field_errors, redirect, render
 from calbridge.admin.session import CurrentAdmin
+from calbridge.auth.models import ApiToken
 from calbridge.auth.scopes import ALL_SCOPES
 from calbridge.auth.service import create_token, list_tokens, revoke_token
 from calbridge.deps import SessionDep
@@ -24,21 +26,19 @@ async def _page(
     admin: CurrentAdmin,
     db: SessionDep,
     uuid: str,
-    page: int = 1,
     status_code: int = 200,
     **context: object,
 ) -> Response:
     workspace = await load_workspace(db, uuid)
-    tokens = list(reversed(await list_tokens(db, workspace.id)))
-    pager = Pager(page, len(tokens))
+    listing = TOKENS.listing(f"/admin/w/{uuid}/tokens", request.query_params)
     response = render(
         request,
         "tokens.html",
         admin,
         status_code=status_code,
         workspace=workspace,
-        tokens=tokens[pager.offset : pager.offset + pager.size],
-        pager=pager,
+        paged=await TOKENS.page(db, listing, ApiToken.workspace_id == workspace.id),
+        listing=listing,
         scopes=ALL_SCOPES,
         tab="tokens",
         **context,
@@ -57,11 +57,11 @@ async def list_api_tokens(
     uuid: str,
     admin: CurrentAdmin,
     db: SessionDep,
-    page: str | None = None,
     created: str | None = None,
 ) -> Response:
+    """Newest first; searchable by name and prefix."""
     issued = None if created is None else await flash.take(request, admin, _flash_page(uuid))
-    return await _page(request, admin, db, uuid, page_number(page), issued=issued)
+    return await _page(request, admin, db, uuid, issued=issued)
 
 
 @router.post("/w/{uuid}/tokens")

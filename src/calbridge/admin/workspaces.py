@@ -6,17 +6,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
 
 from calbridge.admin.common import PageNotFound, form_text, load_workspace
 from calbridge.admin.csrf import CheckedForm
+from calbridge.admin.list_queries import WORKSPACES
 from calbridge.admin.notice import redirect_with
-from calbridge.admin.render import Pager, field_errors, page_number, render
+from calbridge.admin.render import field_errors, render
 from calbridge.admin.session import CurrentAdmin
 from calbridge.deps import SessionDep
 from calbridge.errors import CalbridgeError, NotFound
 from calbridge.timezones import InvalidTimezone, load_timezone
-from calbridge.workspace.models import Workspace
 from calbridge.workspace.service import create_workspace, delete_workspace, update_workspace
 
 router = APIRouter()
@@ -36,21 +35,17 @@ def _check(name: str, timezone: str) -> dict[str, str]:
 
 
 async def _list_page(
-    request: Request, admin: CurrentAdmin, db: SessionDep, page: int, **context: Any
+    request: Request, admin: CurrentAdmin, db: SessionDep, **context: Any
 ) -> Response:
-    total = await db.scalar(select(func.count()).select_from(Workspace)) or 0
-    pager = Pager(page, total)
-    rows = await db.scalars(
-        select(Workspace).order_by(Workspace.id).offset(pager.offset).limit(pager.size)
-    )
-    return render(request, "workspaces.html", admin, workspaces=list(rows), pager=pager, **context)
+    listing = WORKSPACES.listing("/admin/workspaces", request.query_params)
+    paged = await WORKSPACES.page(db, listing)
+    return render(request, "workspaces.html", admin, paged=paged, listing=listing, **context)
 
 
 @router.get("/workspaces")
-async def list_workspaces(
-    request: Request, admin: CurrentAdmin, db: SessionDep, page: str | None = None
-) -> Response:
-    return await _list_page(request, admin, db, page_number(page))
+async def list_workspaces(request: Request, admin: CurrentAdmin, db: SessionDep) -> Response:
+    """Searchable by name, time zone and UUID; sorted by name or zone (listing.py)."""
+    return await _list_page(request, admin, db)
 
 
 @router.post("/workspaces")
@@ -64,7 +59,6 @@ async def add_workspace(
             request,
             admin,
             db,
-            1,
             status_code=422,
             errors=errors,
             form={"name": name, "timezone": timezone},

@@ -77,8 +77,10 @@ async def page_events(
     descending: bool,
     page: int,
     size: int,
+    title_contains: str | None = None,
 ) -> Paged[Event]:
-    """One page of events overlapping [start_at, end_at), sorted, ties broken by id."""
+    """One page of events overlapping [start_at, end_at), sorted, ties broken by id;
+    ``title_contains`` (the admin's search) matches titles ignoring case."""
     calendar_ids = None if calendar_id is None else [calendar_id]
     terms = sharing_instant(
         session.get_bind().dialect.name,
@@ -90,6 +92,8 @@ async def page_events(
     query: Select[Event] = select(Event).where(*terms)
     if status is not None:
         query = query.where(Event.status == status)
+    if title_contains:
+        query = query.where(Event.title.icontains(title_contains, autoescape=True))
     column = SORT_COLUMNS[sort_by]
     if sort_by == "title" and session.get_bind().dialect.name == "postgresql":
         # Code-point order on both databases (SQLite's default), whatever the server's locale.

@@ -33,3 +33,22 @@ for (const grid of document.querySelectorAll(".calgrid")) {
   }
   grid.classList.add("placed");
 }
+
+// A form sent back with errors: each message is tied to its field (aria-invalid, and
+// aria-describedby naming the message) and the first field in error gets the focus, so a
+// keyboard or screen reader user lands on what to fix. Templates may tie them already.
+document.addEventListener("DOMContentLoaded", () => {
+  let first = null;
+  for (const message of document.querySelectorAll(".field-error[data-field]")) {
+    const form = message.closest("form") || document;
+    const name = message.dataset.field;
+    const field = form.querySelector(`[name="${CSS.escape(name)}"]`) || document.getElementById(name);
+    if (!field) continue;
+    field.setAttribute("aria-invalid", "true");
+    const described = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    if (!described.includes(message.id)) described.push(message.id);
+    field.setAttribute("aria-describedby", described.join(" "));
+    first = first || field;
+  }
+  if (first) first.focus();
+});
