@@ -3,7 +3,8 @@
 The server runs uvicorn in a thread with its own event loop, on a free port of 127.0.0.1, over a
 migrated SQLite file of its own. Seeding the database happens the same way: in a thread with its
 own loop, so these synchronous tests never touch pytest's event loop. Every page a test visits
-is saved as a screenshot under ``artifacts/screenshots/`` (ignored by git)."""
+is saved as a screenshot under ``artifacts/screenshots/`` (ignored by git). ``serious_violations``
+runs axe-core (``npm ci`` at the repository root installs it) on the page a tab shows."""
 
 from __future__ import annotations
 
@@ -46,7 +47,14 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# Each finding as one line: rule, impact, what it says, and the first few elements it names.
+AXE_RUN = """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+  .filter((v) => v.impact === "serious" || v.impact === "critical")
+  .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3)
+    .map((n) => n.target.join(" ")).join(", ")}`)"""
 T = TypeVar("T")
 
 
@@ -152,6 +160,16 @@ class Visit:
     def go(self, path: str) -> None:
         self.page.goto(self.base_url + path)
 
+    def sign_in(self, email: str, password: str) -> None:
+        """Through the login page, which any panel page redirects to when signed out."""
+        self.go("/admin/workspaces")
+        assert self.page.url.endswith("/admin/login")
+        self.shot("sign-in")
+        self.page.fill("#email", email)
+        self.page.fill("#password", password)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url("**/admin/workspaces")
+
     def shot(self, label: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{self.name}-{len(self.shots) + 1:02d}-{label}.png"
@@ -169,3 +187,17 @@ def add_date_exception(page: Page, day: str, start: str, end: str) -> None:
     exception.locator("button", has_text="Add hours").click()
     exception.locator("input[name$='-start']").fill(start)
     exception.locator("input[name$='-end']").fill(end)
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on what ``page`` shows now. The script is
+    evaluated through the DevTools protocol, which the panel's CSP (no inline script) allows."""
+    if not AXE.exists():
+        message = f"axe-core is not installed at {AXE} (run npm ci at the repository root)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    if not page.evaluate("() => typeof axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    found: list[str] = page.evaluate(AXE_RUN)
+    return found

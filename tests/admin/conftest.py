@@ -107,13 +107,6 @@ def visit(
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
     tab = Visit(page, live_server.url, request.node.name.removeprefix("test_"))
-    tab.go("/admin/workspaces")
-    assert page.url.endswith("/admin/login")
-    tab.shot("sign-in")
-    email, password = browser_admin
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/workspaces")
+    tab.sign_in(*browser_admin)
     yield tab
     context.close()
