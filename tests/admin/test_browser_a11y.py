@@ -232,13 +232,13 @@ def test_sign_in_book_and_cancel_with_the_keyboard_alone(
         keys.tab_to("button", "Book")
         page.keyboard.press("Enter")
         expect(page.locator("h1")).to_have_text("Keyboard session")
-        expect(page.locator("#event-status")).to_have_text("confirmed")
+        expect(page.locator("#event-status")).to_have_text("Confirmed")
 
         keys.tab_to("#reason")
         page.keyboard.type("Typed, not clicked")
         keys.tab_to("button", "Cancel event")
         page.keyboard.press("Enter")
-        expect(page.locator("#event-status")).to_have_text("cancelled")
+        expect(page.locator("#event-status")).to_have_text("Cancelled")
         expect(page.locator("dl.facts")).to_contain_text("Typed, not clicked")
     finally:
         context.close()

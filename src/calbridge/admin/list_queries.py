@@ -14,6 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from calbridge.account.models import Account
 from calbridge.admin.listing import Listing
+from calbridge.admin.models import AdminUser
 from calbridge.auth.models import ApiToken
 from calbridge.calendar.models import Calendar
 from calbridge.outbox.models import OutboxJob
@@ -102,6 +103,11 @@ ACCOUNTS = Table(
     (Account.name,),
 )
 RULES = Table(EventRule, {"name": EventRule.name, "enabled": EventRule.enabled}, (EventRule.name,))
+USERS = Table(
+    AdminUser,
+    {"email": AdminUser.email, "created": AdminUser.created_at},
+    (AdminUser.email,),
+)
 JOBS = Table(
     OutboxJob,
     {

@@ -51,10 +51,6 @@ async def set_password(session: AsyncSession, *, email: str, password: str) -> A
     return user
 
 
-async def list_admin_users(session: AsyncSession) -> list[AdminUser]:
-    return list(await session.scalars(select(AdminUser).order_by(AdminUser.email)))
-
-
 async def delete_admin_user(session: AsyncSession, *, user_id: int, acting_user_id: int) -> str:
     """Deletes the user (their sessions go with them) and returns their email. Nobody deletes
     themselves, so the panel always keeps the admin who is using it."""

@@ -10,13 +10,13 @@ from fastapi.responses import Response
 
 from calbridge.admin.common import PageNotFound, form_text
 from calbridge.admin.csrf import CheckedForm
+from calbridge.admin.list_queries import USERS
 from calbridge.admin.notice import redirect_with
 from calbridge.admin.render import field_errors, render
 from calbridge.admin.service import (
     authenticate,
     create_admin_user,
     delete_admin_user,
-    list_admin_users,
     set_password,
 )
 from calbridge.admin.session import CurrentAdmin, start_session, write_session
@@ -29,14 +29,22 @@ router = APIRouter()
 async def _list_page(
     request: Request, admin: CurrentAdmin, db: SessionDep, status_code: int = 200, **context: Any
 ) -> Response:
-    users = await list_admin_users(db)
+    listing = USERS.listing("/admin/users", request.query_params)
     return render(
-        request, "users.html", admin, status_code=status_code, users=users, tab="users", **context
+        request,
+        "users.html",
+        admin,
+        status_code=status_code,
+        paged=await USERS.page(db, listing),
+        listing=listing,
+        tab="users",
+        **context,
     )
 
 
 @router.get("/users")
 async def list_users(request: Request, admin: CurrentAdmin, db: SessionDep) -> Response:
+    """Searchable by email; sorted by email or creation."""
     return await _list_page(request, admin, db)
 
 
