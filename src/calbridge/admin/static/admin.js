@@ -35,10 +35,10 @@ for (const grid of document.querySelectorAll(".calgrid")) {
 }
 
 // A form sent back with errors: each message is tied to its field (aria-invalid, and
-// aria-describedby naming the message) and the first field in error gets the focus, so a
-// keyboard or screen reader user lands on what to fix. Templates may tie them already.
+// aria-describedby naming the message), and the first field in error on the page gets the
+// focus, so a keyboard or screen reader user lands on what to fix. Templates (the rule and
+// availability editors) may mark their fields themselves; those count too.
 document.addEventListener("DOMContentLoaded", () => {
-  let first = null;
   for (const message of document.querySelectorAll(".field-error[data-field]")) {
     const form = message.closest("form") || document;
     const name = message.dataset.field;
@@ -48,7 +48,6 @@ document.addEventListener("DOMContentLoaded", () => {
     const described = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
     if (!described.includes(message.id)) described.push(message.id);
     field.setAttribute("aria-describedby", described.join(" "));
-    first = first || field;
   }
-  if (first) first.focus();
+  document.querySelector("form [aria-invalid=true]")?.focus();
 });

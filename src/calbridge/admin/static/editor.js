@@ -106,6 +106,3 @@ document.addEventListener("change", (event) => {
 
 showEditor();
 document.querySelectorAll("fieldset.day").forEach(showDay);
-
-// A refused form: the first field marked invalid gets the focus (its error is described by it).
-document.querySelector("form [aria-invalid=true]")?.focus();
