@@ -13,7 +13,7 @@ from tests.admin.conftest import Panel
 from tests.support import databases
 from tests.support.api import WorkspaceFixture
 
-NAME_CELL = re.compile(r'<td data-label="Name">([^<]*)</td>')
+NAME_CELL = re.compile(r'<td data-label="Name">(?:<a [^>]*>)?([^<]*)(?:</a>)?</td>')
 BUTTON = re.compile(r"<button[^>]*>(.*?)</button>", re.S)
 TAGS = re.compile(r"<[^>]+>")
 
