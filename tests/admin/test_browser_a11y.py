@@ -223,9 +223,9 @@ def test_sign_in_book_and_cancel_with_the_keyboard_alone(
         keys.type_date(FREE_DAY)
         keys.tab_to("button", "Show free slots")
         page.keyboard.press("Enter")
-        keys.tab_to(".slots a", "10:00-10:30")
+        keys.tab_to(".slots a", re.compile(r"^10:00"))
         page.keyboard.press("Enter")
-        expect(page.locator("#start_time")).to_have_value(f"{FREE_DAY}T10:00")
+        expect(page.locator("#start_time")).to_have_value(re.compile(f"^{FREE_DAY}[T ]10:00"))
 
         keys.tab_to("#title")
         page.keyboard.type("Keyboard session")
@@ -250,7 +250,7 @@ class Keyboard:
     # More Tab presses than any page has stops before the wanted one.
     most: int = 120
 
-    def tab_to(self, selector: str, text: str | None = None) -> None:
+    def tab_to(self, selector: str, text: str | re.Pattern[str] | None = None) -> None:
         """Press Tab until the focused element matches ``selector`` (and shows ``text``)."""
         target = self.page.locator(selector, has_text=text) if text else self.page.locator(selector)
         for _ in range(self.most):

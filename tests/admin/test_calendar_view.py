@@ -91,7 +91,7 @@ async def test_each_calendar_is_shown_in_its_own_zone_and_the_list_in_instant_or
 
     # Tokyo's 18:00 (09:00 UTC) comes before Amsterdam's 16:00 (14:00 UTC).
     listed = html.unescape((await panel.get(f"/admin/w/{ws.uuid}/events")).text)
-    rows = re.findall(r"<tr><td>(\S+ \S+) <span[^>]*>([^<]+)</span>", listed)
+    rows = re.findall(r"<tr><td[^>]*>(\S+ \S+) <span[^>]*>([^<]+)</span>", listed)
     assert rows == [
         ("2026-10-22 09:00+02:00", "Europe/Amsterdam"),
         ("2026-10-22 18:00+09:00", "Asia/Tokyo"),
