@@ -45,8 +45,8 @@ from calbridge.crypto import TokenCipher
 from calbridge.db import Database
 from calbridge.google.gateway import GoogleGateway
 from calbridge.google.models import GoogleConnection
-from calbridge.google.sync import google_event_id
-from calbridge.google.sync_tasks import GOOGLE_SYNC
+from calbridge.google_sync.sync import google_event_id
+from calbridge.google_sync.sync_tasks import GOOGLE_SYNC
 from calbridge.jobs import registry
 from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.worker import Worker

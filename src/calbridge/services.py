@@ -19,6 +19,7 @@ from fastapi import Depends, Request
 from calbridge.crypto import TokenCipher
 from calbridge.db import Database, utcnow
 from calbridge.google.gateway import GoogleGateway
+from calbridge.google_sync.busy import GoogleBusyTime
 from calbridge.rules.ssrf import Resolver, system_resolver
 from calbridge.settings import Settings
 
@@ -55,6 +56,12 @@ class Services:
             resolver=resolver,
             clock=clock,
         )
+
+    @property
+    def busy_source(self) -> GoogleBusyTime:
+        """The busy time bookings respect beyond their own calendar's events (the event
+        domain's ``BusyTimeSource``): a linked Google calendar's, through ``google``."""
+        return GoogleBusyTime(self.google)
 
 
 def services_of(request: Request) -> Services:

@@ -15,8 +15,8 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from calbridge.event.models import Event
-from calbridge.google.sync import PRIVATE_EVENT_ID, PRIVATE_WORKSPACE
-from calbridge.google.sync_tasks import GOOGLE_SYNC
+from calbridge.google_sync.sync import PRIVATE_EVENT_ID, PRIVATE_WORKSPACE
+from calbridge.google_sync.sync_tasks import GOOGLE_SYNC
 from calbridge.jobs import registry
 from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.worker import Worker

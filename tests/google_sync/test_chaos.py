@@ -23,7 +23,7 @@ from sqlalchemy import select
 from starlette.types import Receive, Scope, Send
 
 from calbridge.event.models import Event
-from calbridge.google.sync import PRIVATE_EVENT_ID, google_event_id
+from calbridge.google_sync.sync import PRIVATE_EVENT_ID, google_event_id
 from calbridge.outbox.models import OutboxJob
 from calbridge.services import Services
 from calbridge.settings import Settings

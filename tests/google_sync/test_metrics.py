@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from calbridge.google.sync_tasks import GOOGLE_SYNC
+from calbridge.google_sync.sync_tasks import GOOGLE_SYNC
 from calbridge.jobs import registry
 from calbridge.outbox.worker import Worker
 from calbridge.settings import Settings

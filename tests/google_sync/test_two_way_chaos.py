@@ -30,8 +30,8 @@ from starlette.types import Receive, Scope, Send
 from calbridge.google.job_requests import GOOGLE_PULL, GOOGLE_WATCH
 from calbridge.google.mirror import GOOGLE_UNWATCH
 from calbridge.google.models import GoogleCalendarSync, GoogleMirrorEvent
-from calbridge.google.sync import PRIVATE_EVENT_ID
-from calbridge.google.sync_tasks import GOOGLE_SYNC
+from calbridge.google_sync.sync import PRIVATE_EVENT_ID
+from calbridge.google_sync.sync_tasks import GOOGLE_SYNC
 from calbridge.outbox.models import OutboxJob
 from calbridge.services import Services
 from calbridge.settings import Settings

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calbridge import jobs
 from calbridge.event.service import EVENT_CHANGED
 from calbridge.google.job_requests import GOOGLE_PULL
-from calbridge.google.sync_tasks import GOOGLE_SYNC
+from calbridge.google_sync.sync_tasks import GOOGLE_SYNC
 from calbridge.outbox.registry import DuplicateJobKind, JobRegistry
 from calbridge.rules.actions.jobs import RUN_ACTION
 from calbridge.rules.tasks import RUN_RULES

@@ -155,7 +155,7 @@ async def show_calendar_view(
         duration=minutes,
         step=None,
         timezone=None,
-        google=services_of(request).google,
+        busy_source=services_of(request).busy_source,
     )
     base = f"/admin/w/{uuid}"
     spans: list[Span[Entry]] = [

@@ -163,7 +163,7 @@ async def save_event(
             workspace,
             event_id,
             EventUpdate.model_validate(body, strict=False),
-            google=services_of(request).google,
+            busy_source=services_of(request).busy_source,
             if_match=posted["version"] or None,
             privileged=True,
         )

@@ -178,7 +178,7 @@ async def new_event(
         _number(calendar),
         _day(day),
         _number(duration),
-        google=services_of(request).google,
+        busy_source=services_of(request).busy_source,
     )
     return _booking_page(
         request, admin, workspace, await choices(db, workspace), form, finder=finder
@@ -211,7 +211,7 @@ async def book_event(
             db,
             workspace,
             EventCreate.model_validate(body, strict=False),
-            google=services_of(request).google,
+            busy_source=services_of(request).busy_source,
             privileged=True,
         )
     except (ValidationError, CalbridgeError) as error:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.admin.times import form_value, format_instant
 from calbridge.calendar import repository as calendar_repository
-from calbridge.google.gateway import GoogleGateway
+from calbridge.event.conflicts import BusyTimeSource
 from calbridge.scheduling import service
 from calbridge.scheduling.schemas import MAX_MINUTES, MIN_MINUTES
 from calbridge.timezones import load_timezone, local_to_utc_lenient
@@ -43,7 +43,7 @@ async def find(
     day: date | None,
     duration: int | None,
     *,
-    google: GoogleGateway,
+    busy_source: BusyTimeSource,
 ) -> Finder:
     minutes = duration if duration and MIN_MINUTES <= duration <= MAX_MINUTES else DEFAULT_DURATION
     if calendar_id is None or day is None:
@@ -61,7 +61,7 @@ async def find(
         duration=minutes,
         step=None,
         timezone=None,
-        google=google,
+        busy_source=busy_source,
     )
     slots = [
         Slot(

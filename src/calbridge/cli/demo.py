@@ -29,7 +29,8 @@ from calbridge.event.service import create_event
 from calbridge.google import connections
 from calbridge.google.gateway import GoogleGateway
 from calbridge.google.models import ACTIVE
-from calbridge.google.sync_tasks import GOOGLE_SYNC
+from calbridge.google_sync.busy import GoogleBusyTime
+from calbridge.google_sync.sync_tasks import GOOGLE_SYNC
 from calbridge.outbox.service import enqueue
 from calbridge.settings import Settings
 from calbridge.statuses import EventStatus, SyncStatus
@@ -167,7 +168,7 @@ async def _create_demo_calendar(
                 "attendeeIds": [member.id],
             }
         ),
-        google=gateway,
+        busy_source=GoogleBusyTime(gateway),
     )
     return calendar
 

@@ -37,7 +37,7 @@ from calbridge import clock
 from calbridge.calendar import repository as calendar_repository
 from calbridge.calendar.models import Calendar
 from calbridge.errors import Conflict, FieldError, ValidationProblem
-from calbridge.event import conflicts, repository
+from calbridge.event import repository
 from calbridge.event.models import Event
 from calbridge.scheduling import rules
 from calbridge.timezones import NonexistentLocalTime, load_timezone, to_utc
@@ -45,7 +45,7 @@ from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Member, Workspace
 
 if TYPE_CHECKING:
-    from calbridge.google.gateway import GoogleGateway
+    from calbridge.event.conflicts import BusyTimeSource
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ async def check(
     workspace: Workspace,
     booking: Booking,
     *,
-    google: GoogleGateway,
+    busy_source: BusyTimeSource,
     current: Current | None = None,
 ) -> CheckedBooking:
     # Rule 1 names endTime first. Two naive (or two aware) times compare without the calendar's
@@ -184,9 +184,9 @@ async def check(
             enforce_notice=placing and not booking.privileged,
         )
     )
-    # Last, as it calls Google while the calendar's lock is held (see conflicts' docstring).
-    busy = await conflicts.google_busy(
-        session, workspace, calendar, start_at - policy.padding, end_at + policy.padding, google
+    # Last, as it may call Google while the calendar's lock is held (see google_sync.busy).
+    busy = await busy_source.busy(
+        session, workspace, calendar, start_at - policy.padding, end_at + policy.padding
     )
     _refuse(rules.conflict_refusal(policy, rules.BusyIndex(busy), start_at, end_at))
     return CheckedBooking(calendar=calendar, start_at=start_at, end_at=end_at, members=members)

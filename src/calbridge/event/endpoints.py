@@ -128,7 +128,11 @@ async def create_calendar_event(
     Idempotency-Key."""
     history.act_as(session, Source.API, subject.token_name)
     view = await service.create_event(
-        session, subject.workspace, body, google=services.google, privileged=subject.is_admin
+        session,
+        subject.workspace,
+        body,
+        busy_source=services.busy_source,
+        privileged=subject.is_admin,
     )
     response.headers["Location"] = (
         f"/api/v2/w/{subject.workspace.uuid}/calendar-events/{view.event.id}"
@@ -181,7 +185,7 @@ async def update_calendar_event(
         subject.workspace,
         event_id,
         body,
-        google=services.google,
+        busy_source=services.busy_source,
         if_match=if_match,
         privileged=subject.is_admin,
     )

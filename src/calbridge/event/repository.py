@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from types import EllipsisType
 from typing import Any
 
 from sqlalchemy import Select, exists, select, update
@@ -10,7 +11,7 @@ from sqlalchemy.orm import aliased, selectinload
 from calbridge.event.models import Event
 from calbridge.event.span import sharing_instant
 from calbridge.pagination import Paged, paginate
-from calbridge.statuses import EventStatus
+from calbridge.statuses import EventStatus, SyncStatus
 
 SORT_COLUMNS: dict[str, Any] = {
     "startTime": Event.start_at,
@@ -144,3 +145,26 @@ async def set_exclusive(session: AsyncSession, calendar_id: int, exclusive: bool
     await session.execute(
         update(Event).where(Event.calendar_id == calendar_id).values(exclusive=exclusive)
     )
+
+
+async def set_google_sync(
+    session: AsyncSession,
+    event_id: int,
+    status: SyncStatus,
+    *,
+    google_event_id: str | EllipsisType | None = ...,
+    version: int | None = None,
+    workspace_id: int | None = None,
+) -> None:
+    """Write the event's Google sync bookkeeping (``googleSyncStatus``, and ``googleEventId``
+    when given) without a new version: no new ETag, no new ``event.changed``. With ``version``,
+    only if the event was not changed since; with ``workspace_id``, only in that workspace."""
+    query = update(Event).where(Event.id == event_id)
+    if version is not None:
+        query = query.where(Event.version == version)
+    if workspace_id is not None:
+        query = query.where(Event.workspace_id == workspace_id)
+    values: dict[str, Any] = {"google_sync_status": status}
+    if not isinstance(google_event_id, EllipsisType):
+        values["google_event_id"] = google_event_id
+    await session.execute(query.values(**values).execution_options(synchronize_session=False))

@@ -31,7 +31,7 @@ from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Member, Workspace
 
 if TYPE_CHECKING:
-    from calbridge.google.gateway import GoogleGateway
+    from calbridge.event.conflicts import BusyTimeSource
 
 EVENT_CHANGED = "event.changed"
 
@@ -78,7 +78,7 @@ async def create_event(
     workspace: Workspace,
     data: EventCreate,
     *,
-    google: GoogleGateway,
+    busy_source: BusyTimeSource,
     privileged: bool = False,
 ) -> EventView:
     """``privileged`` (calendars:admin, the admin panel) books inside notice and advance;
@@ -89,7 +89,7 @@ async def create_event(
         booking.Booking(
             data.calendar_id, data.start_time, data.end_time, data.attendee_ids, privileged
         ),
-        google=google,
+        busy_source=busy_source,
     )
     now = utcnow()
     event = Event(
@@ -121,7 +121,7 @@ async def update_event(
     event_id: int,
     data: EventUpdate,
     *,
-    google: GoogleGateway,
+    busy_source: BusyTimeSource,
     if_match: str | None = None,
     privileged: bool = False,
 ) -> EventView:
@@ -149,7 +149,7 @@ async def update_event(
                 ),
                 privileged=privileged,
             ),
-            google=google,
+            busy_source=busy_source,
             current=booking.Current(event.id, event.start_at, event.end_at, before.calendar),
         )
         calendar, members = checked.calendar, checked.members

@@ -1,21 +1,17 @@
-"""The Google domain's outbox jobs, for ``calbridge.jobs`` to compose: ``google.sync`` (push an
-event to its linked calendar, ``sync_tasks``), ``google.pull`` (the mirror, ``mirror_tasks``),
-``google.watch`` / ``google.unwatch`` (push channels, ``channels``), and the periodic fallback
-poll and channel renewal."""
+"""The Google adapter's outbox jobs, for ``calbridge.jobs`` to compose: ``google.watch`` /
+``google.unwatch`` (push channels, ``channels``). Sync and the mirror's jobs are
+``google_sync.tasks``'."""
 
 from __future__ import annotations
 
-from calbridge.google import channels, mirror_tasks, sync_tasks
-from calbridge.google.job_requests import GOOGLE_PULL, GOOGLE_WATCH
+from calbridge.google import channels
+from calbridge.google.job_requests import GOOGLE_WATCH
 from calbridge.google.mirror import GOOGLE_UNWATCH
 from calbridge.outbox.registry import JobRegistry
 
 
 def jobs() -> JobRegistry:
     registry = JobRegistry()
-    registry.add(sync_tasks.GOOGLE_SYNC, sync_tasks.sync_event, on_failure=sync_tasks.sync_failed)
-    registry.add(GOOGLE_PULL, mirror_tasks.pull_calendar)
     registry.add(GOOGLE_WATCH, channels.watch_calendar)
     registry.add(GOOGLE_UNWATCH, channels.unwatch)
-    registry.periodic(mirror_tasks.schedule)
     return registry

@@ -103,7 +103,7 @@ async def run_action(session: AsyncSession, payload: ActionPayload, ctx: Service
         workspace = await session.get(Workspace, run.workspace_id)
         assert workspace is not None
         status, note = await event_actions.apply(
-            session, workspace, run.event_id, parse_action(action.request), rule.id, ctx.google
+            session, workspace, run.event_id, parse_action(action.request), rule.id, ctx.busy_source
         )
         action = await repository.get_action(session, payload["action_id"])
         assert action is not None

@@ -65,7 +65,7 @@ async def list_calendar_slots(
         duration=duration,
         step=step,
         timezone=timezone,
-        google=services.google,
+        busy_source=services.busy_source,
     )
 
 
@@ -77,7 +77,7 @@ async def query_free_busy(
     range_too_long): their non-cancelled events and, with googleConflictCheck, the linked Google
     calendar's busy time. Times without an offset are local to the workspace; each calendar's
     intervals carry its own zone's offset. An unknown or foreign calendar id → 404."""
-    return await service.free_busy(session, subject.workspace, body, services.google)
+    return await service.free_busy(session, subject.workspace, body, services.busy_source)
 
 
 def _checked(parse: Callable[[str], T], value: str, field: str) -> T:

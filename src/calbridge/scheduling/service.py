@@ -17,10 +17,9 @@ from calbridge import clock
 from calbridge.calendar import repository as calendar_repository
 from calbridge.calendar.models import Calendar
 from calbridge.errors import NotFound, ValidationProblem
-from calbridge.event import conflicts
 from calbridge.event import repository as event_repository
 from calbridge.event.booking import policy_of
-from calbridge.google.gateway import GoogleGateway
+from calbridge.event.conflicts import BusyTimeSource
 from calbridge.scheduling import rules
 from calbridge.scheduling.schemas import (
     MAX_RANGE,
@@ -58,7 +57,7 @@ async def list_slots(
     duration: int,
     step: int | None,
     timezone: str | None,
-    google: GoogleGateway,
+    busy_source: BusyTimeSource,
 ) -> SlotsResponse:
     """The candidates of ``[start, end)`` that a booking without admin scope would get now."""
     calendar = await calendar_repository.get_calendar(session, workspace.id, calendar_id)
@@ -68,7 +67,7 @@ async def list_slots(
     lo, hi = resolve_range(start, end, zone)
     policy = policy_of(calendar)
     busy = await busy_time(
-        session, workspace, calendar, lo - policy.padding, hi + policy.padding, google
+        session, workspace, calendar, lo - policy.padding, hi + policy.padding, busy_source
     )
     slots = rules.free_slots(
         policy,
@@ -93,7 +92,7 @@ async def busy_time(
     calendar: Calendar,
     lo: datetime,
     hi: datetime,
-    google: GoogleGateway,
+    busy_source: BusyTimeSource,
 ) -> list[rules.Busy]:
     """What counts as busy for booking into ``calendar`` within ``[lo, hi)``: its live events
     unless it allows overlap, and Google busy time with googleConflictCheck."""
@@ -101,11 +100,11 @@ async def busy_time(
     if not calendar.allow_overlap:
         rows = await event_repository.busy_between(session, [calendar.id], lo, hi)
         busy = [rules.Busy(start, end, event_id) for _, event_id, start, end in rows]
-    return busy + await conflicts.google_busy(session, workspace, calendar, lo, hi, google)
+    return busy + await busy_source.busy(session, workspace, calendar, lo, hi)
 
 
 async def free_busy(
-    session: AsyncSession, workspace: Workspace, body: FreeBusyRequest, google: GoogleGateway
+    session: AsyncSession, workspace: Workspace, body: FreeBusyRequest, busy_source: BusyTimeSource
 ) -> FreeBusyResponse:
     """Merged busy intervals of each calendar within the range: its non-cancelled events (with
     or without allowOverlap) and its Google busy time with googleConflictCheck. No buffers:
@@ -123,7 +122,7 @@ async def free_busy(
     ):
         found[calendar_id].append((max(start, lo), min(end, hi)))
     for calendar in calendars.values():
-        busy = await conflicts.google_busy(session, workspace, calendar, lo, hi, google)
+        busy = await busy_source.busy(session, workspace, calendar, lo, hi)
         found[calendar.id].extend((max(b.start_at, lo), min(b.end_at, hi)) for b in busy)
     result = {}
     for calendar_id in body.calendar_ids:

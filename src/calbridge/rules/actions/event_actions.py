@@ -30,7 +30,7 @@ from calbridge.statuses import ActionStatus
 from calbridge.workspace.models import Workspace
 
 if TYPE_CHECKING:
-    from calbridge.google.gateway import GoogleGateway
+    from calbridge.event.conflicts import BusyTimeSource
 
 ORIGIN_KEY = "calbridge_rules_origin"
 
@@ -41,14 +41,14 @@ async def apply(
     event_id: int,
     action: Action,
     rule_id: int,
-    google: GoogleGateway,
+    busy_source: BusyTimeSource,
 ) -> tuple[str, str | None]:
     """Run the action; returns (status, error or note)."""
     session.sync_session.info[ORIGIN_KEY] = rule_id
     try:
         with history.acting(session, Source.RULE, None):
             async with session.begin_nested():
-                return await _apply(session, workspace, event_id, action, google)
+                return await _apply(session, workspace, event_id, action, busy_source)
     except CalbridgeError as error:
         return ActionStatus.FAILED, f"{error.code}: {error.detail}"
     except ValidationError as error:  # e.g. one attendee more than an event may have
@@ -62,7 +62,7 @@ async def _apply(
     workspace: Workspace,
     event_id: int,
     action: Action,
-    google: GoogleGateway,
+    busy_source: BusyTimeSource,
 ) -> tuple[str, str | None]:
     event = await event_repository.get_event(session, workspace.id, event_id)
     if event is None:
@@ -71,7 +71,7 @@ async def _apply(
         if event.status == action.status:
             return ActionStatus.SUCCEEDED, f"already {action.status}"
         await event_service.update_event(
-            session, workspace, event_id, EventUpdate(status=action.status), google=google
+            session, workspace, event_id, EventUpdate(status=action.status), busy_source=busy_source
         )
     elif isinstance(action, AddAttendeeAction):
         current = [attendee.member_id for attendee in event.attendees]
@@ -79,7 +79,9 @@ async def _apply(
             return ActionStatus.SUCCEEDED, "already an attendee"
         # Input models take their wire (camelCase) names.
         update = EventUpdate.model_validate({"attendeeIds": [*current, action.member_id]})
-        await event_service.update_event(session, workspace, event_id, update, google=google)
+        await event_service.update_event(
+            session, workspace, event_id, update, busy_source=busy_source
+        )
     elif isinstance(action, CancelEventAction):
         # A rule is set up by an admin: it may cancel inside the cancellation notice.
         await event_service.cancel_event(

@@ -19,10 +19,10 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from calbridge.google import sync
 from calbridge.google.client import GoogleCalendarClient
 from calbridge.google.errors import GoogleError, GooglePermanent
 from calbridge.google.mirror import MirrorRow
+from calbridge.google_sync import sync
 from calbridge.statuses import EventStatus, ResponseStatus
 from calbridge.timezones import local_to_utc_lenient
 

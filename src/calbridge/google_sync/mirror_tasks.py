@@ -26,13 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calbridge.account.models import Account
 from calbridge.calendar.models import Calendar
 from calbridge.db import utcnow
-from calbridge.google import links, mirror, pull, restore
+from calbridge.google import links, mirror
 from calbridge.google.connections import get_connection
 from calbridge.google.job_errors import google_refusals, not_connected
 from calbridge.google.job_requests import CalendarPayload, request_pull, request_watch
 from calbridge.google.models import ACTIVE, GoogleCalendarSync
 from calbridge.google.service import calendar_client
 from calbridge.google.transactions import EngineDatabase
+from calbridge.google_sync import pull, restore
 from calbridge.timezones import load_timezone
 from calbridge.workspace.models import Workspace
 
@@ -68,7 +69,7 @@ async def pull_calendar(session: AsyncSession, payload: CalendarPayload, ctx: Se
     batch = pull.classify(listing.items, tz, workspace_uuid)
     if await _store(session, calendar_id, started, listing, batch):
         link = {"account_id": sync.account_id, "calendar_id": google_calendar_id}
-        await restore.undo_google_changes(session, workspace_id, link, batch.own, ctx.google)
+        await restore.undo_google_changes(session, workspace_id, link, batch.own, ctx.busy_source)
 
 
 async def _store(

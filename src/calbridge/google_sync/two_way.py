@@ -23,11 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calbridge.errors import CalbridgeError
 from calbridge.event import history
 from calbridge.event import service as event_service
+from calbridge.event.conflicts import BusyTimeSource
 from calbridge.event.history import Source
 from calbridge.event.models import Event
 from calbridge.event.schemas import CancelRequest, EventUpdate
-from calbridge.google import pull
-from calbridge.google.gateway import GoogleGateway
+from calbridge.google_sync import pull
 from calbridge.statuses import EventStatus
 from calbridge.workspace.models import Workspace
 
@@ -39,7 +39,7 @@ async def apply(
     workspace_id: int,
     event: Event,
     item: dict[str, Any],
-    google: GoogleGateway,
+    busy_source: BusyTimeSource,
 ) -> bool:
     """Apply Google's copy to the booking; False if refused (then the copy is to be restored)."""
     workspace = await session.get(Workspace, workspace_id)
@@ -62,7 +62,12 @@ async def apply(
                         {key: change["to"] for key, change in wanted.items()}
                     )
                     await event_service.update_event(
-                        session, workspace, event.id, update, privileged=True, google=google
+                        session,
+                        workspace,
+                        event.id,
+                        update,
+                        privileged=True,
+                        busy_source=busy_source,
                     )
         except (CalbridgeError, ValidationError) as error:
             code = error.code if isinstance(error, CalbridgeError) else "validation_error"

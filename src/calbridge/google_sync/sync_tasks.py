@@ -37,12 +37,12 @@ from calbridge.calendar import repository as calendar_repository
 from calbridge.calendar.models import Calendar
 from calbridge.event import repository as event_repository
 from calbridge.event.models import Event
-from calbridge.google import sync
 from calbridge.google.connections import get_connection
 from calbridge.google.job_errors import google_refusals, not_connected
 from calbridge.google.models import ACTIVE, GoogleConnection
 from calbridge.google.service import calendar_client
 from calbridge.google.transactions import EngineDatabase
+from calbridge.google_sync import sync
 from calbridge.outbox.service import JobFailed
 from calbridge.statuses import EventStatus, SyncStatus
 from calbridge.workspace import repository as workspace_repository

@@ -21,16 +21,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.calendar.models import Calendar
 from calbridge.event import repository as event_repository
+from calbridge.event.conflicts import BusyTimeSource
 from calbridge.event.models import Event
-from calbridge.google import pull, two_way
-from calbridge.google.gateway import GoogleGateway
-from calbridge.google.sync import ID_PREFIX, PRIVATE_EVENT_ID
-from calbridge.google.sync_tasks import GOOGLE_SYNC
+from calbridge.google_sync import pull, two_way
+from calbridge.google_sync.sync import ID_PREFIX, PRIVATE_EVENT_ID
+from calbridge.google_sync.sync_tasks import GOOGLE_SYNC
 from calbridge.outbox.service import enqueue
 from calbridge.statuses import EventStatus, SyncStatus
 
@@ -65,7 +64,7 @@ async def undo_google_changes(
     workspace_id: int,
     link: dict[str, Any],
     copies: list[dict[str, Any]],
-    google: GoogleGateway,
+    busy_source: BusyTimeSource,
 ) -> int:
     """Enqueue a restoring ``google.sync`` for each copy that differs from its event; how many.
     ``link`` is where the copies are (``account_id``, ``calendar_id``)."""
@@ -88,7 +87,7 @@ async def undo_google_changes(
                 and calendar.google_sync_mode == TWO_WAY
                 and (calendar.google_account_id, calendar.google_calendar_id)
                 == (link["account_id"], link["calendar_id"])
-                and await two_way.apply(session, workspace_id, event, item, google)
+                and await two_way.apply(session, workspace_id, event, item, busy_source)
             ):
                 continue
         google_id = str(item.get("id") or "")
@@ -106,12 +105,7 @@ async def undo_google_changes(
             after_google=None,
         )
         if event is not None:
-            await session.execute(
-                update(Event)
-                .where(Event.id == event.id)
-                .values(google_sync_status=SyncStatus.PENDING)
-                .execution_options(synchronize_session=False)
-            )
+            await event_repository.set_google_sync(session, event.id, SyncStatus.PENDING)
         restored += 1
     return restored
 
