@@ -30,7 +30,7 @@ class Calendar(Base):
     google_calendar_id: Mapped[str | None] = mapped_column(String(1024))
     google_conflict_check: Mapped[bool] = mapped_column(default=False)
     # push: Google-side edits of our copies are undone; two_way: applied through the booking
-    # rules (google.restore).
+    # rules (google_sync.restore).
     google_sync_mode: Mapped[str] = mapped_column(String(16), default="push")
     # Booking policies (CONTRACT §3.1); 0 / NULL mean no restriction.
     min_notice_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
