@@ -28,6 +28,7 @@ DOMAINS = (
     "calbridge.calendar",
     "calbridge.event",
     "calbridge.google",
+    "calbridge.google_sync",
     "calbridge.idempotency",
     "calbridge.rules",
     "calbridge.scheduling",
