@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 
 from calbridge.account.service import create_account
 from calbridge.crypto import TokenCipher
-from calbridge.google.gateway import GoogleGateway
 from calbridge.google.models import GoogleConnection, GoogleOAuthState
 from calbridge.services import Services
 from calbridge.settings import Settings
@@ -25,8 +24,7 @@ from tests.admin.conftest import Panel
 from tests.google.stalls import book, reached, stall
 from tests.support import databases
 from tests.support.api import WorkspaceFixture
-
-GOOGLE = "http://google.test"
+from tests.support.google import GOOGLE, google_settings, services_with_emulator
 
 
 @pytest.fixture
@@ -36,15 +34,7 @@ def emulator() -> GoogleEmulator:
 
 @pytest.fixture
 def settings(test_db: databases.TestDatabase) -> Settings:
-    return Settings(
-        environment="test",
-        database_url=test_db.url,
-        database_schema=test_db.schema,
-        google_base_url=GOOGLE,
-        google_client_id="calbridge-dev",
-        google_client_secret="calbridge-dev-secret",
-        google_retry_backoff_seconds=0.001,
-    )
+    return google_settings(test_db)
 
 
 @pytest.fixture
@@ -52,8 +42,7 @@ def services(
     settings: Settings, test_db: databases.TestDatabase, emulator: GoogleEmulator
 ) -> Services:
     """The panel reaches Google through the emulator."""
-    gateway = GoogleGateway(settings, transport=httpx.ASGITransport(app=emulator.app))
-    return Services.build(settings, database=test_db.database, google=gateway)
+    return services_with_emulator(settings, test_db, emulator)
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from calbridge.account.models import Account
 from calbridge.account.service import create_account
 from calbridge.db import utcnow
 from calbridge.google.browser import COOKIE_NAME, sign_binding
-from calbridge.google.gateway import GoogleGateway
 from calbridge.google.models import GoogleConnection, GoogleOAuthState
 from calbridge.google.oauth import start_connect
 from calbridge.services import Services
@@ -24,9 +23,9 @@ from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
 from tests.support.api import WorkspaceFixture
 from tests.support.databases import TestDatabase
+from tests.support.google import GOOGLE, google_settings, services_with_emulator
 from tests.support.logs import no_secret_logged, remember_secret
 
-GOOGLE = "http://google.test"
 EVENTS = "/calendar/v3/calendars/primary/events"
 
 
@@ -35,36 +34,15 @@ def emulator() -> GoogleEmulator:
     return GoogleEmulator()
 
 
-def google_settings(test_db: TestDatabase, **overrides: Any) -> Settings:
-    """Settings of an app on the test database whose Google is the emulator."""
-    return Settings(
-        environment="test",
-        database_url=test_db.url,
-        database_schema=test_db.schema,
-        google_base_url=GOOGLE,
-        google_client_id="calbridge-dev",
-        google_client_secret="calbridge-dev-secret",
-        google_retry_backoff_seconds=0.001,
-        google_timeout_seconds=5.0,
-        **overrides,
-    )
-
-
 @pytest.fixture
 def settings(test_db: TestDatabase) -> Settings:
     return google_settings(test_db)
 
 
-def gateway_for(settings: Settings, emulator: GoogleEmulator) -> GoogleGateway:
-    return GoogleGateway(settings, transport=httpx.ASGITransport(app=emulator.app))
-
-
 @pytest.fixture
 def services(settings: Settings, test_db: TestDatabase, emulator: GoogleEmulator) -> Services:
     """The app (and any worker) reach Google through the emulator."""
-    return Services.build(
-        settings, database=test_db.database, google=gateway_for(settings, emulator)
-    )
+    return services_with_emulator(settings, test_db, emulator)
 
 
 @pytest.fixture

@@ -21,8 +21,9 @@ from calbridge.google.models import GoogleConnection
 from calbridge.services import Services
 from calbridge_google_emulator import GoogleEmulator
 from tests.support.api import WorkspaceFixture
+from tests.support.google import gateway_for
 
-from .conftest import connection_of, gateway_for
+from .conftest import connection_of
 
 if TYPE_CHECKING:  # a runtime import would make pytest collect it as a test class
     from tests.support.databases import TestDatabase

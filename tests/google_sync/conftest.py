@@ -23,10 +23,11 @@ from calbridge.outbox.worker import Worker
 from calbridge.services import Services
 from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
-from tests.google.conftest import GOOGLE, connect, gateway_for, google_settings, new_account
+from tests.google.conftest import connect, new_account
 from tests.support.api import WorkspaceFixture
 from tests.support.clock import Clock
 from tests.support.databases import TestDatabase
+from tests.support.google import GOOGLE, google_settings, services_with_emulator
 
 USER = "testuser@example.com"  # the emulator's test user; their primary calendar has this id
 
@@ -54,9 +55,7 @@ def services(
 ) -> Services:
     """One context for the app (the booking check) and the worker (the sync jobs): both reach
     the emulator, and both read the test's clock."""
-    return Services.build(
-        settings, database=test_db.database, google=gateway_for(settings, emulator), clock=clock
-    )
+    return services_with_emulator(settings, test_db, emulator, clock=clock)
 
 
 @pytest.fixture

@@ -14,9 +14,10 @@ from calbridge.google.gateway import GoogleGateway
 from calbridge.outbox.worker import Worker
 from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
-from tests.google.conftest import gateway_for, seed
+from tests.google.conftest import seed
 from tests.google_sync.conftest import USER, GoogleView, settle
 from tests.support.api import WorkspaceFixture
+from tests.support.google import gateway_for
 
 BUSY = {
     "summary": "Dentist",
