@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.registry import JobRegistry
 from calbridge.outbox.service import enqueue
+from calbridge.outside import call_outside
 from calbridge.settings import Settings
 from tests.outbox.conftest import MakeWorker, Recorder, all_jobs, get_job
 from tests.support.clock import StillClock
@@ -130,6 +131,39 @@ async def test_a_worker_that_lost_its_lease_rolls_back_and_leaves_the_job_alone(
     jobs = await all_jobs(test_db)
     assert [(j.kind, j.status, j.locked_by) for j in jobs] == [
         ("test.overtaken", "running", "other")
+    ]
+
+
+async def test_a_worker_that_lost_its_lease_commits_nothing_it_planned_before_calling_out(
+    test_db: TestDatabase, make_worker: MakeWorker, jobs: JobRegistry
+) -> None:
+    """A handler that calls out commits its plan first, but only while its worker holds the
+    job: the plan of a worker whose lease was taken is rolled back, and nothing is called."""
+    called: list[str] = []
+
+    async def plan(session: AsyncSession) -> None:
+        async with test_db.database.transaction() as other:  # the lease runs out meanwhile
+            await other.execute(update(OutboxJob).values(locked_by="other"))
+        await enqueue(session, "test.planned")
+
+    async def call(_plan: None) -> None:
+        called.append("called")
+
+    async def record(session: AsyncSession, _plan: None, _result: None) -> None:
+        await enqueue(session, "test.recorded")
+
+    @jobs.handler("test.calls_out")
+    async def calls_out(session: AsyncSession, payload: dict[str, Any], _ctx: Any) -> None:
+        await call_outside(session, plan, call, record)
+
+    async with test_db.database.transaction() as session:
+        await enqueue(session, "test.calls_out")
+
+    assert await make_worker().run_once() == 1
+
+    assert called == []
+    assert [(j.kind, j.status, j.locked_by) for j in await all_jobs(test_db)] == [
+        ("test.calls_out", "running", "other")
     ]
 
 

@@ -13,8 +13,11 @@ needed there, so it stays scoped to the panel.
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.account import service
 from calbridge.account.models import Account
@@ -28,6 +31,7 @@ from calbridge.deps import SessionDep
 from calbridge.errors import NotFound
 from calbridge.google import browser
 from calbridge.google import service as google
+from calbridge.outside import call_outside
 from calbridge.services import services_of
 from calbridge.workspace.models import Workspace
 
@@ -216,8 +220,13 @@ async def disconnect_google(
     workspace = await load_workspace(db, uuid)
     account = await _get(db, workspace, account_id)
     gateway = services_of(request).google
-    revocation = await google.forget(db, account, gateway=gateway)
-    await db.commit()  # the request's only write; nothing below touches the database
-    revoked = await google.revoke(gateway, revocation)
-    outcome = "disconnected" if revoked else "disconnected-unrevoked"
+
+    async def forget(write: AsyncSession) -> google.Revocation | None:
+        return await google.forget(write, account, gateway=gateway)
+
+    async def told(_session: AsyncSession, _revocation: object, revoked: bool) -> str:
+        return "disconnected" if revoked else "disconnected-unrevoked"
+
+    # The deletion is the request's only write; nothing after the revoke touches the database.
+    outcome = await call_outside(db, forget, partial(google.revoke, gateway), told)
     return redirect(f"{_account_url(uuid, account.id)}?google={outcome}")

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.account import repository as account_repository
 from calbridge.account.models import Account
@@ -40,10 +42,18 @@ from calbridge.google.client import GoogleCalendarClient
 from calbridge.google.connections import get_connection
 from calbridge.google.errors import GoogleNotConnected, GooglePermissionDisabled, OAuthFlowError
 from calbridge.google.models import ACTIVE, GoogleConnection
-from calbridge.google.oauth import consume_state, finish_connect, return_path
+from calbridge.google.oauth import (
+    Granted,
+    PendingConnect,
+    consume_state,
+    exchange,
+    return_path,
+    store_connection,
+)
 from calbridge.google.schemas import CreateEntry, EntryDetailBody, EntryList
 from calbridge.google.service import calendar_client
 from calbridge.messages import human_message
+from calbridge.outside import call_outside
 from calbridge.schemas import MAX_ID, Digits
 from calbridge.services import services_of
 from calbridge.timezones import NonexistentLocalTime
@@ -197,16 +207,23 @@ async def google_oauth_callback(
     gateway = services_of(request).google
     database = get_database(request)
     back: str | None = None
+
+    async def consume(session: AsyncSession) -> PendingConnect:
+        nonlocal back
+        back = await return_path(session, state)
+        if error:  # e.g. access_denied: the admin pressed Cancel at Google
+            raise OAuthFlowError(f"Google did not grant access ({_error_code(error)}).")
+        pending = await consume_state(session, state=state, binding=binding, gateway=gateway)
+        if not code:
+            raise OAuthFlowError("Google sent no authorization code.")
+        return pending  # committed: the state is used up now, whatever Google answers next
+
+    async def store(session: AsyncSession, _pending: PendingConnect, granted: Granted) -> None:
+        await store_connection(session, granted, gateway=gateway)
+
     try:
         async with database.transaction() as session:
-            back = await return_path(session, state)
-            if error:  # e.g. access_denied: the admin pressed Cancel at Google
-                raise OAuthFlowError(f"Google did not grant access ({_error_code(error)}).")
-            pending = await consume_state(session, state=state, binding=binding, gateway=gateway)
-            if not code:
-                raise OAuthFlowError("Google sent no authorization code.")
-        # Committed: the state is used up now, whatever Google answers next.
-        await finish_connect(database, pending, code=code, gateway=gateway)
+            await call_outside(session, consume, partial(exchange, gateway, code=code), store)
     except CalbridgeError as failure:
         return browser.failure_response(request, failure, back=back)
     target = back or "/admin"

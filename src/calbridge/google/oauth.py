@@ -13,10 +13,11 @@ lock) is open while Google answers:
 3. ``store_connection`` (a second short transaction): the connection is stored (or replaced)
    with its tokens encrypted.
 
-``finish_connect`` runs steps 2 and 3. Any failure raises ``OAuthFlowError`` (400) or, when
-Google cannot be reached, ``GoogleUnavailable`` (503), and no connection is stored. A state
-whose exchange failed stays consumed: Google's codes are one-time too, so the flow cannot be
-finished again anyway, and the admin starts again from the account page (a new state).
+The callback runs the three steps through ``calbridge.outside``. Any failure raises
+``OAuthFlowError`` (400) or, when Google cannot be reached, ``GoogleUnavailable`` (503), and no
+connection is stored. A state whose exchange failed stays consumed: Google's codes are one-time
+too, so the flow cannot be finished again anyway, and the admin starts again from the account
+page (a new state).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.account.models import Account
 from calbridge.crypto import TokenCipher
-from calbridge.db import Database, utcnow
+from calbridge.db import utcnow
 from calbridge.google import connections, token_endpoint
 from calbridge.google.errors import (
     GoogleOAuthRejected,
@@ -202,16 +203,6 @@ async def store_connection(
     connection.updated_at = utcnow()
     await session.flush()
     return connection
-
-
-async def finish_connect(
-    database: Database, pending: PendingConnect, *, code: str, gateway: GoogleGateway
-) -> GoogleConnection:
-    """Steps 2 and 3 for a consumed state: call Google with no transaction open, then store
-    the connection in a short transaction of its own."""
-    granted = await exchange(gateway, pending, code)
-    async with database.transaction() as session:
-        return await store_connection(session, granted, gateway=gateway)
 
 
 async def return_path(session: AsyncSession, state: str) -> str | None:

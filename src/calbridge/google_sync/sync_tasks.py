@@ -44,11 +44,13 @@ from calbridge.google.service import calendar_client
 from calbridge.google.transactions import EngineDatabase
 from calbridge.google_sync import sync
 from calbridge.outbox.service import JobFailed
+from calbridge.outside import call_outside
 from calbridge.statuses import EventStatus, SyncStatus
 from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Workspace
 
 if TYPE_CHECKING:
+    from calbridge.google.gateway import GoogleGateway
     from calbridge.services import Services
 
 GOOGLE_SYNC = "google.sync"
@@ -118,8 +120,6 @@ async def _plan(session: AsyncSession, payload: SyncPayload) -> Plan | None:
         plan.version, plan.known = event.version, event.google_event_id is not None
         if current is None:
             plan.unlinked = True
-            if not plan.removals:
-                await _synced(session, plan)  # nothing to call Google for
         elif event.status == EventStatus.CANCELLED:
             plan.removals.append(current)
         else:
@@ -154,10 +154,24 @@ async def _previous_link(
 
 
 async def sync_event(session: AsyncSession, payload: SyncPayload, ctx: Services) -> None:
-    """Push one event's current state to Google (see the module's docstring)."""
-    plan = await _plan(session, payload)
-    await session.commit()  # no lock may be held while Google is called
-    if plan is None or not plan.links():
+    """Push one event's current state to Google (see the module's docstring): plan (read),
+    push with no transaction open, record with the job's ``done``."""
+    database = EngineDatabase.of(session)
+
+    async def push(plan: Plan | None) -> None:
+        if plan is not None:
+            await _push(plan, ctx.google, database)
+
+    await call_outside(session, lambda read: _plan(read, payload), push, _record)
+
+
+async def _record(session: AsyncSession, plan: Plan | None, _pushed: None) -> None:
+    if plan is not None:
+        await _synced(session, plan)
+
+
+async def _push(plan: Plan, gateway: GoogleGateway, database: EngineDatabase) -> None:
+    if not plan.links():
         return
     for link in plan.links():
         if link.account_id in plan.deleted_accounts:
@@ -166,7 +180,6 @@ async def sync_event(session: AsyncSession, payload: SyncPayload, ctx: Services)
         connection = plan.connections.get(link.account_id)
         if connection is None or connection.status != ACTIVE:
             raise not_connected(link.account_id)
-    gateway, database = ctx.google, EngineDatabase.of(session)
     with google_refusals("Google refused the call"):
         for link in plan.removals:
             client = calendar_client(gateway, database, _connection(plan, link))
@@ -175,7 +188,6 @@ async def sync_event(session: AsyncSession, payload: SyncPayload, ctx: Services)
             link, body = plan.upsert
             client = calendar_client(gateway, database, _connection(plan, link))
             await sync.upsert(client, link.calendar_id, plan.google_id, body, known=plan.known)
-    await _synced(session, plan)
 
 
 def _connection(plan: Plan, link: Link) -> GoogleConnection:

@@ -6,7 +6,7 @@ done for a change that did not happen. Which handler runs which kind is ``regist
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import event
@@ -18,6 +18,7 @@ from calbridge.outbox.models import OutboxJob
 
 NOTIFY_CHANNEL = "calbridge_outbox"
 _ENQUEUED = "calbridge_outbox_enqueued"
+_HELD = "calbridge_outbox_held"  # in a handler's session: is the job still this worker's?
 
 _after_commit_listeners: list[Callable[[], None]] = []
 
@@ -36,6 +37,28 @@ class JobDeferred(Exception):
 class JobFailed(Exception):
     """Raised by a handler: retrying cannot help (e.g. Google refused the request as invalid).
     The job fails at once, whatever attempts it has left, with this message as its error."""
+
+
+class LeaseLost(Exception):
+    """A handler's plan was not committed: another worker has claimed the job meanwhile."""
+
+
+def guard_commits(
+    session: AsyncSession, still_held: Callable[[AsyncSession], Awaitable[bool]]
+) -> None:
+    """Make ``commit_plan`` on a handler's session commit only while ``still_held`` says, in
+    the same transaction, that the worker holds the job (the worker calls this)."""
+    session.sync_session.info[_HELD] = still_held
+
+
+async def commit_plan(session: AsyncSession) -> None:
+    """Commit what a handler (or a request) planned before it calls out. In a job, only if the
+    worker still holds it; else roll back and raise ``LeaseLost``."""
+    still_held = session.sync_session.info.get(_HELD)
+    if still_held is not None and not await still_held(session):
+        await session.rollback()
+        raise LeaseLost("another worker claimed the job again; its result stands")
+    await session.commit()
 
 
 async def enqueue(

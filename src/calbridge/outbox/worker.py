@@ -10,7 +10,9 @@ One run of a job, step by step:
    worker's context (``handler(session, payload, ctx)``). ``done`` is written in that same
    transaction, and only if this worker still holds the job, so the handler's writes and
    ``done`` commit together or not at all: a worker that outlived its lease (another worker has
-   claimed the job again) rolls back instead of committing its writes a second time.
+   claimed the job again) rolls back instead of committing its writes a second time. A handler
+   that calls out (``calbridge.outside``) commits its plan first, and only while it still holds
+   the job (``commit_plan``); what it records commits with ``done``.
 3. **Fail**: the handler's transaction rolls back, and the job goes back to pending with a
    backoff (``backoff.py``) or, once ``max_attempts`` are spent (or at once if the handler
    raised ``JobFailed``), to ``failed`` with its error; the kind's ``on_failure`` hook runs in
@@ -41,10 +43,11 @@ import socket
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from asgi_correlation_id.context import correlation_id
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from calbridge.db import Database
 from calbridge.ops.metrics import Metrics
@@ -58,6 +61,8 @@ from calbridge.outbox.service import (
     NOTIFY_CHANNEL,
     JobDeferred,
     JobFailed,
+    LeaseLost,
+    guard_commits,
     on_jobs_committed,
     remove_jobs_committed_listener,
 )
@@ -288,12 +293,15 @@ class Worker:
         heartbeat = asyncio.create_task(self._heartbeat(job.id))
         try:
             async with self.database.session(write=True) as session:
+                guard_commits(session, partial(self._still_held, job.id))
                 await kind.handler(session, dict(job.payload), self.ctx)
                 if await repository.finish_job(session, job.id, worker=self.name, now=self.clock()):
                     await session.commit()
                     return "done", None
                 await session.rollback()
             return "lease_lost", "another worker claimed the job again; its result stands"
+        except LeaseLost as lost:
+            return "lease_lost", str(lost)
         except JobDeferred as wait:
             async with self.database.transaction() as session:
                 await repository.defer_job(
@@ -317,6 +325,13 @@ class Worker:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
+
+    async def _still_held(self, job_id: int, session: AsyncSession) -> bool:
+        """In the handler's transaction: renew the job's lease if this worker still holds it."""
+        lease = timedelta(seconds=self.settings.worker_lease_seconds)
+        return await repository.renew_lease(
+            session, job_id, worker=self.name, locked_until=self.clock() + lease
+        )
 
     async def _heartbeat(self, job_id: int) -> None:
         """Renew the job's lease while its handler runs, so a slow handler is not taken for a

@@ -25,12 +25,15 @@ from calbridge.event.service import EVENT_CHANGED
 from calbridge.event.tasks import ChangePayload
 from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.registry import JobRegistry
+from calbridge.outside import call_outside
 from calbridge.rules import repository
 from calbridge.rules.actions import delivery, event_actions, plan
 from calbridge.rules.actions.jobs import RUN_ACTION
-from calbridge.rules.evaluate import evaluate
+from calbridge.rules.evaluate import PlannedAction, evaluate
+from calbridge.rules.models import EventRule
 from calbridge.rules.schemas import EVENT_ACTIONS, parse_action
 from calbridge.rules.service import spec
+from calbridge.rules.webhooks import Attempt
 from calbridge.statuses import ActionStatus
 from calbridge.workspace.models import Workspace
 
@@ -39,6 +42,8 @@ if TYPE_CHECKING:
 
 RUN_RULES = "rules.run"
 RULE_ORIGIN = "rule"
+# The runs a change starts: each acting rule with its actions, prepared (rendered).
+Runs = list[tuple[EventRule, list[tuple[PlannedAction, plan.Prepared]]]]
 
 
 class ActionPayload(TypedDict):
@@ -68,20 +73,28 @@ async def run_rules(session: AsyncSession, payload: ChangePayload, ctx: Services
         return
     now = ctx.clock()
     before, after = changes.states(payload)
-    acting = []
-    for rule in await repository.enabled_rules(session, payload["workspace_id"]):
-        planned = evaluate(spec(rule), payload["change"], before, after, now)
-        if planned:
-            acting.append((rule, planned))
-    await session.commit()  # nothing written yet: end the read before rendering
-    prepared = [
-        (rule, [(item, await plan.prepare(rule, item.action, payload, now)) for item in planned])
-        for rule, planned in acting
-    ]
-    for rule, actions in prepared:
-        if not await repository.rule_exists(session, rule.id):
-            continue  # deleted while its actions were prepared
-        await plan.start_run(session, rule, payload, actions, now)
+
+    async def acting(read: AsyncSession) -> list[tuple[EventRule, list[PlannedAction]]]:
+        found = []
+        for rule in await repository.enabled_rules(read, payload["workspace_id"]):
+            planned = evaluate(spec(rule), payload["change"], before, after, now)
+            if planned:
+                found.append((rule, planned))
+        return found
+
+    async def prepare(found: list[tuple[EventRule, list[PlannedAction]]]) -> Runs:
+        return [
+            (rule, [(item, await plan.prepare(rule, item.action, payload, now)) for item in items])
+            for rule, items in found
+        ]
+
+    async def start_runs(write: AsyncSession, _found: object, prepared: Runs) -> None:
+        for rule, actions in prepared:
+            if not await repository.rule_exists(write, rule.id):
+                continue  # deleted while its actions were prepared
+            await plan.start_run(write, rule, payload, actions, now)
+
+    await call_outside(session, acting, prepare, start_runs)
 
 
 async def run_action(session: AsyncSession, payload: ActionPayload, ctx: Services) -> None:
@@ -112,18 +125,18 @@ async def run_action(session: AsyncSession, payload: ActionPayload, ctx: Service
         action.updated_at = ctx.clock()
         return
     work = delivery.pending(action, rule, ctx)
-    attempt_id = await delivery.begin(session, action, work, ctx.clock())
-    # Commit before the network: the attempt is on record, and a slow receiver holds no lock.
-    await session.commit()
-    result = await delivery.attempt(work, ctx)
-    await delivery.record(
-        session,
-        work,
-        attempt_id,
-        result,
-        first_attempt=payload.get("first_attempt", 0),
-        now=ctx.clock(),
-    )
+
+    async def begin(write: AsyncSession) -> int:
+        # The attempt is on record before the network (a crash shows it as cut short).
+        return await delivery.begin(write, action, work, ctx.clock())
+
+    async def record(write: AsyncSession, attempt_id: int, result: Attempt) -> None:
+        first_attempt = payload.get("first_attempt", 0)
+        await delivery.record(
+            write, work, attempt_id, result, first_attempt=first_attempt, now=ctx.clock()
+        )
+
+    await call_outside(session, begin, lambda _attempt_id: delivery.attempt(work, ctx), record)
 
 
 def jobs() -> JobRegistry:
