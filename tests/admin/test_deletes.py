@@ -100,6 +100,12 @@ async def test_a_missing_page_keeps_the_navigation(panel: Panel, ws: WorkspaceFi
         f"/admin/w/{ws.uuid}/calendars/999999",
         "/admin/nowhere",
         f"/admin/w/{ws.uuid}/events/not-a-number",
+        # Past PostgreSQL's integer: the panel's 404, not a database error.
+        f"/admin/w/{ws.uuid}/calendars/99999999999",
+        f"/admin/w/{ws.uuid}/events/99999999999/edit",
+        f"/admin/w/{ws.uuid}/members/99999999999",
+        f"/admin/w/{ws.uuid}/rules/99999999999",
+        f"/admin/w/{ws.uuid}/accounts/99999999999",
     ):
         page = await panel.get(path)
         assert page.status_code == 404

@@ -32,6 +32,7 @@ from calbridge.errors import NotFound
 from calbridge.google import browser
 from calbridge.google import service as google
 from calbridge.outside import call_outside
+from calbridge.schemas import PathId
 from calbridge.services import services_of
 from calbridge.workspace.models import Workspace
 
@@ -132,7 +133,7 @@ async def add_account(
 
 @router.get("/w/{uuid}/accounts/{account_id}")
 async def show_account(
-    request: Request, uuid: str, account_id: int, admin: CurrentAdmin, db: SessionDep
+    request: Request, uuid: str, account_id: PathId, admin: CurrentAdmin, db: SessionDep
 ) -> Response:
     workspace = await load_workspace(db, uuid)
     account = await _get(db, workspace, account_id)
@@ -143,7 +144,7 @@ async def show_account(
 async def update_account(
     request: Request,
     uuid: str,
-    account_id: int,
+    account_id: PathId,
     admin: CurrentAdmin,
     form: CheckedForm,
     db: SessionDep,
@@ -178,7 +179,7 @@ async def update_account(
 async def connect_google(
     request: Request,
     uuid: str,
-    account_id: int,
+    account_id: PathId,
     admin: CurrentAdmin,
     form: CheckedForm,
     db: SessionDep,
@@ -206,7 +207,7 @@ async def connect_google(
 async def disconnect_google(
     request: Request,
     uuid: str,
-    account_id: int,
+    account_id: PathId,
     admin: CurrentAdmin,
     form: CheckedForm,
     db: SessionDep,

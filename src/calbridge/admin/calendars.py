@@ -33,6 +33,7 @@ from calbridge.calendar.models import Calendar
 from calbridge.calendar.schemas import CalendarCreate, CalendarUpdate
 from calbridge.deps import SessionDep
 from calbridge.errors import CalbridgeError, NotFound
+from calbridge.schemas import PathId
 from calbridge.workspace.models import Workspace
 
 router = APIRouter()
@@ -96,7 +97,7 @@ async def new_calendar(
 
 @router.get("/w/{uuid}/calendars/{calendar_id}")
 async def edit_calendar(
-    request: Request, uuid: str, calendar_id: int, admin: CurrentAdmin, db: SessionDep
+    request: Request, uuid: str, calendar_id: PathId, admin: CurrentAdmin, db: SessionDep
 ) -> Response:
     workspace = await load_workspace(db, uuid)
     calendar = await repository.get_calendar(db, workspace.id, calendar_id)
@@ -120,7 +121,7 @@ async def add_calendar(
 async def update_calendar(
     request: Request,
     uuid: str,
-    calendar_id: int,
+    calendar_id: PathId,
     admin: CurrentAdmin,
     form: CheckedForm,
     db: SessionDep,
@@ -211,7 +212,7 @@ async def _calendar(db: SessionDep, uuid: str, calendar_id: int) -> tuple[Worksp
 
 @router.get("/w/{uuid}/calendars/{calendar_id}/delete")
 async def confirm_delete_calendar(
-    request: Request, uuid: str, calendar_id: int, admin: CurrentAdmin, db: SessionDep
+    request: Request, uuid: str, calendar_id: PathId, admin: CurrentAdmin, db: SessionDep
 ) -> Response:
     """The question first, on a page of its own (it works without JavaScript)."""
     workspace, calendar = await _calendar(db, uuid, calendar_id)
@@ -229,7 +230,7 @@ async def confirm_delete_calendar(
 async def delete_calendar(
     request: Request,
     uuid: str,
-    calendar_id: int,
+    calendar_id: PathId,
     admin: CurrentAdmin,
     form: CheckedForm,
     db: SessionDep,

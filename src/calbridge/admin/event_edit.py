@@ -28,6 +28,7 @@ from calbridge.errors import CalbridgeError, NotFound, PreconditionFailed
 from calbridge.event import history, presenter, service
 from calbridge.event.history import Source
 from calbridge.event.schemas import MAX_ATTENDEES, EventUpdate
+from calbridge.schemas import PathId
 from calbridge.services import services_of
 from calbridge.statuses import EventStatus
 from calbridge.workspace.models import Workspace
@@ -131,7 +132,7 @@ async def _edit_page(
 
 @router.get("/w/{uuid}/events/{event_id}/edit")
 async def edit_event(
-    request: Request, uuid: str, event_id: int, admin: CurrentAdmin, db: SessionDep
+    request: Request, uuid: str, event_id: PathId, admin: CurrentAdmin, db: SessionDep
 ) -> Response:
     workspace = await load_workspace(db, uuid)
     view = await _view(db, workspace, event_id)
@@ -144,7 +145,7 @@ async def edit_event(
 async def save_event(
     request: Request,
     uuid: str,
-    event_id: int,
+    event_id: PathId,
     admin: CurrentAdmin,
     form: CheckedForm,
     db: SessionDep,
@@ -185,7 +186,7 @@ async def save_event(
 async def delete_event(
     request: Request,
     uuid: str,
-    event_id: int,
+    event_id: PathId,
     admin: CurrentAdmin,
     form: CheckedForm,
     db: SessionDep,

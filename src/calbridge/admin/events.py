@@ -23,6 +23,7 @@ from calbridge.errors import CalbridgeError, NotFound
 from calbridge.event import history, presenter, repository, service
 from calbridge.event.history import Source
 from calbridge.event.schemas import MAX_ATTENDEES, CancelRequest, EventCreate
+from calbridge.schemas import PathId
 from calbridge.services import services_of
 from calbridge.statuses import EventStatus
 from calbridge.timezones import load_timezone, local_to_utc_lenient
@@ -238,7 +239,7 @@ HISTORY_SHOWN = 100
 
 @router.get("/w/{uuid}/events/{event_id}")
 async def show_event(
-    request: Request, uuid: str, event_id: int, admin: CurrentAdmin, db: SessionDep
+    request: Request, uuid: str, event_id: PathId, admin: CurrentAdmin, db: SessionDep
 ) -> Response:
     workspace = await load_workspace(db, uuid)
     view = await _view(db, workspace, event_id)
@@ -261,7 +262,7 @@ async def show_event(
 async def cancel_event(
     request: Request,
     uuid: str,
-    event_id: int,
+    event_id: PathId,
     admin: CurrentAdmin,
     form: CheckedForm,
     db: SessionDep,

@@ -14,6 +14,7 @@ from calbridge.admin.session import CurrentAdmin
 from calbridge.deps import SessionDep
 from calbridge.job_views import views_of
 from calbridge.outbox import repository
+from calbridge.schemas import PathId
 
 router = APIRouter()
 
@@ -42,7 +43,7 @@ async def list_jobs(
 
 @router.post("/jobs/{job_id}/retry")
 async def retry_job(
-    request: Request, job_id: int, admin: CurrentAdmin, form: CheckedForm, db: SessionDep
+    request: Request, job_id: PathId, admin: CurrentAdmin, form: CheckedForm, db: SessionDep
 ) -> Response:
     if await repository.retry_job(db, job_id) is None:
         raise PageNotFound("Waiting or failed job")
@@ -51,7 +52,7 @@ async def retry_job(
 
 @router.post("/jobs/{job_id}/discard")
 async def discard_job(
-    request: Request, job_id: int, admin: CurrentAdmin, form: CheckedForm, db: SessionDep
+    request: Request, job_id: PathId, admin: CurrentAdmin, form: CheckedForm, db: SessionDep
 ) -> Response:
     if not await repository.discard_job(db, job_id):
         raise PageNotFound("Job")

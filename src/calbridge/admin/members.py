@@ -16,6 +16,7 @@ from calbridge.admin.render import field_errors, render
 from calbridge.admin.session import CurrentAdmin
 from calbridge.deps import SessionDep
 from calbridge.errors import CalbridgeError, NotFound
+from calbridge.schemas import PathId
 from calbridge.workspace import service
 from calbridge.workspace.models import Member, Workspace
 from calbridge.workspace.schemas import MemberCreate, MemberUpdate
@@ -86,7 +87,7 @@ def _edit_page(
     request: Request,
     admin: CurrentAdmin,
     workspace: Workspace,
-    member_id: int,
+    member_id: PathId,
     values: dict[str, str],
     errors: dict[str, str] | None = None,
     status_code: int = 200,
@@ -106,7 +107,7 @@ def _edit_page(
 
 @router.get("/w/{uuid}/members/{member_id}")
 async def edit_member(
-    request: Request, uuid: str, member_id: int, admin: CurrentAdmin, db: SessionDep
+    request: Request, uuid: str, member_id: PathId, admin: CurrentAdmin, db: SessionDep
 ) -> Response:
     workspace = await load_workspace(db, uuid)
     member = await _member(db, workspace, member_id)
@@ -118,7 +119,7 @@ async def edit_member(
 async def save_member(
     request: Request,
     uuid: str,
-    member_id: int,
+    member_id: PathId,
     admin: CurrentAdmin,
     form: CheckedForm,
     db: SessionDep,
@@ -140,7 +141,7 @@ async def save_member(
 async def remove_member(
     request: Request,
     uuid: str,
-    member_id: int,
+    member_id: PathId,
     admin: CurrentAdmin,
     form: CheckedForm,
     db: SessionDep,

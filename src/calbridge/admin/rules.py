@@ -29,7 +29,7 @@ from calbridge.pagination import Paged
 from calbridge.rules import service
 from calbridge.rules.models import EventRule
 from calbridge.rules.schemas import RuleResponse, RuleUpdate
-from calbridge.schemas import PageParams
+from calbridge.schemas import PageParams, PathId
 from calbridge.services import services_of
 from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Workspace
@@ -124,7 +124,7 @@ async def _rule_page(
     admin: CurrentAdmin,
     db: SessionDep,
     uuid: str,
-    rule_id: int,
+    rule_id: PathId,
     *,
     status_code: int = 200,
     **context: Any,
@@ -215,7 +215,7 @@ async def add_rule(
 async def show_rule(
     request: Request,
     uuid: str,
-    rule_id: int,
+    rule_id: PathId,
     admin: CurrentAdmin,
     db: SessionDep,
     secret: str | None = None,
@@ -228,7 +228,7 @@ async def show_rule(
 
 @router.get("/w/{uuid}/rules/{rule_id}/edit")
 async def edit_rule(
-    request: Request, uuid: str, rule_id: int, admin: CurrentAdmin, db: SessionDep
+    request: Request, uuid: str, rule_id: PathId, admin: CurrentAdmin, db: SessionDep
 ) -> Response:
     workspace = await load_workspace(db, uuid)
     rule = await _get_rule(db, workspace, rule_id)
@@ -239,7 +239,7 @@ async def edit_rule(
 async def save_rule(
     request: Request,
     uuid: str,
-    rule_id: int,
+    rule_id: PathId,
     admin: CurrentAdmin,
     form: CheckedForm,
     db: SessionDep,
@@ -274,7 +274,7 @@ async def save_rule(
 async def set_enabled(
     request: Request,
     uuid: str,
-    rule_id: int,
+    rule_id: PathId,
     admin: CurrentAdmin,
     form: CheckedForm,
     db: SessionDep,
@@ -290,7 +290,7 @@ async def set_enabled(
 async def rotate_secret(
     request: Request,
     uuid: str,
-    rule_id: int,
+    rule_id: PathId,
     admin: CurrentAdmin,
     form: CheckedForm,
     db: SessionDep,
@@ -306,7 +306,7 @@ async def rotate_secret(
 async def delete_rule(
     request: Request,
     uuid: str,
-    rule_id: int,
+    rule_id: PathId,
     admin: CurrentAdmin,
     form: CheckedForm,
     db: SessionDep,
@@ -321,8 +321,8 @@ async def delete_rule(
 async def retry_run(
     request: Request,
     uuid: str,
-    rule_id: int,
-    run_id: int,
+    rule_id: PathId,
+    run_id: PathId,
     admin: CurrentAdmin,
     form: CheckedForm,
     db: SessionDep,

@@ -17,6 +17,7 @@ from calbridge.auth.scopes import ALL_SCOPES
 from calbridge.auth.service import create_token, list_tokens, revoke_token
 from calbridge.deps import SessionDep
 from calbridge.errors import CalbridgeError
+from calbridge.schemas import PathId
 
 router = APIRouter()
 
@@ -94,7 +95,7 @@ async def add_token(
 async def revoke_api_token(
     request: Request,
     uuid: str,
-    token_id: int,
+    token_id: PathId,
     admin: CurrentAdmin,
     form: CheckedForm,
     db: SessionDep,

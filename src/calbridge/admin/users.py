@@ -22,6 +22,7 @@ from calbridge.admin.service import (
 from calbridge.admin.session import CurrentAdmin, start_session, write_session
 from calbridge.deps import SessionDep, get_database
 from calbridge.errors import CalbridgeError, NotFound
+from calbridge.schemas import PathId
 
 router = APIRouter()
 
@@ -69,7 +70,7 @@ async def add_user(
 
 @router.post("/users/{user_id}/delete")
 async def remove_user(
-    request: Request, user_id: int, admin: CurrentAdmin, form: CheckedForm, db: SessionDep
+    request: Request, user_id: PathId, admin: CurrentAdmin, form: CheckedForm, db: SessionDep
 ) -> Response:
     try:
         email = await delete_admin_user(db, user_id=user_id, acting_user_id=admin.user_id)
