@@ -176,6 +176,14 @@ def test_every_form_of_every_object(
     page.locator("tr", has_text="Robert").locator("button").click()
     notice(page, "Member “Robert” removed.")
 
+    # The account: deleted now no calendar links through it, its Google grant revoked.
+    page.click(".tabs >> text=Accounts")
+    page.click("text=Front desk")
+    page.click("#account-delete")
+    notice(page, "Account “Front desk” deleted.")
+    grants = httpx.get(f"{emulator}/_emulator/state").json()["grants"]
+    assert [grant["revoked"] for grant in grants] == [True]
+
     # Token: created (shown once) and revoked.
     page.click(".tabs >> text=API tokens")
     page.fill("#name", "walk site")

@@ -6,6 +6,7 @@ nothing is stored), and Disconnect revokes the grant at Google. Neither holds a 
 from __future__ import annotations
 
 import asyncio
+import html
 from collections.abc import AsyncIterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -255,3 +256,40 @@ async def test_a_failed_callback_shows_a_page_in_the_browser(
     assert "Google did not grant access (access_denied)." in page.text
     assert f'href="{path}"' in page.text
     assert await stored(test_db) == []
+
+
+async def test_deleting_an_account_revokes_its_google_access_and_is_refused_while_linked(
+    test_db: databases.TestDatabase,
+    ws: WorkspaceFixture,
+    panel: Panel,
+    google: httpx.AsyncClient,
+    settings: Settings,
+    emulator: GoogleEmulator,
+) -> None:
+    path = await connected_account(test_db, ws, panel, google)
+    account_id = int(path.rsplit("/", 1)[1])
+    [connection] = await stored(test_db)
+    access_token = TokenCipher.from_settings(settings).decrypt(connection.access_token_encrypted)
+    bearer = {"Authorization": f"Bearer {access_token}"}
+    calendar = await ws.calendar(googleAccountId=account_id, googleCalendarId="primary")
+
+    refused = await panel.post(f"{path}/delete")
+    assert refused.status_code == 409, refused.text
+    assert "Calendars are linked to Google through this account" in html.unescape(refused.text)
+    assert len(await stored(test_db)) == 1  # nothing changed, still connected
+    assert (await google.get("/oauth2/v3/userinfo", headers=bearer)).status_code == 200
+
+    unlinked = await ws.patch(
+        f"/calendars/{calendar['id']}", json={"googleAccountId": None, "googleCalendarId": None}
+    )
+    assert unlinked.status_code == 200, unlinked.text
+    await panel.get(path)
+    deleted = await panel.post(f"{path}/delete")
+    assert deleted.status_code == 303, deleted.text
+    assert deleted.headers["location"] == f"/admin/w/{ws.uuid}/accounts"
+    listed = await panel.get(deleted.headers["location"])
+    assert "Account “Front desk” deleted." in html.unescape(listed.text)
+    assert (await panel.get(path)).status_code == 404
+    assert await stored(test_db) == []
+    assert [grant["revoked"] for grant in emulator.snapshot()["grants"]] == [True]
+    assert (await google.get("/oauth2/v3/userinfo", headers=bearer)).status_code == 401

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.account import repository
 from calbridge.account.models import Account
-from calbridge.errors import NotFound
+from calbridge.errors import Conflict, NotFound
 from calbridge.workspace.models import Workspace
 
 
@@ -21,6 +21,19 @@ async def rename_account(session: AsyncSession, account: Account, name: str) -> 
     account.name = name
     await session.flush()
     return account
+
+
+async def delete_account(session: AsyncSession, account: Account) -> None:
+    """Delete an account no calendar is linked to Google through (else 409 account_in_use: the
+    link would end silently). Its Google connection is the caller's to forget first, so the
+    grant can be revoked at Google once this commits (``google.service.forget``)."""
+    if await repository.links_calendars(session, account.id):
+        raise Conflict(
+            "Calendars are linked to Google through this account; unlink them first.",
+            code="account_in_use",
+        )
+    await session.delete(account)
+    await session.flush()
 
 
 async def get_account(session: AsyncSession, workspace: Workspace, account_id: int) -> Account:

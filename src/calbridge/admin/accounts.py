@@ -28,7 +28,7 @@ from calbridge.admin.notice import redirect_with
 from calbridge.admin.render import redirect, render
 from calbridge.admin.session import CurrentAdmin
 from calbridge.deps import SessionDep
-from calbridge.errors import NotFound
+from calbridge.errors import CalbridgeError, NotFound
 from calbridge.google import browser
 from calbridge.google import service as google
 from calbridge.outside import call_outside
@@ -231,3 +231,48 @@ async def disconnect_google(
     # The deletion is the request's only write; nothing after the revoke touches the database.
     outcome = await call_outside(db, forget, partial(google.revoke, gateway), told)
     return redirect(f"{_account_url(uuid, account.id)}?google={outcome}")
+
+
+@router.post("/w/{uuid}/accounts/{account_id}/delete")
+async def delete_account(
+    request: Request,
+    uuid: str,
+    account_id: PathId,
+    admin: CurrentAdmin,
+    form: CheckedForm,
+    db: SessionDep,
+) -> Response:
+    """Delete the account: its Google connection is forgotten in the same transaction, and the
+    grant revoked at Google after the commit, as Disconnect does. Refused (409
+    account_in_use, nothing changed) while a calendar is linked through it."""
+    workspace = await load_workspace(db, uuid)
+    account = await _get(db, workspace, account_id)
+    name, gateway = account.name, services_of(request).google
+
+    async def forget_and_delete(write: AsyncSession) -> google.Revocation | None:
+        revocation = await google.forget(write, account, gateway=gateway)
+        await service.delete_account(write, account)
+        return revocation
+
+    async def told(_session: AsyncSession, _revocation: object, revoked: bool) -> str:
+        if revoked:
+            return f"Account “{name}” deleted."
+        return f"Account “{name}” deleted; Google could not be reached to revoke its access."
+
+    try:
+        message = await call_outside(db, forget_and_delete, partial(google.revoke, gateway), told)
+    except CalbridgeError as error:
+        await db.rollback()
+        workspace = await load_workspace(db, uuid)
+        account = await _get(db, workspace, account_id)
+        return await _account_page(
+            request,
+            admin,
+            db,
+            workspace,
+            account,
+            form={"name": account.name},
+            status_code=error.status_code,
+            errors={"_delete": error.detail},
+        )
+    return redirect_with(request, f"/admin/w/{uuid}/accounts", message)
