@@ -23,6 +23,8 @@ import functools
 import os
 import signal
 import socket
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -42,6 +44,7 @@ def _raw_response(status: int, reason: str) -> bytes:
 
 
 LINGER_SECONDS = 2.0
+PARENT_CHECK_SECONDS = 0.5
 
 
 class LimitedH11Protocol(H11Protocol):
@@ -196,7 +199,9 @@ def run_processes(
     try:
         for index in range(processes):
             if not stopping:
-                work = functools.partial(_child, make_app, index, settings, listener, options)
+                work = functools.partial(
+                    _child, make_app, index, os.getpid(), settings, listener, options
+                )
                 children.append(_fork(work))
         listener.close()
         while children:
@@ -229,14 +234,28 @@ def _fork(work: Callable[[], None]) -> int:
 def _child(
     make_app: Callable[[int], Any],
     index: int,
+    parent: int,
     settings: Settings,
     listener: socket.socket,
     options: dict[str, Any],
 ) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, signal.SIG_DFL)
+    _stop_with(parent)
     app = make_app(index)  # built in the child: no engine or event loop crosses a fork
     uvicorn.Server(config(app, settings, **options)).run(sockets=[listener])
+
+
+def _stop_with(parent: int) -> None:
+    """A child whose parent is gone (killed, with no chance to stop it) stops too, gracefully,
+    rather than serve on with nobody to supervise it."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _signal_all(pids: list[int], signum: int) -> None:

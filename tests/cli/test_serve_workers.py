@@ -5,6 +5,7 @@ a process that dies alone takes the others down with a failing exit status."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -29,7 +30,12 @@ def children_of(pid: int) -> list[int]:
 
 
 def alive(pid: int) -> bool:
-    return Path(f"/proc/{pid}").exists()
+    """Running (a zombie waiting for its parent to reap it has stopped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def text_of(path: Path) -> str:
@@ -58,6 +64,16 @@ async def until_up(process: subprocess.Popen[bytes], url: str, log: Path) -> Non
             assert process.poll() is None, text_of(log)
             assert time.monotonic() < deadline, text_of(log)
             await asyncio.sleep(0.1)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Whatever the test left running: the server and its processes."""
+    for child in children_of(process.pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
+    if process.poll() is None:
+        process.kill()
+        process.wait()
 
 
 async def fresh_get(url: str) -> httpx.Response:
@@ -105,9 +121,7 @@ async def test_two_processes_serve_one_port_and_stop_together(
         assert process.wait(timeout=30) == 0
         assert not any(alive(child) for child in children)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 async def test_a_process_that_dies_stops_the_others(test_db: TestDatabase, tmp_path: Path) -> None:
@@ -124,6 +138,24 @@ async def test_a_process_that_dies_stops_the_others(test_db: TestDatabase, tmp_p
             await asyncio.sleep(0.1)
         assert not alive(second)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        stop(process)
+
+
+async def test_the_processes_stop_when_the_server_is_killed(
+    test_db: TestDatabase, tmp_path: Path
+) -> None:
+    port = free_port()
+    process = serve(test_db, tmp_path, port)
+    try:
+        await until_up(process, f"http://127.0.0.1:{port}", tmp_path / "serve.log")
+        children = children_of(process.pid)
+        assert len(children) == 2
+        process.kill()  # no chance to stop them itself
+        process.wait()
+        for _ in range(200):
+            if not any(alive(child) for child in children):
+                break
+            await asyncio.sleep(0.1)
+        assert not any(alive(child) for child in children)
+    finally:
+        stop(process)
