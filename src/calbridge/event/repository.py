@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
 from calbridge.event.models import Event
-from calbridge.event.span import sharing_instant
+from calbridge.event.span import ranked, sharing_instant
 from calbridge.pagination import Paged, paginate
 from calbridge.statuses import EventStatus, SyncStatus
 
@@ -59,7 +59,7 @@ async def busy_between(
     )
     if exclude_id is not None:
         query = query.where(Event.id != exclude_id)
-    query = query.order_by(Event.start_at, Event.id)
+    query = query.order_by(*ranked(dialect, True, Event.start_at, Event.id))
     if limit is not None:
         query = query.limit(limit)
     rows = await session.execute(query)
@@ -83,8 +83,9 @@ async def page_events(
     """One page of events overlapping [start_at, end_at), sorted, ties broken by id;
     ``title_contains`` (the admin's search) matches titles ignoring case."""
     calendar_ids = None if calendar_id is None else [calendar_id]
+    dialect = session.get_bind().dialect.name
     terms = sharing_instant(
-        session.get_bind().dialect.name,
+        dialect,
         start_at,
         end_at,
         workspace_id=workspace_id,
@@ -95,11 +96,12 @@ async def page_events(
         query = query.where(Event.status == status)
     if title_contains:
         query = query.where(Event.title.icontains(title_contains, autoescape=True))
-    column = SORT_COLUMNS[sort_by]
-    if sort_by == "title" and session.get_bind().dialect.name == "postgresql":
+    ranged = start_at is not None or end_at is not None
+    column, tie = ranked(dialect, ranged, SORT_COLUMNS[sort_by], Event.id)
+    if sort_by == "title" and dialect == "postgresql":
         # Code-point order on both databases (SQLite's default), whatever the server's locale.
         column = column.collate("C")
-    order = (column.desc(), Event.id.desc()) if descending else (column.asc(), Event.id.asc())
+    order = (column.desc(), tie.desc()) if descending else (column.asc(), tie.asc())
     query = query.order_by(*order).options(selectinload(Event.attendees))
     return await paginate(session, query, page=page, size=size)
 

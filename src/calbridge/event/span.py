@@ -118,3 +118,15 @@ def _rtree(
     if calendar_ids:
         box += [span.calendar_lo <= max(calendar_ids), span.calendar_hi >= min(calendar_ids)]
     return Event.id.in_(select(span.id).where(and_(*box)))
+
+
+def ranked(dialect: str, ranged: bool, *columns: Any) -> list[ColumnElement[Any]]:
+    """The ORDER BY of a query the interval index answers (``ranged``): written so that no
+    B-tree can serve it, else the planner may rather walk ``(calendar_id, start_at)`` in order
+    from the first event and filter, to save sorting what the index returns (PostgreSQL
+    without statistics did, for a LIMITed page). ``coalesce(c, c)`` is ``c`` to the sort."""
+    if not ranged:
+        return list(columns)
+    if dialect == "postgresql":
+        return [func.coalesce(column, column) for column in columns]
+    return [_unindexed(column) for column in columns]
