@@ -33,7 +33,13 @@ $(CODEGEN_STAMP): pyproject.toml
 		print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['codegen']))")
 	touch $(CODEGEN_STAMP)
 
-install-dev: $(DEV_STAMP) $(CODEGEN_STAMP)
+# axe-core, which the admin's browser tests run in each page (package.json, dev only).
+NODE_STAMP := node_modules/.package-lock.json
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+install-dev: $(DEV_STAMP) $(CODEGEN_STAMP) $(NODE_STAMP)
 
 run: install
 	$(BIN)/calbridge dev
