@@ -3,10 +3,11 @@
 do, with the same statements on the same schema and indexes:
 
 * ``POST /w/{uuid}/events`` — in one transaction: the token and workspace, the calendar (locked on
-  PostgreSQL), its longest event, the overlap check, the event, its attendee and its outbox row.
+  PostgreSQL), the overlap check on the interval index, the event, its attendee and its outbox
+  row.
 * ``GET /w/{uuid}/events/{id}`` — the token and workspace, the event, its attendees.
-* ``GET /w/{uuid}/events?calendarId&startDate&endDate`` — the token and workspace, the calendar's
-  longest event, a count and one page of 20 (ordered by start and id), the page's attendees.
+* ``GET /w/{uuid}/events?calendarId&startDate&endDate`` — the token and workspace, a count and
+  one page of 20 (ordered by start and id) on the interval index, the page's attendees.
 
 What is left is HTTP, JSON, the driver and the database, which no real endpoint can go below.
 On SQLite the one connection is used straight from the event loop (no thread hop); on PostgreSQL
@@ -18,12 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import asyncpg  # type: ignore[import-untyped]
@@ -40,11 +42,29 @@ AUTH = (
     "WHERE t.token_hash = ? AND w.uuid = ? AND t.revoked_at IS NULL"
 )
 CALENDAR = "SELECT allow_overlap FROM calendars WHERE id = ? AND workspace_id = ?"
-LONGEST = "SELECT max(duration_seconds) FROM events WHERE calendar_id = ?"
-OVERLAP = (
-    "SELECT 1 FROM events WHERE calendar_id = ? AND status <> 'cancelled' "
-    "AND start_at < ? AND start_at > ? AND end_at > ? LIMIT 1"
+# "Shares an instant with [S, E)" on the interval index, as the app asks it (migration 0017):
+# the R*Tree on SQLite (other terms as +column, so no B-tree is preferred), GiST on PostgreSQL.
+SQLITE_SPAN = (
+    "id IN (SELECT id FROM events_span WHERE calendar_lo <= ? AND calendar_hi >= ?"
+    " AND start_at <= ? AND end_at >= ?) AND +calendar_id = ? AND +start_at < ? AND +end_at > ?"
 )
+PG_SPAN = "calendar_id = ? AND tstzrange(start_at, end_at, '[)') && tstzrange(?, ?, '[)')"
+SQLITE_ORDER = "ORDER BY +start_at, +id"
+PG_ORDER = "ORDER BY coalesce(start_at, start_at), coalesce(id, id)"
+
+
+def overlap(span: str) -> str:
+    return f"SELECT 1 FROM events WHERE {span} AND status <> 'cancelled' LIMIT 1"
+
+
+def count(span: str) -> str:
+    return f"SELECT count(*) FROM events WHERE {span}"
+
+
+def page(span: str, order: str) -> str:
+    return f"SELECT {EVENT_COLUMNS} FROM events WHERE {span} {order} LIMIT {PAGE_SIZE}"
+
+
 INSERT_EVENT = (
     "INSERT INTO events (workspace_id, calendar_id, title, start_at, end_at, duration_seconds, "
     "status, metadata, exclusive, version, uid, google_sync_status, created_at, updated_at) "
@@ -60,9 +80,6 @@ INSERT_JOB = (
 )
 EVENT = f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ? AND workspace_id = ?"
 ATTENDEES = "SELECT member_id, response_status FROM attendees WHERE event_id = ? ORDER BY position"
-RANGE = "calendar_id = ? AND start_at < ? AND start_at > ? AND end_at > ?"
-COUNT = f"SELECT count(*) FROM events WHERE {RANGE}"
-PAGE = f"SELECT {EVENT_COLUMNS} FROM events WHERE {RANGE} ORDER BY start_at, id LIMIT {PAGE_SIZE}"
 
 
 class Store(Protocol):
@@ -123,6 +140,10 @@ class SqliteStore:
     def at(value: datetime) -> str:
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
+    def window(self, calendar_id: int, start: datetime, end: datetime) -> tuple[Any, ...]:
+        box = (calendar_id, calendar_id, math.ceil(end.timestamp()), math.floor(start.timestamp()))
+        return (*box, calendar_id, self.at(end), self.at(start))
+
     def _workspace(self, token: str, uuid: str) -> int | None:
         row = self.db.execute(AUTH, (token, uuid)).fetchone()
         return None if row is None else int(row[0])
@@ -138,10 +159,8 @@ class SqliteStore:
             if workspace_id is None or calendar is None:
                 db.execute("ROLLBACK")
                 return None
-            longest = db.execute(LONGEST, (calendar_id,)).fetchone()[0] or 0
-            lower = start - timedelta(seconds=longest)
-            window = (calendar_id, self.at(end), self.at(lower), self.at(start))
-            if not calendar[0] and db.execute(OVERLAP, window).fetchone() is not None:
+            window = self.window(calendar_id, start, end)
+            if not calendar[0] and db.execute(overlap(SQLITE_SPAN), window).fetchone():
                 db.execute("ROLLBACK")
                 return None
             now = self.at(datetime.now(UTC))
@@ -175,11 +194,9 @@ class SqliteStore:
     ) -> dict[str, Any] | None:
         if self._workspace(token, uuid) is None:
             return None
-        longest = self.db.execute(LONGEST, (calendar_id,)).fetchone()[0] or 0
-        lower = start - timedelta(seconds=longest)
-        window = (calendar_id, self.at(end), self.at(lower), self.at(start))
-        total = self.db.execute(COUNT, window).fetchone()[0]
-        rows = self.db.execute(PAGE, window).fetchall()
+        window = self.window(calendar_id, start, end)
+        total = self.db.execute(count(SQLITE_SPAN), window).fetchone()[0]
+        rows = self.db.execute(page(SQLITE_SPAN, SQLITE_ORDER), window).fetchall()
         items = [jsonable(row, self._attendees(row[0])) for row in rows]
         return {"items": items, "total": total}
 
@@ -215,10 +232,8 @@ class PostgresStore:
             )
             if workspace_id is None or calendar is None:
                 return None
-            longest = await db.fetchval(numbered(LONGEST), calendar_id) or 0
-            lower = start - timedelta(seconds=longest)
-            overlap = await db.fetchval(numbered(OVERLAP), calendar_id, end, lower, start)
-            if not calendar[0] and overlap is not None:
+            taken = await db.fetchval(numbered(overlap(PG_SPAN)), calendar_id, start, end)
+            if not calendar[0] and taken is not None:
                 return None
             now = datetime.now(UTC)
             seconds = int((end - start).total_seconds())
@@ -248,10 +263,9 @@ class PostgresStore:
         async with self.pool.acquire() as db:
             if await db.fetchval(numbered(AUTH), token, uuid) is None:
                 return None
-            longest = await db.fetchval(numbered(LONGEST), calendar_id) or 0
-            window = (calendar_id, end, start - timedelta(seconds=longest), start)
-            total = await db.fetchval(numbered(COUNT), *window)
-            rows = await db.fetch(numbered(PAGE), *window)
+            window = (calendar_id, start, end)
+            total = await db.fetchval(numbered(count(PG_SPAN)), *window)
+            rows = await db.fetch(numbered(page(PG_SPAN, PG_ORDER)), *window)
             items = []
             for row in rows:
                 attendees = await db.fetch(numbered(ATTENDEES), row[0])
