@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 from calbridge.admin import throttle
 from calbridge.admin.service import set_password
 from calbridge.auth.models import ApiToken
-from calbridge.db import utcnow
 from calbridge.workspace.models import Workspace
 from tests.admin.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Panel
 from tests.support import databases
 from tests.support.api import WorkspaceFixture
+from tests.support.clock import StillClock
 
 PUBLIC = {"/admin/login"}  # the sign-in form and its POST
 
@@ -133,25 +133,16 @@ async def test_sign_in_and_out(anonymous: Panel, admin_user: None) -> None:
     assert (await anonymous.client.get("/admin/workspaces")).status_code == 303
 
 
-class FrozenClock:
-    """The throttle's clock, standing still unless a test moves it: delays are exact."""
-
-    def __init__(self) -> None:
-        self.now = utcnow()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def frozen(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
-    clock = FrozenClock()
+def frozen(monkeypatch: pytest.MonkeyPatch) -> StillClock:
+    """The throttle's clock, standing still unless a test moves it: delays are exact."""
+    clock = StillClock()
     monkeypatch.setattr(throttle, "utcnow", clock)
     return clock
 
 
 async def test_repeated_failures_for_one_email_are_throttled(
-    anonymous: Panel, admin_user: None, frozen: FrozenClock
+    anonymous: Panel, admin_user: None, frozen: StillClock
 ) -> None:
     await anonymous.get("/admin/login")
     for _ in range(throttle.MAX_PER_EMAIL):
@@ -168,7 +159,7 @@ async def test_repeated_failures_for_one_email_are_throttled(
 
 
 async def test_the_delay_doubles_with_each_further_failure(
-    anonymous: Panel, admin_user: None, frozen: FrozenClock
+    anonymous: Panel, admin_user: None, frozen: StillClock
 ) -> None:
     await anonymous.get("/admin/login")
     guess = {"email": ADMIN_EMAIL, "password": "guess"}
@@ -185,7 +176,7 @@ async def test_the_delay_doubles_with_each_further_failure(
 
 
 async def test_the_owner_signs_in_from_another_client_after_an_attackers_failures(
-    app: FastAPI, anonymous: Panel, admin_user: None, frozen: FrozenClock
+    app: FastAPI, anonymous: Panel, admin_user: None, frozen: StillClock
 ) -> None:
     await anonymous.get("/admin/login")
     for _ in range(throttle.MAX_PER_EMAIL + 10):
@@ -238,7 +229,7 @@ async def test_a_password_change_ends_every_session_of_the_user(
 
 
 async def test_repeated_failures_from_one_client_are_throttled_whatever_the_email(
-    anonymous: Panel, admin_user: None, monkeypatch: pytest.MonkeyPatch, frozen: FrozenClock
+    anonymous: Panel, admin_user: None, monkeypatch: pytest.MonkeyPatch, frozen: StillClock
 ) -> None:
     # A lower bound than the real one keeps the test short; the rule is the same.
     monkeypatch.setattr(throttle, "MAX_PER_CLIENT", 8)
