@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import json
 import os
 import random
 import sqlite3
@@ -36,7 +35,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 import httpx
 
-from bench import databases
+from bench import databases, report
 from bench.databases import BenchDatabase
 from bench.load import Meter, Phase, Send
 from bench.run import compare, load_average, say
@@ -466,11 +465,7 @@ async def main(options: argparse.Namespace) -> dict[str, Any]:
 def run(argv: list[str] | None = None) -> int:
     options = parse(argv)
     results = asyncio.run(main(options))
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{options.name}.json").write_text(json.dumps(results, indent=2) + "\n")
-    text = markdown(results)
-    (RESULTS / f"{options.name}.md").write_text(text)
-    print(text)
+    report.save(results, RESULTS, options.name, markdown(results))
     return 0
 
 

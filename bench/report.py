@@ -35,6 +35,14 @@ def ratio(numerator: float, denominator: float) -> float:
     return round(numerator / denominator, 3)
 
 
+def save(results: dict[str, Any], directory: Path, name: str, text: str) -> None:
+    """A benchmark's figures as ``name``.json and its table ``text`` as ``name``.md, printed."""
+    directory.mkdir(exist_ok=True)
+    (directory / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
+    (directory / f"{name}.md").write_text(text)
+    print(text)
+
+
 def write(results: dict[str, Any], directory: Path, name: str) -> tuple[Path, Path]:
     """Writes both files through a temporary name, so a reader never sees half a file."""
     directory.mkdir(parents=True, exist_ok=True)

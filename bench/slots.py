@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 from sqlalchemy import event, insert
 
-from bench import databases
+from bench import databases, report
 from bench.run import RESULTS, load_average, say
 from bench.seed import EVENTS, Seeded, seed
 from calbridge.app import create_app
@@ -276,11 +276,7 @@ async def main(options: argparse.Namespace) -> dict[str, Any]:
 def run(argv: list[str] | None = None) -> int:
     options = parse(argv)
     results = asyncio.run(main(options))
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{options.name}.json").write_text(json.dumps(results, indent=2) + "\n")
-    table = markdown(results)
-    (RESULTS / f"{options.name}.md").write_text(table)
-    print(table)
+    report.save(results, RESULTS, options.name, markdown(results))
     return 0
 
 
