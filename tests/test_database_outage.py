@@ -84,3 +84,27 @@ async def test_connections_killed_mid_request_give_503_then_recover(
             created = await ws.post("/calendar-events", json=body)
             assert created.status_code == 201, created.text
             await ws.delete(f"/calendar-events/{created.json()['id']}")
+
+
+async def test_connections_killed_while_idle_give_503_then_recover(
+    test_db: TestDatabase, own_database: tuple[Database, str]
+) -> None:
+    """No pre-ping: a connection that died in the pool fails the request that draws it with a
+    503 (never a 500), the pool drops it and all older ones, and the next request is served."""
+    database, name = own_database
+    settings = Settings(
+        environment="test", database_url=test_db.url, database_schema=test_db.schema
+    )
+    app = create_app(settings, database=database)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        ws: WorkspaceFixture = await make_workspace(database, client)
+        calendar = await ws.calendar()
+        assert (await ws.get(f"/calendars/{calendar['id']}")).status_code == 200
+        assert await _kill(test_db, name) > 0  # the pool's idle connections
+        first = await ws.get(f"/calendars/{calendar['id']}")
+        assert first.status_code == 503, first.text
+        assert first.json()["code"] == "database_unavailable"
+        assert first.headers["Retry-After"] == "1"
+        for _ in range(3):
+            assert (await ws.get(f"/calendars/{calendar['id']}")).status_code == 200

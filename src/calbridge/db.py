@@ -3,17 +3,26 @@
 One session per request, one commit per request (the request dependency commits; services never do).
 On SQLite, write sessions begin ``IMMEDIATE`` so that check-then-insert (overlap, idempotency keys,
 job claims) is serialised by the database itself; read sessions begin deferred and never block.
+Writers in one process take turns in order before they begin (``WriteTurns``), so none of them
+polls the database's lock: the busy timeout is left to writers in other processes.
+
+There is no pre-ping: a connection that died in the pool fails its request's first statement,
+the pool drops it and every connection older, and the request answers 503 (``http.py``), never
+500; the next request gets a fresh connection.
 """
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, Table, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -78,6 +87,40 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class WriteTurns:
+    """SQLite's writers in this process, one at a time and first come, first served.
+
+    SQLite lets one transaction write at a time, and a writer that finds the lock taken sleeps
+    and polls it; under load the unlucky ones poll for a second or more while others get in. A
+    turn taken here, before BEGIN IMMEDIATE, queues them in process and in order instead, so the
+    database lock is free whenever a writer asks for it. (An ``asyncio.Lock`` wakes waiters in
+    order; one per event loop, as a lock belongs to the loop it waits in.)
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+
+    def _lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            self._locks = {
+                known: held for known, held in self._locks.items() if not known.is_closed()
+            }
+            lock = self._locks[loop] = asyncio.Lock()
+        return lock
+
+    @asynccontextmanager
+    async def turn(self, *, wait: bool = True) -> AsyncIterator[None]:
+        lock = self._lock()
+        if not wait and lock.locked():
+            raise OperationalError(
+                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+            )
+        async with lock:
+            yield
+
+
 class Database:
     """The engine and the two kinds of session made from it."""
 
@@ -96,7 +139,7 @@ class Database:
             "connect_args": connect_args(url, schema, application_name=application_name),
         }
         if not self.is_sqlite:
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+            kwargs.update(pool_size=10, max_overflow=20)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -108,9 +151,20 @@ class Database:
             self.engine.execution_options(**{WRITE_OPTION: True, NOWAIT_OPTION: True}),
             expire_on_commit=False,
         )
+        self._turns = WriteTurns() if self.is_sqlite else None
 
-    def session(self, *, write: bool) -> AsyncSession:
-        return (self._write if write else self._read)()
+    def _turn(self, *, wait: bool = True) -> AbstractAsyncContextManager[None]:
+        return nullcontext() if self._turns is None else self._turns.turn(wait=wait)
+
+    @asynccontextmanager
+    async def session(self, *, write: bool) -> AsyncIterator[AsyncSession]:
+        """A session, closed when the block ends; a write session waits its turn (SQLite)."""
+        if not write:
+            async with self._read() as session:
+                yield session
+            return
+        async with self._turn(), self._write() as session:
+            yield session
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -123,7 +177,7 @@ class Database:
     async def transaction_nowait(self) -> AsyncIterator[AsyncSession]:
         """Like ``transaction``, but on SQLite it fails at once (``OperationalError``) rather
         than wait for another writer. (On PostgreSQL its statements choose how to not wait.)"""
-        async with self._write_nowait() as session:
+        async with self._turn(wait=False), self._write_nowait() as session:
             yield session
             await session.commit()
 

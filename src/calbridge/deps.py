@@ -68,22 +68,24 @@ def bearer_secret(request: Request) -> str:
     return secret.strip()
 
 
-async def authenticate(request: Request) -> Subject:
-    """The token's subject. The lookup runs in a short read session of its own, before the
-    request's session begins: on SQLite a write request's session holds the write lock from its
-    first query, and a token lookup has no business inside it."""
-    database = get_database(request)
-    async with database.session(write=False) as lookup:
-        found = await auth_service.find_live_token(lookup, bearer_secret(request))
+async def authenticate(request: Request, session: AsyncSession) -> Subject:
+    """The token's subject, looked up in the request's own session (one connection a request).
+
+    ``last_used_at`` is refreshed at most once a minute per token: in a write request's session,
+    which holds the write turn already; after a read, in a short write of its own that a busy
+    database declines rather than waits for (a hint is never worth a delay or a failure).
+    """
+    found = await auth_service.find_live_token(session, bearer_secret(request))
     if found is None:
         raise Unauthenticated("The bearer token is unknown, revoked or expired.")
     token, workspace = found
     if auth_service.needs_touch(token):
-        # At most once a minute per token, a short write of its own; a hint, so a busy database
-        # skips it rather than failing or delaying the request.
-        with contextlib.suppress(OperationalError):
-            async with database.transaction_nowait() as write_session:
-                await auth_service.touch(write_session, token.id)
+        if request.method in READ_METHODS:
+            with contextlib.suppress(OperationalError):
+                async with get_database(request).transaction_nowait() as write_session:
+                    await auth_service.touch(write_session, token.id)
+        else:
+            await auth_service.touch(session, token.id)
     return Subject(
         token_id=token.id,
         workspace=workspace,
@@ -97,8 +99,8 @@ def workspace_subject(scope: Scope) -> Callable[..., Coroutine[Any, Any, Subject
     for any workspace but the token's own (never 403: another workspace's existence stays hidden),
     then checks the scope."""
 
-    async def dependency(workspace_uuid: str, request: Request) -> Subject:
-        subject = await authenticate(request)
+    async def dependency(workspace_uuid: str, request: Request, session: SessionDep) -> Subject:
+        subject = await authenticate(request, session)
         if subject.workspace.uuid != workspace_uuid:
             raise NotFound("Workspace")
         subject.require(scope)

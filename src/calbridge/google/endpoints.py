@@ -80,7 +80,7 @@ def _guard(scope: Scope, flag: Literal["read", "write"]) -> Any:
     async def dependency(account: str, request: Request) -> AccountCalendar:
         database = get_database(request)
         async with database.session(write=request.method not in READ_METHODS) as session:
-            subject = await authenticate(request)
+            subject = await authenticate(request, session)
             account_id = _account_id(account)
             found = None
             if account_id is not None:
