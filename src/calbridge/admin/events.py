@@ -110,6 +110,7 @@ async def list_events(
         title_contains=listing.q or None,
     )
     events = paged.items
+    await repository.load_attendees(db, workspace.id, events)
     calendars = await calendar_repository.calendars_by_id(
         db, workspace.id, {event.calendar_id for event in events}
     )

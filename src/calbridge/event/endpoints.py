@@ -70,7 +70,8 @@ async def list_calendar_events(
     """Events overlapping [startDate, endDate), filtered, sorted (ties by id) and paged. Dates
     without an offset are local to the calendar (with calendarId) or to the workspace."""
     zone_name = subject.workspace.timezone
-    if calendar_id is not None:
+    local = any(bound is not None and bound.tzinfo is None for bound in (start_date, end_date))
+    if calendar_id is not None and local:  # only local dates need the calendar's zone
         calendar = await calendar_repository.get_calendar(
             session, subject.workspace.id, calendar_id
         )
@@ -159,10 +160,10 @@ async def get_calendar_event(
     ] = None,
 ) -> EventResponse | Response:
     """One event, with its ETag; 304 (empty) when If-None-Match names its current ETag."""
-    event = await service.get_event(session, subject.workspace, event_id)
-    if not service.matches_none(event, if_none_match):
-        return Response(status_code=304, headers={"ETag": presenter.etag(event)})
-    return _respond(response, await service.view(session, subject.workspace, event))
+    shown = await service.view_event(session, subject.workspace, event_id)
+    if not service.matches_none(shown.event, if_none_match):
+        return Response(status_code=304, headers={"ETag": presenter.etag(shown.event)})
+    return _respond(response, shown)
 
 
 async def update_calendar_event(

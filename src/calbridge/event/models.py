@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from calbridge.db import Base, UTCDateTime, utcnow
 from calbridge.statuses import EventStatus, ResponseStatus, SyncStatus
 from calbridge.types import JSONType
+
+if TYPE_CHECKING:
+    from calbridge.calendar.models import Calendar
 
 
 class Event(Base):
@@ -49,6 +52,8 @@ class Event(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    # Loaded only where asked for (joinedload, or repository.load_attendees), never by surprise.
+    calendar: Mapped[Calendar] = relationship(lazy="raise", viewonly=True)
     attendees: Mapped[list[Attendee]] = relationship(
         lazy="raise",
         order_by="Attendee.position",

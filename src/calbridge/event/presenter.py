@@ -7,12 +7,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calbridge.calendar import repository as calendar_repository
 from calbridge.calendar.models import Calendar
+from calbridge.event import repository
 from calbridge.event.models import Attendee, Event
 from calbridge.event.schemas import AttendeeResponse, EventResponse
 from calbridge.timezones import load_timezone, to_local
-from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Member
 
 
@@ -61,13 +60,10 @@ def present(event: Event, calendar: Calendar, members: dict[int, Member]) -> Eve
 async def present_many(
     session: AsyncSession, workspace_id: int, events: list[Event]
 ) -> list[EventResponse]:
-    calendars = await calendar_repository.calendars_by_id(
-        session, workspace_id, {event.calendar_id for event in events}
-    )
-    members = await workspace_repository.members_by_id(
-        session, workspace_id, {a.member_id for event in events for a in event.attendees}
-    )
-    return [present(event, calendars[event.calendar_id], members) for event in events]
+    """Events loaded with their calendars (``repository.page_events``), shown with their
+    attendees (one more query for the lot)."""
+    members = await repository.load_attendees(session, workspace_id, events)
+    return [present(event, event.calendar, members) for event in events]
 
 
 def _local(value: datetime | None, tz: ZoneInfo) -> datetime | None:

@@ -1,17 +1,20 @@
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 from types import EllipsisType
 from typing import Any
 
 from sqlalchemy import Select, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from calbridge.event.models import Event
+from calbridge.event.models import Attendee, Event
 from calbridge.event.span import ranked, sharing_instant
 from calbridge.pagination import Paged, paginate
 from calbridge.statuses import EventStatus, SyncStatus
+from calbridge.workspace.models import Member
 
 SORT_COLUMNS: dict[str, Any] = {
     "startTime": Event.start_at,
@@ -36,6 +39,39 @@ async def get_event(
     if lock:
         query = query.with_for_update(of=Event)
     return await session.scalar(query)
+
+
+async def get_event_shown(session: AsyncSession, workspace_id: int, event_id: int) -> Event | None:
+    """The event with its calendar, in one query, to be shown (``load_attendees`` next)."""
+    query = (
+        select(Event)
+        .where(Event.workspace_id == workspace_id, Event.id == event_id)
+        .options(joinedload(Event.calendar, innerjoin=True))
+    )
+    return await session.scalar(query)
+
+
+async def load_attendees(
+    session: AsyncSession, workspace_id: int, events: list[Event]
+) -> dict[int, Member]:
+    """Fill in the events' attendees and answer their members by id: one query for a page."""
+    if not events:
+        return {}
+    rows = await session.execute(
+        select(Attendee, Member)
+        .join(Member, Member.id == Attendee.member_id)
+        .where(Attendee.event_id.in_([event.id for event in events]))
+        .where(Member.workspace_id == workspace_id)
+        .order_by(Attendee.event_id, Attendee.position)
+    )
+    attendees: defaultdict[int, list[Attendee]] = defaultdict(list)
+    members: dict[int, Member] = {}
+    for attendee, member in rows:
+        attendees[attendee.event_id].append(attendee)
+        members[member.id] = member
+    for event in events:
+        set_committed_value(event, "attendees", attendees[event.id])
+    return members
 
 
 async def busy_between(
@@ -102,7 +138,7 @@ async def page_events(
         # Code-point order on both databases (SQLite's default), whatever the server's locale.
         column = column.collate("C")
     order = (column.desc(), tie.desc()) if descending else (column.asc(), tie.asc())
-    query = query.order_by(*order).options(selectinload(Event.attendees))
+    query = query.order_by(*order).options(joinedload(Event.calendar, innerjoin=True))
     return await paginate(session, query, page=page, size=size)
 
 

@@ -64,6 +64,15 @@ async def get_event(
     return event
 
 
+async def view_event(session: AsyncSession, workspace: Workspace, event_id: int) -> EventView:
+    """The event as shown, in two queries: it with its calendar, then its attendees."""
+    event = await repository.get_event_shown(session, workspace.id, event_id)
+    if event is None:
+        raise NotFound("Event")
+    members = await repository.load_attendees(session, workspace.id, [event])
+    return EventView(event, event.calendar, members)
+
+
 async def view(session: AsyncSession, workspace: Workspace, event: Event) -> EventView:
     calendar = await calendar_repository.get_calendar(session, workspace.id, event.calendar_id)
     assert calendar is not None
