@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response
 
@@ -49,13 +49,18 @@ IfMatch = Annotated[
 ]
 
 
-def _respond(response: Response, view: service.EventView) -> EventResponse:
-    response.headers["ETag"] = presenter.etag(view.event)
-    result: EventResponse = view.response()
-    return result
+def _respond(view: service.EventView, *, status_code: int = 200, **headers: str) -> Response:
+    """The event as JSON with its ETag, serialised once: given the model, FastAPI would dump it,
+    validate it again as the route's ``response_model`` and serialise that (three passes)."""
+    return Response(
+        view.response().model_dump_json(),
+        status_code=status_code,
+        headers={"ETag": presenter.etag(view.event), **headers},
+        media_type="application/json",
+    )
 
 
-@router.get("", responses=problem_responses(*AUTH, 422))
+@router.get("", response_model=Page[EventResponse], responses=problem_responses(*AUTH, 422))
 async def list_calendar_events(
     subject: ReadSubject,
     session: SessionDep,
@@ -66,7 +71,7 @@ async def list_calendar_events(
     status: EventStatus | None = None,
     sort_by: Annotated[SortBy, Query(alias="sortBy")] = "startTime",
     sort_order: Annotated[SortOrder, Query(alias="sortOrder")] = "asc",
-) -> Page[EventResponse]:
+) -> Response:
     """Events overlapping [startDate, endDate), filtered, sorted (ties by id) and paged. Dates
     without an offset are local to the calendar (with calendarId) or to the workspace."""
     zone_name = subject.workspace.timezone
@@ -91,20 +96,20 @@ async def list_calendar_events(
         size=paging.page_size,
     )
     items = await presenter.present_many(session, subject.workspace.id, events.items)
-    _check_page_bytes(items, paging.page_size)
-    return Page.of(events, items)
+    page = Page.of(events, items).model_dump_json()  # once, as _respond does
+    if len(page) > MAX_PAGE_BYTES:
+        _refuse_page(items, paging.page_size)
+    return Response(page, media_type="application/json")
 
 
 # The JSON of one list page stays below this (docs/decisions.md, "Limits (issue 8)").
 MAX_PAGE_BYTES = 2 * 1024 * 1024
 
 
-def _check_page_bytes(items: list[EventResponse], page_size: int) -> None:
+def _refuse_page(items: list[EventResponse], page_size: int) -> NoReturn:
     """A page of big events (many attendees with long comments) would run to tens of MB:
     refuse it, naming a pageSize whose pages fit, rather than send it."""
-    sizes = [len(item.model_dump_json(by_alias=True)) for item in items]
-    if sum(sizes) <= MAX_PAGE_BYTES:
-        return
+    sizes = [len(item.model_dump_json()) for item in items]
     fits = max(1, MAX_PAGE_BYTES // max(sizes))
     raise ValidationProblem(
         f"This page would be {sum(sizes)} bytes, more than the {MAX_PAGE_BYTES} a page may be;"
@@ -114,14 +119,18 @@ def _check_page_bytes(items: list[EventResponse], page_size: int) -> None:
     )
 
 
-@router.post("", status_code=201, responses=problem_responses(*AUTH, *BOOKING_ERRORS, 503))
+@router.post(
+    "",
+    status_code=201,
+    response_model=EventResponse,
+    responses=problem_responses(*AUTH, *BOOKING_ERRORS, 503),
+)
 async def create_calendar_event(
     body: EventCreate,
     subject: WriteSubject,
     session: SessionDep,
     services: ServicesDep,
-    response: Response,
-) -> EventResponse:
+) -> Response:
     """Book an event. The booking rules are checked in order: body (422), attendee limit
     (409 attendee_limit_exceeded), notice and advance (409 notice_too_short,
     too_far_in_advance; not for tokens with calendars:admin), availability
@@ -135,10 +144,8 @@ async def create_calendar_event(
         busy_source=services.busy_source,
         privileged=subject.is_admin,
     )
-    response.headers["Location"] = (
-        f"/api/v2/w/{subject.workspace.uuid}/calendar-events/{view.event.id}"
-    )
-    return _respond(response, view)
+    location = f"/api/v2/w/{subject.workspace.uuid}/calendar-events/{view.event.id}"
+    return _respond(view, status_code=201, Location=location)
 
 
 @router.get(
@@ -153,17 +160,16 @@ async def get_calendar_event(
     event_id: PathId,
     subject: ReadSubject,
     session: SessionDep,
-    response: Response,
     if_none_match: Annotated[
         str | None,
         Header(alias="If-None-Match", description="ETags the client holds: 304 if one is current"),
     ] = None,
-) -> EventResponse | Response:
+) -> Response:
     """One event, with its ETag; 304 (empty) when If-None-Match names its current ETag."""
     shown = await service.view_event(session, subject.workspace, event_id)
     if not service.matches_none(shown.event, if_none_match):
         return Response(status_code=304, headers={"ETag": presenter.etag(shown.event)})
-    return _respond(response, shown)
+    return _respond(shown)
 
 
 async def update_calendar_event(
@@ -172,9 +178,8 @@ async def update_calendar_event(
     subject: WriteSubject,
     session: SessionDep,
     services: ServicesDep,
-    response: Response,
     if_match: IfMatch = None,
-) -> EventResponse:
+) -> Response:
     """Change any subset of the create fields (JSON Merge Patch: omitted fields keep their
     value, ``metadata`` merges). The booking rules are checked again when time, calendar or
     attendees change. A stale If-Match → 412; a cancelled event → 409 event_cancelled; moving
@@ -190,7 +195,7 @@ async def update_calendar_event(
         if_match=if_match,
         privileged=subject.is_admin,
     )
-    return _respond(response, view)
+    return _respond(view)
 
 
 for _method, _name in (("PATCH", "patch_calendar_event"), ("PUT", "update_calendar_event")):
@@ -213,15 +218,18 @@ async def delete_calendar_event(
     return Deleted(id=event_id)
 
 
-@router.post("/{event_id}/cancel", responses=problem_responses(*AUTH, 409, 412, 413, 422))
+@router.post(
+    "/{event_id}/cancel",
+    response_model=EventResponse,
+    responses=problem_responses(*AUTH, 409, 412, 413, 422),
+)
 async def cancel_calendar_event(
     event_id: PathId,
     subject: WriteSubject,
     session: SessionDep,
-    response: Response,
     body: Annotated[CancelRequest | None, Body()] = None,
     if_match: IfMatch = None,
-) -> EventResponse:
+) -> Response:
     """Cancel the event and free its slot; cancelling twice returns it unchanged. Inside the
     calendar's cancellation notice → 409 change_too_late (not for tokens with calendars:admin)."""
     history.act_as(session, Source.API, subject.token_name)
@@ -233,7 +241,7 @@ async def cancel_calendar_event(
         privileged=subject.is_admin,
         if_match=if_match,
     )
-    return _respond(response, view)
+    return _respond(view)
 
 
 @router.get("/{event_id}/attendees", responses=problem_responses(*AUTH, 422))
