@@ -9,7 +9,8 @@ same database and take turns under the same load, phase by phase:
 
 create (1 and 16 clients) on an empty calendar · one-event GET (1 client) · list of a random week
 of the 10k and of the 1M calendar (1 client; and 16 clients on the 10k one) · create (16 clients)
-right after the 1M events, where the 30-day event is in the calendar's history.
+right after the 1M events, where the 30-day event is in the calendar's history. Last, the app
+alone: 50 clients booking for 30 s (``--soak-seconds``), where every answer must be a 201.
 
 Figures go to ``bench/results/perf-<name>.json`` and ``.md``, with the ratios and targets of
 issue 10, and the table is printed.
@@ -96,11 +97,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds a phase")
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds a phase")
     parser.add_argument("--rounds", type=int, default=2, help="turns app and floor take a phase")
+    parser.add_argument(
+        "--soak-seconds", type=float, default=30.0, help="the 50-client booking run, app only"
+    )
     parser.add_argument("--quick", action="store_true", help="20k big, 2 s phases: a smoke run")
     parser.add_argument("--name", help="results name (perf; quick runs: perf-quick)")
     options = parser.parse_args(argv)
     if options.quick:
         options.big, options.small, options.seconds, options.warmup = 20_000, 2_000, 2.0, 0.5
+        options.soak_seconds = 5.0
     options.name = options.name or ("perf-quick" if options.quick else "perf")
     return options
 
@@ -308,6 +313,9 @@ PHASES: tuple[tuple[str, str, int, int], ...] = (
 )
 
 
+SOAK, SOAK_CLIENTS = "create_50_soak", 50
+
+
 def sender(side: Side, kind: str) -> Send:
     if kind == "list_small":
         return side.list(side.seeded.small, side.seeded.small_events)
@@ -347,6 +355,12 @@ async def bench_database(kind: str, directory: Path, options: argparse.Namespace
                     options,
                 )
                 phases[name] = {"app": measured[0].summary(), "floor": measured[1].summary()}
+            async with Meter(
+                app, app_side.create_empty(), expect=201, concurrency=SOAK_CLIENTS
+            ) as soak:
+                await soak.measure(options.soak_seconds)
+            say(f"{kind}: {SOAK_CLIENTS} clients booking: {soak.phase.summary()}")
+            phases[SOAK] = {"app": soak.phase.summary()}
     finally:
         await databases.drop(database)
     return {"status": "ok", "seed_seconds": seed_seconds, "phases": phases}
@@ -380,6 +394,12 @@ def judge(kind: str, phases: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             rate("create_1m_16") / max(rate("create_16"), 1e-9),
             ">=",
             0.8,
+        ),
+        (
+            f"{SOAK_CLIENTS} clients booking: answers other than 201",
+            float(phases[SOAK]["app"]["errors"]),
+            "<=",
+            0,
         ),
         (
             "list p99, 1M calendar ÷ 10k calendar",
@@ -425,7 +445,13 @@ def markdown(results: dict[str, Any]) -> str:
             "|---|---|---|---|---|---|",
         ]
         for name, measured in outcome["phases"].items():
-            app, floor = measured["app"], measured["floor"]
+            app, floor = measured["app"], measured.get("floor")
+            if floor is None:  # the app alone
+                lines.append(
+                    f"| {name} | {app['per_second']:,.0f} | — | — | "
+                    f"{app['p50_ms']:.1f} / {app['p99_ms']:.1f} | {app['errors']} errors |"
+                )
+                continue
             share = app["per_second"] / floor["per_second"] if floor["per_second"] else 0.0
             lines.append(
                 f"| {name} | {app['per_second']:,.0f} | {floor['per_second']:,.0f} | "
