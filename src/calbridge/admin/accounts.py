@@ -47,9 +47,10 @@ def _name_error(name: str) -> dict[str, str]:
     return {}
 
 
-async def _get(db: SessionDep, workspace: Workspace, account_id: int) -> Account:
+async def _account(db: SessionDep, uuid: str, account_id: int) -> tuple[Workspace, Account]:
+    workspace = await load_workspace(db, uuid)
     try:
-        return await service.get_account(db, workspace, account_id)
+        return workspace, await service.get_account(db, workspace, account_id)
     except NotFound:
         raise PageNotFound("Account") from None
 
@@ -65,10 +66,11 @@ async def _account_page(
     workspace: Workspace,
     account: Account,
     *,
-    form: dict[str, str],
+    form: dict[str, str] | None = None,
     status_code: int = 200,
     **context: object,
 ) -> Response:
+    """The account's page; its form shows the stored name unless ``form`` says otherwise."""
     return render(
         request,
         "account.html",
@@ -77,7 +79,7 @@ async def _account_page(
         workspace=workspace,
         account=account,
         connection=await google.connection_status(db, account),
-        form=form,
+        form={"name": account.name} if form is None else form,
         tab="accounts",
         **context,
     )
@@ -135,9 +137,8 @@ async def add_account(
 async def show_account(
     request: Request, uuid: str, account_id: PathId, admin: CurrentAdmin, db: SessionDep
 ) -> Response:
-    workspace = await load_workspace(db, uuid)
-    account = await _get(db, workspace, account_id)
-    return await _account_page(request, admin, db, workspace, account, form={"name": account.name})
+    workspace, account = await _account(db, uuid, account_id)
+    return await _account_page(request, admin, db, workspace, account)
 
 
 @router.post("/w/{uuid}/accounts/{account_id}")
@@ -149,8 +150,7 @@ async def update_account(
     form: CheckedForm,
     db: SessionDep,
 ) -> Response:
-    workspace = await load_workspace(db, uuid)
-    account = await _get(db, workspace, account_id)
+    workspace, account = await _account(db, uuid, account_id)
     name = form_text(form.get("name"), 300)
     errors = _name_error(name)
     if errors:
@@ -185,18 +185,11 @@ async def connect_google(
     db: SessionDep,
 ) -> Response:
     """Connect or Reconnect: off to Google's consent page, back through the callback."""
-    workspace = await load_workspace(db, uuid)
-    account = await _get(db, workspace, account_id)
+    workspace, account = await _account(db, uuid, account_id)
     if not account.google_calendar_used:
+        refusal = "Turn on Google Calendar for this account (and save) first."
         return await _account_page(
-            request,
-            admin,
-            db,
-            workspace,
-            account,
-            form={"name": account.name},
-            status_code=409,
-            errors={"_form": "Turn on Google Calendar for this account (and save) first."},
+            request, admin, db, workspace, account, status_code=409, errors={"_form": refusal}
         )
     return await browser.connect_redirect(
         request, db, account, return_to=_account_url(uuid, account.id)
@@ -218,8 +211,7 @@ async def disconnect_google(
     database's write lock) waits on Google. The revoke runs in the request rather than as a
     background task after the response, so the page can say whether Google confirmed it (if
     not, the admin is told to remove the access in the Google account)."""
-    workspace = await load_workspace(db, uuid)
-    account = await _get(db, workspace, account_id)
+    _, account = await _account(db, uuid, account_id)
     gateway = services_of(request).google
 
     async def forget(write: AsyncSession) -> google.Revocation | None:
@@ -245,8 +237,7 @@ async def delete_account(
     """Delete the account: its Google connection is forgotten in the same transaction, and the
     grant revoked at Google after the commit, as Disconnect does. Refused (409
     account_in_use, nothing changed) while a calendar is linked through it."""
-    workspace = await load_workspace(db, uuid)
-    account = await _get(db, workspace, account_id)
+    workspace, account = await _account(db, uuid, account_id)
     name, gateway = account.name, services_of(request).google
 
     async def forget_and_delete(write: AsyncSession) -> google.Revocation | None:
@@ -263,16 +254,9 @@ async def delete_account(
         message = await call_outside(db, forget_and_delete, partial(google.revoke, gateway), told)
     except CalbridgeError as error:
         await db.rollback()
-        workspace = await load_workspace(db, uuid)
-        account = await _get(db, workspace, account_id)
+        workspace, account = await _account(db, uuid, account_id)
+        errors = {"_delete": error.detail}
         return await _account_page(
-            request,
-            admin,
-            db,
-            workspace,
-            account,
-            form={"name": account.name},
-            status_code=error.status_code,
-            errors={"_delete": error.detail},
+            request, admin, db, workspace, account, status_code=error.status_code, errors=errors
         )
     return redirect_with(request, f"/admin/w/{uuid}/accounts", message)

@@ -85,6 +85,14 @@ def _form_page(
     )
 
 
+async def _calendar(db: SessionDep, uuid: str, calendar_id: int) -> tuple[Workspace, Calendar]:
+    workspace = await load_workspace(db, uuid)
+    calendar = await repository.get_calendar(db, workspace.id, calendar_id)
+    if calendar is None:
+        raise PageNotFound("Calendar")
+    return workspace, calendar
+
+
 @router.get("/w/{uuid}/calendars/new")
 async def new_calendar(
     request: Request, uuid: str, admin: CurrentAdmin, db: SessionDep
@@ -99,10 +107,7 @@ async def new_calendar(
 async def edit_calendar(
     request: Request, uuid: str, calendar_id: PathId, admin: CurrentAdmin, db: SessionDep
 ) -> Response:
-    workspace = await load_workspace(db, uuid)
-    calendar = await repository.get_calendar(db, workspace.id, calendar_id)
-    if calendar is None:
-        raise PageNotFound("Calendar")
+    workspace, calendar = await _calendar(db, uuid, calendar_id)
     values = from_calendar(calendar) | calendar_google.of_calendar(calendar)
     accounts = await calendar_google.linkable_accounts(
         request, workspace.id, values["google_account_id"]
@@ -200,14 +205,6 @@ async def _unsaved(
         errors=errors,
         status_code=status_code,
     )
-
-
-async def _calendar(db: SessionDep, uuid: str, calendar_id: int) -> tuple[Workspace, Calendar]:
-    workspace = await load_workspace(db, uuid)
-    calendar = await repository.get_calendar(db, workspace.id, calendar_id)
-    if calendar is None:
-        raise PageNotFound("Calendar")
-    return workspace, calendar
 
 
 @router.get("/w/{uuid}/calendars/{calendar_id}/delete")

@@ -76,9 +76,10 @@ def _errors(error: Exception) -> dict[str, str]:
     return errors
 
 
-async def _member(db: SessionDep, workspace: Workspace, member_id: int) -> Member:
+async def _member(db: SessionDep, uuid: str, member_id: int) -> tuple[Workspace, Member]:
+    workspace = await load_workspace(db, uuid)
     try:
-        return await service.get_member(db, workspace, member_id)
+        return workspace, await service.get_member(db, workspace, member_id)
     except NotFound:
         raise PageNotFound("Member") from None
 
@@ -109,8 +110,7 @@ def _edit_page(
 async def edit_member(
     request: Request, uuid: str, member_id: PathId, admin: CurrentAdmin, db: SessionDep
 ) -> Response:
-    workspace = await load_workspace(db, uuid)
-    member = await _member(db, workspace, member_id)
+    workspace, member = await _member(db, uuid, member_id)
     values = {"name": member.name, "email": member.email}
     return _edit_page(request, admin, workspace, member.id, values)
 
@@ -146,8 +146,8 @@ async def remove_member(
     form: CheckedForm,
     db: SessionDep,
 ) -> Response:
-    workspace = await load_workspace(db, uuid)
-    name = (await _member(db, workspace, member_id)).name
+    workspace, member = await _member(db, uuid, member_id)
+    name = member.name
     try:
         await service.delete_member(db, workspace, member_id)
     except CalbridgeError as error:

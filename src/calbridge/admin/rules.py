@@ -52,9 +52,12 @@ def _rules_url(uuid: str) -> str:
     return f"/admin/w/{uuid}/rules"
 
 
-async def _get_rule(db: SessionDep, workspace: Workspace, rule_id: int) -> Any:
+async def _rule(db: SessionDep, uuid: str, rule_id: int) -> tuple[Workspace, RuleResponse]:
+    workspace = await load_workspace(db, uuid)
     try:
-        return RuleResponse.model_validate(await service.get_rule(db, workspace, rule_id))
+        return workspace, RuleResponse.model_validate(
+            await service.get_rule(db, workspace, rule_id)
+        )
     except NotFound:
         raise PageNotFound("Event rule") from None
 
@@ -129,8 +132,7 @@ async def _rule_page(
     status_code: int = 200,
     **context: Any,
 ) -> Response:
-    workspace = await load_workspace(db, uuid)
-    rule = await _get_rule(db, workspace, rule_id)
+    workspace, rule = await _rule(db, uuid, rule_id)
     # Runs come newest first only: the list has pages and a page size, no search or sort.
     listing = Listing.of(
         f"{_rules_url(uuid)}/{rule_id}", request.query_params, ("run",), descending=True
@@ -230,8 +232,7 @@ async def show_rule(
 async def edit_rule(
     request: Request, uuid: str, rule_id: PathId, admin: CurrentAdmin, db: SessionDep
 ) -> Response:
-    workspace = await load_workspace(db, uuid)
-    rule = await _get_rule(db, workspace, rule_id)
+    workspace, rule = await _rule(db, uuid, rule_id)
     return await _form_page(request, admin, db, workspace, RuleForm.of_rule(rule), rule_id=rule_id)
 
 
@@ -246,8 +247,7 @@ async def save_rule(
 ) -> Response:
     typed = RuleForm.of_post(form)
     target_refusal = None if _edit_command(form) else await _refused_targets(request, typed)
-    workspace = await load_workspace(db, uuid)
-    await _get_rule(db, workspace, rule_id)
+    workspace, _ = await _rule(db, uuid, rule_id)
     if command := _edit_command(form):
         typed.edit(command, form)
         return await _form_page(request, admin, db, workspace, typed, rule_id=rule_id)
@@ -279,8 +279,7 @@ async def set_enabled(
     form: CheckedForm,
     db: SessionDep,
 ) -> Response:
-    workspace = await load_workspace(db, uuid)
-    await _get_rule(db, workspace, rule_id)
+    workspace, _ = await _rule(db, uuid, rule_id)
     await service.set_enabled(db, workspace, rule_id, form.get("enabled") == "on")
     back = form.get("back")
     return redirect(back if back == _rules_url(uuid) else f"{_rules_url(uuid)}/{rule_id}")
@@ -295,8 +294,7 @@ async def rotate_secret(
     form: CheckedForm,
     db: SessionDep,
 ) -> Response:
-    workspace = await load_workspace(db, uuid)
-    await _get_rule(db, workspace, rule_id)
+    workspace, _ = await _rule(db, uuid, rule_id)
     secret = await service.rotate_secret(db, workspace, rule_id, cipher=_cipher(request))
     await flash.stash(request, db, admin, _secret_page(uuid, rule_id), secret=secret)
     return redirect(f"{_rules_url(uuid)}/{rule_id}?secret=1")
@@ -311,8 +309,8 @@ async def delete_rule(
     form: CheckedForm,
     db: SessionDep,
 ) -> Response:
-    workspace = await load_workspace(db, uuid)
-    name = (await _get_rule(db, workspace, rule_id)).name
+    workspace, rule = await _rule(db, uuid, rule_id)
+    name = rule.name
     await service.delete_rule(db, workspace, rule_id)
     return redirect_with(request, _rules_url(uuid), f"Event rule “{name}” deleted.")
 
@@ -327,8 +325,7 @@ async def retry_run(
     form: CheckedForm,
     db: SessionDep,
 ) -> Response:
-    workspace = await load_workspace(db, uuid)
-    await _get_rule(db, workspace, rule_id)
+    workspace, _ = await _rule(db, uuid, rule_id)
     try:
         await service.retry_run(db, workspace, rule_id, run_id)
     except NotFound:
