@@ -16,9 +16,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from calbridge.admin.common import PageNotFound, form_text, load_workspace
+from calbridge.admin.common import PageNotFound, form_text
 from calbridge.admin.csrf import CheckedForm
-from calbridge.admin.events import FIELDS, choices
+from calbridge.admin.events import FIELDS, choices, load_event
 from calbridge.admin.notice import redirect_with
 from calbridge.admin.render import field_errors, render
 from calbridge.admin.session import CurrentAdmin
@@ -96,14 +96,6 @@ def changes(current: dict[str, Any], posted: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-async def _view(db: SessionDep, workspace: Workspace, event_id: int) -> service.EventView:
-    try:
-        event = await service.get_event(db, workspace, event_id)
-    except NotFound:
-        raise PageNotFound("Event") from None
-    return await service.view(db, workspace, event)
-
-
 async def _edit_page(
     request: Request,
     admin: CurrentAdmin,
@@ -134,8 +126,7 @@ async def _edit_page(
 async def edit_event(
     request: Request, uuid: str, event_id: PathId, admin: CurrentAdmin, db: SessionDep
 ) -> Response:
-    workspace = await load_workspace(db, uuid)
-    view = await _view(db, workspace, event_id)
+    workspace, view = await load_event(db, uuid, event_id)
     if view.event.status == EventStatus.CANCELLED:
         raise PageNotFound("Event that can be edited")
     return await _edit_page(request, admin, db, workspace, view, _form_of(view))
@@ -150,8 +141,7 @@ async def save_event(
     form: CheckedForm,
     db: SessionDep,
 ) -> Response:
-    workspace = await load_workspace(db, uuid)
-    view = await _view(db, workspace, event_id)
+    workspace, view = await load_event(db, uuid, event_id)
     posted = _posted(form)
     body = changes(_form_of(view), posted)
     title = view.event.title
@@ -172,8 +162,7 @@ async def save_event(
         raise PageNotFound("Event") from None
     except (ValidationError, CalbridgeError) as error:
         await db.rollback()
-        workspace = await load_workspace(db, uuid)
-        view = await _view(db, workspace, event_id)
+        workspace, view = await load_event(db, uuid, event_id)
         stale = isinstance(error, PreconditionFailed)
         errors = {"_form": STALE} if stale else field_errors(error, FIELDS)
         return await _edit_page(request, admin, db, workspace, view, posted, errors, 422)
@@ -192,8 +181,7 @@ async def delete_event(
     db: SessionDep,
 ) -> Response:
     """A hard delete, as the API's DELETE (and from Google too, when the calendar is linked)."""
-    workspace = await load_workspace(db, uuid)
-    view = await _view(db, workspace, event_id)
+    workspace, view = await load_event(db, uuid, event_id)
     title = view.event.title
     version = form_text(form.get("version"), 200) or None
     try:

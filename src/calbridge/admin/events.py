@@ -226,12 +226,16 @@ async def book_event(
     return redirect_with(request, f"/admin/w/{uuid}/events/{booked.event.id}", message)
 
 
-async def _view(db: SessionDep, workspace: Workspace, event_id: int) -> service.EventView:
+async def load_event(
+    db: SessionDep, uuid: str, event_id: int
+) -> tuple[Workspace, service.EventView]:
+    """The URL's workspace and its event as the event and edit pages show it."""
+    workspace = await load_workspace(db, uuid)
     try:
         event = await service.get_event(db, workspace, event_id)
     except NotFound:
         raise PageNotFound("Event") from None
-    return await service.view(db, workspace, event)
+    return workspace, await service.view(db, workspace, event)
 
 
 # The page shows the first changes; the API pages through all of them.
@@ -242,8 +246,7 @@ HISTORY_SHOWN = 100
 async def show_event(
     request: Request, uuid: str, event_id: PathId, admin: CurrentAdmin, db: SessionDep
 ) -> Response:
-    workspace = await load_workspace(db, uuid)
-    view = await _view(db, workspace, event_id)
+    workspace, view = await load_event(db, uuid, event_id)
     changes = (await history.page(db, view.event.id, page=1, size=HISTORY_SHOWN)).items
     return render(
         request,
