@@ -4,7 +4,7 @@ sync worker all reach it), a connected account, and a calendar linked to its pri
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -27,7 +27,12 @@ from tests.google.conftest import connect, new_account
 from tests.support.api import WorkspaceFixture
 from tests.support.clock import Clock
 from tests.support.databases import TestDatabase
-from tests.support.google import GOOGLE, google_settings, services_with_emulator
+from tests.support.google import (
+    GOOGLE,
+    AppTransport,
+    google_settings,
+    services_with_emulator,
+)
 
 USER = "testuser@example.com"  # the emulator's test user; their primary calendar has this id
 
@@ -35,6 +40,19 @@ USER = "testuser@example.com"  # the emulator's test user; their primary calenda
 @pytest.fixture
 def emulator() -> GoogleEmulator:
     return GoogleEmulator()
+
+
+@pytest.fixture
+def to_app() -> AppTransport:
+    """Where an emulator made with ``pushing_emulator`` delivers: the app, once ``wired``."""
+    return AppTransport()
+
+
+@pytest.fixture
+def wired(app: FastAPI, to_app: AppTransport) -> Iterator[None]:
+    to_app.app = app
+    yield
+    to_app.app = None
 
 
 @pytest.fixture

@@ -24,10 +24,11 @@ from calbridge.outbox.worker import Worker
 from calbridge_google_emulator import GoogleEmulator
 from tests.google.conftest import seed
 from tests.google_sync.conftest import settle
-from tests.google_sync.test_mirror import PUSH_ADDRESS, AppTransport
+from tests.google_sync.test_mirror import PUSH_ADDRESS
 from tests.support.api import WorkspaceFixture
 from tests.support.clock import Clock
 from tests.support.databases import TestDatabase
+from tests.support.google import AppTransport, pushing_emulator
 
 WATCH = "/calendar/v3/calendars/primary/events/watch"
 
@@ -47,21 +48,13 @@ class WatchGate:
 
 
 @pytest.fixture
-def to_app() -> AppTransport:
-    return AppTransport()
-
-
-@pytest.fixture
 def gate() -> WatchGate:
     return WatchGate(lambda scope, receive, send: None)  # type: ignore[arg-type,return-value]
 
 
 @pytest.fixture
 def emulator(to_app: AppTransport, gate: WatchGate) -> GoogleEmulator:
-    emulator = GoogleEmulator(
-        notification_http=httpx.AsyncClient(transport=to_app),
-        notification_retry_delays=(0.01, 0.02),
-    )
+    emulator = pushing_emulator(to_app, (0.01, 0.02))
     gate.app = emulator.app
     emulator.app = gate  # type: ignore[assignment]  # calbridge's calls pass the gate
     return emulator
@@ -70,13 +63,6 @@ def emulator(to_app: AppTransport, gate: WatchGate) -> GoogleEmulator:
 @pytest.fixture
 def settings(settings: Any) -> Any:
     return settings.model_copy(update={"google_push_address": PUSH_ADDRESS})
-
-
-@pytest.fixture
-def wired(app: FastAPI, to_app: AppTransport) -> Any:
-    to_app.app = app
-    yield
-    to_app.app = None
 
 
 async def link(ws: WorkspaceFixture, account: int) -> dict[str, Any]:

@@ -6,21 +6,14 @@ booking, with its latest title and times; cancelled and deleted bookings have no
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import signal
-import socket
-import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import select
-from starlette.types import Receive, Scope, Send
 
 from calbridge.event.models import Event
 from calbridge.google_sync.sync import PRIVATE_EVENT_ID, google_event_id
@@ -28,6 +21,7 @@ from calbridge.outbox.models import OutboxJob
 from calbridge.services import Services
 from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
+from tests.google_sync.chaos import Faulty, Workers, faulty_google, settings_for, unfinished
 from tests.google_sync.conftest import USER
 from tests.support.api import WorkspaceFixture
 
@@ -36,70 +30,20 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 BOOKINGS = 300
-FAULT_RATE = 0.3
-FAULTS = ("rate_limit_403", "rate_limit_429", "backend_error_500", "unavailable_503",
-          "drop_response")  # fmt: skip
 KILLS = 4
-
-
-class Faulty:
-    """The emulator, with ~30% of Calendar calls failing: each picked call gets a one-off fault
-    of a random kind (through the emulator's own fault injection)."""
-
-    def __init__(self, emulator: GoogleEmulator, rng: random.Random) -> None:
-        self.emulator, self.rng = emulator, rng
-        self.calls = self.faults = 0
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/calendar/v3/"):
-            self.calls += 1
-            if self.rng.random() < FAULT_RATE:
-                self.faults += 1
-                kind = self.rng.choice(FAULTS)
-                self.emulator.add_fault(kind, 1, method=scope["method"], path_prefix=scope["path"])
-        await self.emulator.app(scope, receive, send)
-
-
-async def wait_until(condition: Callable[[], bool]) -> None:
-    async with asyncio.timeout(10):
-        while not condition():  # noqa: ASYNC110 (uvicorn offers no event to wait on)
-            await asyncio.sleep(0.01)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture
 async def google_url(emulator: GoogleEmulator) -> AsyncIterator[tuple[str, Faulty]]:
     """The emulator (with faults) served over real HTTP by uvicorn in this event loop."""
-    faulty = Faulty(emulator, random.Random(20260413))
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(faulty, host="127.0.0.1", port=port, log_level="critical", lifespan="off")
-    )
-    task = asyncio.create_task(server.serve())
-    await wait_until(lambda: server.started)
-    yield f"http://127.0.0.1:{port}", faulty
-    server.should_exit = True
-    await task
+    async with faulty_google(emulator, seed=20260413) as served:
+        yield served
 
 
 @pytest.fixture
 def settings(test_db: TestDatabase, google_url: tuple[str, Faulty]) -> Settings:
-    return Settings(
-        environment="test",
-        database_url=test_db.url,
-        database_schema=test_db.schema,
-        google_base_url=google_url[0],
-        google_client_id="calbridge-dev",
-        google_client_secret="calbridge-dev-secret",
-    )
+    return settings_for(test_db, google_url[0])
 
 
 @pytest.fixture
@@ -110,46 +54,6 @@ async def app(settings: Settings, test_db: TestDatabase) -> AsyncIterator[FastAP
     services = Services.build(settings, database=test_db.database)
     yield create_app(services=services)
     await services.google.aclose()
-
-
-class Workers:
-    """One worker process at a time, killed with SIGKILL and started again on demand."""
-
-    def __init__(
-        self, test_db: TestDatabase, google: str, env: dict[str, str] | None = None
-    ) -> None:
-        self.test_db, self.google = test_db, google
-        self.env = {**os.environ, **(env or {})}  # settings beyond the defaults (CALBRIDGE_*)
-        self.process: asyncio.subprocess.Process | None = None
-        self.started = 0
-
-    async def start(self) -> None:
-        self.started += 1
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tests.google_sync.worker_process",
-            self.test_db.url,
-            self.test_db.schema or "",
-            self.google,
-            f"chaos-{self.started}",
-            cwd=ROOT,
-            env=self.env,
-        )
-
-    async def kill(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            os.kill(self.process.pid, signal.SIGKILL)
-            await self.process.wait()
-        self.process = None
-
-
-async def unfinished(test_db: TestDatabase) -> int:
-    async with test_db.database.session(write=False) as session:
-        ids = await session.scalars(
-            select(OutboxJob.id).where(OutboxJob.status.in_(("pending", "running")))
-        )
-        return len(ids.all())
 
 
 async def test_chaos_ends_with_exactly_one_copy_of_every_live_booking(

@@ -5,7 +5,6 @@ and googleConflictCheck answered from the mirror while Google is down."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -28,34 +27,15 @@ from tests.google_sync.test_conflicts import booking
 from tests.support.api import WorkspaceFixture
 from tests.support.clock import Clock
 from tests.support.databases import TestDatabase
+from tests.support.google import AppTransport, pushing_emulator
 
 PUSH_ADDRESS = "http://127.0.0.1:8000/google/notifications"
 POLL_SECONDS = 60.0
 
 
-class AppTransport(httpx.AsyncBaseTransport):
-    """The emulator's notification deliveries, handed to the calbridge app in process (the
-    app is made after the emulator, so it is plugged in later)."""
-
-    def __init__(self) -> None:
-        self.app: FastAPI | None = None
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        assert self.app is not None
-        return await httpx.ASGITransport(app=self.app).handle_async_request(request)
-
-
-@pytest.fixture
-def to_app() -> AppTransport:
-    return AppTransport()
-
-
 @pytest.fixture
 def emulator(to_app: AppTransport) -> GoogleEmulator:
-    return GoogleEmulator(
-        notification_http=httpx.AsyncClient(transport=to_app),
-        notification_retry_delays=(0.01, 0.02),
-    )
+    return pushing_emulator(to_app, (0.01, 0.02))
 
 
 @pytest.fixture
@@ -68,13 +48,6 @@ def settings(settings: Settings) -> Settings:
             "google_mirror_max_age_seconds": 10 * POLL_SECONDS,
         }
     )
-
-
-@pytest.fixture
-def wired(app: FastAPI, to_app: AppTransport) -> Iterator[None]:
-    to_app.app = app
-    yield
-    to_app.app = None
 
 
 @pytest.fixture

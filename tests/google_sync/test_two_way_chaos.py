@@ -22,10 +22,8 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import func, select
-from starlette.types import Receive, Scope, Send
 
 from calbridge.google.job_requests import GOOGLE_PULL, GOOGLE_WATCH
 from calbridge.google.mirror import GOOGLE_UNWATCH
@@ -38,18 +36,18 @@ from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
 from calbridge_google_emulator.faults import ResponseDropped
 from tests.google.conftest import EVENTS
-from tests.google_sync.conftest import USER
-from tests.google_sync.test_chaos import (
+from tests.google_sync.chaos import (
     FAULT_RATE,
-    FAULTS,
+    Faulty,
     Workers,
-    free_port,
+    faulty_google,
+    settings_for,
     unfinished,
-    wait_until,
 )
-from tests.google_sync.test_mirror import AppTransport
+from tests.google_sync.conftest import USER
 from tests.support.api import WorkspaceFixture
 from tests.support.databases import TestDatabase
+from tests.support.google import AppTransport, pushing_emulator
 
 pytestmark = pytest.mark.slow
 
@@ -71,70 +69,24 @@ WORKER_ENV = {
 }
 
 
-class CountingFaulty:
-    """The emulator with ~30% of calbridge's Calendar calls failing (as ``test_chaos.Faulty``),
-    counting the event writes that reached Google (a dropped response's write did)."""
-
-    def __init__(self, emulator: GoogleEmulator, rng: random.Random) -> None:
-        self.emulator, self.rng = emulator, rng
-        self.calls = self.faults = self.writes = self.dropped_writes = 0
-        self.rate = 0.0  # set to FAULT_RATE once the bookings' copies are made
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/calendar/v3/"):
-            self.calls += 1
-            kind = None
-            if self.rng.random() < self.rate:
-                self.faults += 1
-                kind = self.rng.choice(FAULTS)
-                self.emulator.add_fault(kind, 1, method=scope["method"], path_prefix=scope["path"])
-            path = scope["path"]
-            if scope["method"] != "GET" and "/events" in path and not path.endswith("/watch"):
-                self.writes += kind in (None, "drop_response")
-                self.dropped_writes += kind == "drop_response"
-        await self.emulator.app(scope, receive, send)
-
-
-@pytest.fixture
-def to_app() -> AppTransport:
-    return AppTransport()
-
-
 @pytest.fixture
 def emulator(to_app: AppTransport) -> GoogleEmulator:
     """Notifications go to the calbridge app of this test, in process."""
-    return GoogleEmulator(
-        notification_http=httpx.AsyncClient(transport=to_app),
-        notification_retry_delays=(0.05, 0.1),
-    )
+    return pushing_emulator(to_app, (0.05, 0.1))
 
 
 @pytest.fixture
-async def google_url(emulator: GoogleEmulator) -> AsyncIterator[tuple[str, CountingFaulty]]:
-    """The emulator (with faults) over real HTTP, for the worker process and the app."""
-    faulty = CountingFaulty(emulator, random.Random(20270301))
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(faulty, host="127.0.0.1", port=port, log_level="critical", lifespan="off")
-    )
-    task = asyncio.create_task(server.serve())
-    await wait_until(lambda: server.started)
-    yield f"http://127.0.0.1:{port}", faulty
-    server.should_exit = True
-    await task
+async def google_url(emulator: GoogleEmulator) -> AsyncIterator[tuple[str, Faulty]]:
+    """The emulator (with faults) over real HTTP, for the worker process and the app. Its calls
+    fail only once the bookings' copies are made (the test sets ``rate`` then)."""
+    async with faulty_google(emulator, seed=20270301, rate=0.0) as served:
+        yield served
     await emulator.aclose()
 
 
 @pytest.fixture
-def settings(test_db: TestDatabase, google_url: tuple[str, CountingFaulty]) -> Settings:
-    return Settings(
-        environment="test",
-        database_url=test_db.url,
-        database_schema=test_db.schema,
-        google_base_url=google_url[0],
-        google_client_id="calbridge-dev",
-        google_client_secret="calbridge-dev-secret",
-    )
+def settings(test_db: TestDatabase, google_url: tuple[str, Faulty]) -> Settings:
+    return settings_for(test_db, google_url[0])
 
 
 @pytest.fixture
@@ -312,7 +264,7 @@ async def test_google_side_chaos_ends_with_mirror_and_bookings_equal_to_google(
     test_db: TestDatabase,
     ws: WorkspaceFixture,
     account: int,
-    google_url: tuple[str, CountingFaulty],
+    google_url: tuple[str, Faulty],
     emulator: GoogleEmulator,
     google: httpx.AsyncClient,
 ) -> None:

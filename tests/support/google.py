@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from starlette.types import ASGIApp
 
 from calbridge.google.gateway import GoogleGateway
 from calbridge.services import Services
@@ -43,4 +44,24 @@ def services_with_emulator(
     """The test's context, reaching Google through the emulator (``parts``: e.g. its clock)."""
     return Services.build(
         settings, database=test_db.database, google=gateway_for(settings, emulator), **parts
+    )
+
+
+class AppTransport(httpx.AsyncBaseTransport):
+    """The emulator's notification deliveries, handed to the calbridge app in process (the
+    app is made after the emulator, so it is plugged in later)."""
+
+    def __init__(self) -> None:
+        self.app: ASGIApp | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert self.app is not None
+        return await httpx.ASGITransport(app=self.app).handle_async_request(request)
+
+
+def pushing_emulator(to_app: AppTransport, retry_delays: tuple[float, ...]) -> GoogleEmulator:
+    """An emulator whose push notifications go to the app behind ``to_app``."""
+    return GoogleEmulator(
+        notification_http=httpx.AsyncClient(transport=to_app),
+        notification_retry_delays=retry_delays,
     )
