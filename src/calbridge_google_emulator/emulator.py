@@ -15,7 +15,7 @@ import httpx
 from calbridge_google_emulator import grants
 from calbridge_google_emulator.config import FULL_SCOPES, EmulatorConfig
 from calbridge_google_emulator.event_model import render
-from calbridge_google_emulator.faults import Fault, FaultRegistry
+from calbridge_google_emulator.faults import FaultRegistry
 from calbridge_google_emulator.ids import new_token
 from calbridge_google_emulator.notifications import Notifier
 from calbridge_google_emulator.resources import channel_listing, list_entry
@@ -46,20 +46,8 @@ class Emulator:
             self.state, self.faults, notification_http, self.config.notification_retry_delays
         )
         self.state.change_listeners.append(self.notifier.calendar_changed)
-
-    def add_fault(
-        self,
-        kind: str,
-        count: int = 1,
-        method: str | None = None,
-        path_prefix: str | None = None,
-        seconds: float = 0.0,
-        retry_after: int | None = None,
-        channel_id: str | None = None,
-    ) -> Fault:
-        """Make the next `count` matching requests fail, or notifications misbehave; see
-        `faults` for the kinds."""
-        return self.faults.add(kind, count, method, path_prefix, seconds, retry_after, channel_id)
+        # Make the next `count` matching requests fail, or notifications misbehave (`faults`).
+        self.add_fault = self.faults.add
 
     def issue_access_token(
         self,

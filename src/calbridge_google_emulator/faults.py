@@ -105,6 +105,8 @@ class FaultRegistry:
         retry_after: int | None = None,
         channel_id: str | None = None,
     ) -> Fault:
+        """Make the next `count` matching requests fail, or notifications misbehave; see the
+        module's docstring for the kinds."""
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
         if count < 1:
