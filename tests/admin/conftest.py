@@ -47,11 +47,21 @@ class Panel:
         """POST a form with the current CSRF token (load a page first, as a browser would)."""
         return await self.client.post(path, data={"csrf_token": self.csrf, **(data or {})})
 
+    async def add_calendar(self, uuid: str, form: dict[str, Any]) -> httpx.Response:
+        """Post the new-calendar form of workspace ``uuid``, opened first as a browser would."""
+        await self.get(f"/admin/w/{uuid}/calendars/new")
+        return await self.post(f"/admin/w/{uuid}/calendars", form)
+
     async def sign_in(self, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:
         await self.get("/admin/login")
         response = await self.post("/admin/login", {"email": email, "password": password})
         assert response.status_code == 303, response.text
         await self.get("/admin/workspaces")
+
+
+def saved_id(response: httpx.Response) -> int:
+    """The id of what a form saved, from the page it redirects to (``…/calendars/7?…``)."""
+    return int(response.headers["location"].split("?")[0].rsplit("/", 1)[1])
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import html
 import re
 from typing import Any
 
-from tests.admin.conftest import Panel
+from tests.admin.conftest import Panel, saved_id
 from tests.support.api import WorkspaceFixture
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
@@ -71,9 +71,8 @@ async def test_copied_weekdays_and_a_dated_exception_are_saved_as_the_api_shows_
     panel: Panel, ws: WorkspaceFixture
 ) -> None:
     url = f"/admin/w/{ws.uuid}/calendars"
-    await panel.get(f"{url}/new")
-    copied = await panel.post(
-        url,
+    copied = await panel.add_calendar(
+        ws.uuid,
         calendar_form(
             **{"open-monday": "on", "monday-start": "09:00", "monday-end": "17:00"},
             edit="copy:monday",
@@ -90,7 +89,7 @@ async def test_copied_weekdays_and_a_dated_exception_are_saved_as_the_api_shows_
         form |= {f"open-{day}": "on", f"{day}-start": "09:00", f"{day}-end": "17:00"}
     saved = await panel.post(url, form)
     assert saved.status_code == 303, saved.text
-    calendar_id = int(saved.headers["location"].split("/")[-1].split("?")[0])
+    calendar_id = saved_id(saved)
     api = (await ws.get(f"/calendars/{calendar_id}")).json()
     assert api["availability"] == {
         "weekly": [{"day": day, "start": "09:00", "end": "17:00"} for day in WEEKDAYS],
@@ -108,10 +107,8 @@ async def test_copied_weekdays_and_a_dated_exception_are_saved_as_the_api_shows_
 async def test_each_refused_row_shows_its_own_error_and_nothing_is_saved(
     panel: Panel, ws: WorkspaceFixture
 ) -> None:
-    url = f"/admin/w/{ws.uuid}/calendars"
-    await panel.get(f"{url}/new")
-    refused = await panel.post(
-        url,
+    refused = await panel.add_calendar(
+        ws.uuid,
         calendar_form(
             **{
                 "open-tuesday": "on",
@@ -134,10 +131,8 @@ async def test_each_refused_row_shows_its_own_error_and_nothing_is_saved(
 
 
 async def test_an_overlap_is_refused_on_its_row(panel: Panel, ws: WorkspaceFixture) -> None:
-    url = f"/admin/w/{ws.uuid}/calendars"
-    await panel.get(f"{url}/new")
-    refused = await panel.post(
-        url,
+    refused = await panel.add_calendar(
+        ws.uuid,
         calendar_form(
             **{
                 "open-monday": "on",

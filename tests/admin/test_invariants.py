@@ -12,7 +12,7 @@ from calbridge.calendar.models import Calendar
 from calbridge.event.models import Event
 from calbridge.outbox.models import OutboxJob
 from calbridge.workspace.models import Workspace
-from tests.admin.conftest import Panel
+from tests.admin.conftest import Panel, saved_id
 from tests.support import databases
 from tests.support.api import WorkspaceFixture
 
@@ -88,7 +88,7 @@ async def test_the_same_form_books_when_the_rules_allow(
         },
     )
     assert response.status_code == 303
-    event_id = int(response.headers["location"].rsplit("/", 1)[1])
+    event_id = saved_id(response)
     api = (await ws.get(f"/calendar-events/{event_id}")).json()
     assert api["startTime"] == "2026-04-13T10:00:00+02:00"
     assert [a["memberId"] for a in api["attendees"]] == [alice["id"]]
@@ -99,10 +99,7 @@ async def test_an_unknown_time_zone_is_refused_on_create_and_edit(
 ) -> None:
     calendar = await ws.calendar(name="Room A")
     before = await _counts(test_db)
-    await panel.get(f"/admin/w/{ws.uuid}/calendars/new")
-    created = await panel.post(
-        f"/admin/w/{ws.uuid}/calendars", {"name": "Room B", "timezone": "Mars/Olympus_Mons"}
-    )
+    created = await panel.add_calendar(ws.uuid, {"name": "Room B", "timezone": "Mars/Olympus_Mons"})
     assert created.status_code == 422
     assert 'data-field="timezone"' in created.text
     assert "unknown time zone" in html.unescape(created.text)
@@ -137,9 +134,8 @@ async def test_an_unknown_time_zone_is_refused_on_create_and_edit(
 async def test_a_calendar_is_saved_with_its_weekly_windows_and_exceptions(
     panel: Panel, ws: WorkspaceFixture
 ) -> None:
-    await panel.get(f"/admin/w/{ws.uuid}/calendars/new")
-    response = await panel.post(
-        f"/admin/w/{ws.uuid}/calendars",
+    response = await panel.add_calendar(
+        ws.uuid,
         {
             "name": "Studio",
             "timezone": "America/New_York",
@@ -161,7 +157,7 @@ async def test_a_calendar_is_saved_with_its_weekly_windows_and_exceptions(
         },
     )
     assert response.status_code == 303, response.text
-    calendar_id = int(response.headers["location"].split("/")[-1].split("?")[0])
+    calendar_id = saved_id(response)
     api = (await ws.get(f"/calendars/{calendar_id}")).json()
     assert api["timezone"] == "America/New_York"
     assert api["maxAttendees"] == 4
@@ -185,9 +181,8 @@ async def test_a_bad_window_is_shown_next_to_the_editor_and_nothing_is_saved(
     panel: Panel, ws: WorkspaceFixture, test_db: databases.TestDatabase
 ) -> None:
     before = await _counts(test_db)
-    await panel.get(f"/admin/w/{ws.uuid}/calendars/new")
-    response = await panel.post(
-        f"/admin/w/{ws.uuid}/calendars",
+    response = await panel.add_calendar(
+        ws.uuid,
         {
             "name": "Backwards",
             "timezone": "UTC",

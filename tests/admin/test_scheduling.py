@@ -12,7 +12,7 @@ from urllib.parse import unquote_plus
 
 import pytest
 
-from tests.admin.conftest import Panel
+from tests.admin.conftest import Panel, saved_id
 from tests.support.api import WorkspaceFixture
 from tests.support.clock import freeze
 
@@ -28,9 +28,8 @@ def _fixed_now(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_the_calendar_form_edits_the_booking_policies(
     panel: Panel, ws: WorkspaceFixture
 ) -> None:
-    await panel.get(f"/admin/w/{ws.uuid}/calendars/new")
-    response = await panel.post(
-        f"/admin/w/{ws.uuid}/calendars",
+    response = await panel.add_calendar(
+        ws.uuid,
         {
             "name": "Studio",
             "timezone": "Europe/Amsterdam",
@@ -42,7 +41,7 @@ async def test_the_calendar_form_edits_the_booking_policies(
         },
     )
     assert response.status_code == 303, response.text
-    calendar_id = int(response.headers["location"].split("/")[-1].split("?")[0])
+    calendar_id = saved_id(response)
     api = (await ws.get(f"/calendars/{calendar_id}")).json()
     assert (
         api["minNoticeMinutes"],
