@@ -7,8 +7,6 @@ at 02:00 local) and Australia/Lord_Howe (+10:30 / +11, a 30-minute shift at 02:0
 
 from __future__ import annotations
 
-import functools
-import zoneinfo
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -25,8 +23,7 @@ from calbridge.timezones import (
     to_local,
     to_utc,
 )
-
-ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "posixrules", "Factory"})
+from tests.support.zones import ZONES, Transition, in_gap, transitions
 
 
 def utc(
@@ -260,51 +257,6 @@ def test_local_to_utc_lenient_never_raises_at_the_calendar_edges() -> None:
 
 
 # --- Hypothesis: many zones, 1990-2060 ------------------------------------------------------
-
-Transition = tuple[datetime, timedelta, timedelta]  # (UTC instant, offset before, offset after)
-
-
-def _offset(tz: ZoneInfo, seconds: int) -> timedelta:
-    result = datetime.fromtimestamp(seconds, tz).utcoffset()
-    assert result is not None
-    return result
-
-
-@functools.cache
-def transitions(name: str, year: int) -> tuple[Transition, ...]:
-    """UTC-offset changes of a zone during a year, found by a weekly scan and bisection.
-
-    Written independently of the code under test (and of PEP 495 folds): it only asks the zone
-    for its offset at given instants. Two changes within one week may show up as one.
-    """
-    tz = ZoneInfo(name)
-    week = 7 * 86400
-    t = int(datetime(year, 1, 1, tzinfo=UTC).timestamp())
-    end = int(datetime(year + 1, 1, 1, tzinfo=UTC).timestamp())
-    found: list[Transition] = []
-    before = _offset(tz, t)
-    while t < end:
-        after = _offset(tz, t + week)
-        if after != before:
-            lo, hi = t, t + week  # offset(lo) == before != offset(hi)
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                if _offset(tz, mid) == before:
-                    lo = mid
-                else:
-                    hi = mid
-            found.append((datetime.fromtimestamp(hi, UTC), before, _offset(tz, hi)))
-        before, t = after, t + week
-    return tuple(found)
-
-
-def in_gap(naive: datetime, tz: ZoneInfo) -> bool:
-    """Oracle: a wall time exists iff, read with either fold, it survives a trip through UTC."""
-    for fold in (0, 1):
-        instant = naive.replace(tzinfo=tz, fold=fold).astimezone(UTC)
-        if instant.astimezone(tz).replace(tzinfo=None) == naive:
-            return False
-    return True
 
 
 def next_zone_with(

@@ -6,9 +6,7 @@ code under test. June 2026 in Europe/Amsterdam is CEST (+02:00); 2026-06-01 is a
 
 from __future__ import annotations
 
-import functools
 import itertools
-import zoneinfo
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -26,6 +24,7 @@ from calbridge.calendar.availability import (
     parse_clock,
 )
 from calbridge.timezones import load_timezone, to_utc
+from tests.support.zones import ZONES, in_gap, transitions
 
 MINUTE = timedelta(minutes=1)
 
@@ -505,36 +504,6 @@ def test_covers_window_edges_at_dst_changes(
 
 # --- Hypothesis ---------------------------------------------------------------------------
 
-ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "posixrules", "Factory"})
-Transition = tuple[datetime, timedelta, timedelta]  # (UTC instant, offset before, offset after)
-
-
-def _offset(tz: ZoneInfo, seconds: int) -> timedelta:
-    result = datetime.fromtimestamp(seconds, tz).utcoffset()
-    assert result is not None
-    return result
-
-
-@functools.cache
-def transitions(name: str, year: int) -> tuple[Transition, ...]:
-    """UTC-offset changes of a zone during a year (weekly scan, then bisection to the second)."""
-    tz = ZoneInfo(name)
-    week = 7 * 86400
-    t = int(datetime(year, 1, 1, tzinfo=UTC).timestamp())
-    end = int(datetime(year + 1, 1, 1, tzinfo=UTC).timestamp())
-    found: list[Transition] = []
-    before = _offset(tz, t)
-    while t < end:
-        after = _offset(tz, t + week)
-        if after != before:
-            lo, hi = t, t + week
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                lo, hi = (mid, hi) if _offset(tz, mid) == before else (lo, mid)
-            found.append((datetime.fromtimestamp(hi, UTC), before, _offset(tz, hi)))
-        before, t = after, t + week
-    return tuple(found)
-
 
 def wall_start(day: date, clock: time, tz: ZoneInfo) -> datetime:
     """The spec's reading of a window edge, spelled plainly: PEP 495 fold=0, i.e. the first
@@ -546,15 +515,6 @@ def edges(day: date, window: Window, tz: ZoneInfo) -> tuple[datetime, datetime]:
     if window.end is None:
         return wall_start(day, window.start, tz), wall_start(day + timedelta(days=1), time(0), tz)
     return wall_start(day, window.start, tz), wall_start(day, window.end, tz)
-
-
-def in_gap(naive: datetime, tz: ZoneInfo) -> bool:
-    """A wall time exists iff, read with either fold, it survives a trip through UTC."""
-    for fold in (0, 1):
-        instant = naive.replace(tzinfo=tz, fold=fold).astimezone(UTC)
-        if instant.astimezone(tz).replace(tzinfo=None) == naive:
-            return False
-    return True
 
 
 def minute_clock(minutes: int) -> time | None:
