@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -94,6 +95,30 @@ class LiveServer:
             return workspace.uuid, issued.secret
 
         return self.run(seed)
+
+
+class SeededApi:
+    """The API of a workspace seeded on the live server, with a token of every scope."""
+
+    def __init__(self, live_server: LiveServer, name: str) -> None:
+        self.uuid, secret = live_server.seed_workspace(name)
+        self.base = f"{live_server.url}/api/v2/w/{self.uuid}"
+        self.headers = {"Authorization": f"Bearer {secret}", "Accept": "application/json"}
+
+    def get(self, path: str) -> Any:
+        response = httpx.get(f"{self.base}{path}", headers=self.headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = httpx.post(f"{self.base}{path}", headers=self.headers, json=body)
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    def event(self, calendar_id: int, title: str, start: str, end: str) -> dict[str, Any]:
+        body = {"calendarId": calendar_id, "title": title, "startTime": start, "endTime": end}
+        return self.post("/calendar-events", body)
 
 
 def serve(app: ASGIApp, port: int) -> Iterator[str]:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.calendar.models import Calendar
 from calbridge.outbox.models import OutboxJob
-from tests.admin.browser import LiveServer, Visit, add_date_exception
+from tests.admin.browser import LiveServer, SeededApi, Visit, add_date_exception
 
 pytestmark = pytest.mark.browser
 
@@ -146,26 +146,15 @@ def test_an_accounts_google_flags_persist(visit: Visit, live_server: LiveServer)
 
 
 def test_browse_events_and_cancel_one(visit: Visit, live_server: LiveServer) -> None:
-    uuid, secret = live_server.seed_workspace("Events Co")
-    headers = {"Authorization": f"Bearer {secret}", "Accept": "application/json"}
-    api = f"{live_server.url}/api/v2/w/{uuid}"
-    calendar = httpx.post(
-        f"{api}/calendars", headers=headers, json={"name": "Room A", "timezone": "Europe/Amsterdam"}
-    ).json()
-    ids = []
-    for day in range(13, 17):
-        response = httpx.post(
-            f"{api}/calendar-events",
-            headers=headers,
-            json={
-                "calendarId": calendar["id"],
-                "title": f"Meeting {day}",
-                "startTime": f"2026-04-{day}T09:00:00",
-                "endTime": f"2026-04-{day}T10:00:00",
-            },
-        )
-        assert response.status_code == 201, response.text
-        ids.append(response.json()["id"])
+    api = SeededApi(live_server, "Events Co")
+    uuid = api.uuid
+    calendar = api.post("/calendars", {"name": "Room A", "timezone": "Europe/Amsterdam"})
+    ids = [
+        api.event(
+            calendar["id"], f"Meeting {day}", f"2026-04-{day}T09:00:00", f"2026-04-{day}T10:00:00"
+        )["id"]
+        for day in range(13, 17)
+    ]
 
     page = visit.page
     visit.go(f"/admin/w/{uuid}/events")
@@ -187,12 +176,10 @@ def test_browse_events_and_cancel_one(visit: Visit, live_server: LiveServer) -> 
     expect(page.locator("dl.facts")).to_contain_text("Room flooded")
     visit.shot("event-cancelled")
 
-    event = httpx.get(f"{api}/calendar-events/{ids[1]}", headers=headers).json()
+    event = api.get(f"/calendar-events/{ids[1]}")
     assert event["status"] == "cancelled"
     assert event["cancellationReason"] == "Room flooded"
-    assert httpx.get(f"{api}/calendar-events/{ids[0]}", headers=headers).json()["status"] == (
-        "confirmed"
-    )
+    assert api.get(f"/calendar-events/{ids[0]}")["status"] == ("confirmed")
 
 
 def test_a_failed_outbox_job_is_shown_and_retried(visit: Visit, live_server: LiveServer) -> None:

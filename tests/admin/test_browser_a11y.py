@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calbridge.account.service import create_account
 from calbridge.outbox.models import OutboxJob
 from calbridge.workspace import repository as workspace_repository
-from tests.admin.browser import LiveServer, Visit, serious_violations
+from tests.admin.browser import LiveServer, SeededApi, Visit, serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -50,21 +49,13 @@ class Scene:
 def scene(live_server: LiveServer) -> Scene:
     """A workspace with a page and more of members, a calendar with events, a rule, an account
     and a failed job: every list has rows and every row its buttons."""
-    uuid, secret = live_server.seed_workspace("Access & Co")
-    api = f"{live_server.url}/api/v2/w/{uuid}"
-    headers = {"Authorization": f"Bearer {secret}", "Accept": "application/json"}
-
-    def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = httpx.post(f"{api}{path}", headers=headers, json=body)
-        assert response.status_code == 201, response.text
-        answer: dict[str, Any] = response.json()
-        return answer
-
+    api = SeededApi(live_server, "Access & Co")
+    uuid = api.uuid
     for n in range(23):
-        post("/members", {"name": f"Member {n:02d}", "email": f"member{n}@example.com"})
-    calendar = post("/calendars", {"name": "Studio A", "timezone": "Europe/Amsterdam"})
+        api.post("/members", {"name": f"Member {n:02d}", "email": f"member{n}@example.com"})
+    calendar = api.post("/calendars", {"name": "Studio A", "timezone": "Europe/Amsterdam"})
     events = [
-        post(
+        api.post(
             "/calendar-events",
             {
                 "calendarId": calendar["id"],
@@ -75,7 +66,7 @@ def scene(live_server: LiveServer) -> Scene:
         )
         for day in range(13, 16)
     ]
-    post(
+    api.post(
         "/event-rules",
         {
             "name": "Long ones are tentative",

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Locator, expect
 
-from tests.admin.browser import LiveServer, Visit
+from tests.admin.browser import LiveServer, SeededApi, Visit
 from tests.support.clock import freeze
 
 pytestmark = pytest.mark.browser
@@ -27,23 +25,6 @@ def _fixed_now(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-class Api:
-    def __init__(self, live_server: LiveServer, name: str) -> None:
-        self.uuid, secret = live_server.seed_workspace(name)
-        self.base = f"{live_server.url}/api/v2/w/{self.uuid}"
-        self.headers = {"Authorization": f"Bearer {secret}", "Accept": "application/json"}
-
-    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = httpx.post(f"{self.base}{path}", headers=self.headers, json=body)
-        assert response.status_code == 201, response.text
-        created: dict[str, Any] = response.json()
-        return created
-
-    def event(self, calendar_id: int, title: str, start: str, end: str) -> None:
-        body = {"calendarId": calendar_id, "title": title, "startTime": start, "endTime": end}
-        self.post("/calendar-events", body)
-
-
 def minutes_from_midnight(block: Locator) -> float:
     """Where the block is drawn, read back from the page in minutes of the day."""
     body = block.locator("xpath=ancestor::div[contains(@class, 'daybody')]").bounding_box()
@@ -55,7 +36,7 @@ def minutes_from_midnight(block: Locator) -> float:
 def test_the_fall_back_week_shows_the_0230_booking_twice(
     visit: Visit, live_server: LiveServer
 ) -> None:
-    api = Api(live_server, "Night Co")
+    api = SeededApi(live_server, "Night Co")
     calendar = api.post("/calendars", {"name": "Night desk", "timezone": "Europe/Amsterdam"})
     for offset in ("+02:00", "+01:00"):
         start, end = f"2026-10-25T02:30:00{offset}", f"2026-10-25T03:00:00{offset}"
@@ -92,7 +73,7 @@ def test_the_fall_back_week_shows_the_0230_booking_twice(
 def test_a_tokyo_and_an_amsterdam_calendar_each_in_its_own_zone(
     visit: Visit, live_server: LiveServer
 ) -> None:
-    api = Api(live_server, "Two Cities")
+    api = SeededApi(live_server, "Two Cities")
     tokyo = api.post("/calendars", {"name": "Tokyo room", "timezone": "Asia/Tokyo"})
     amsterdam = api.post("/calendars", {"name": "Amsterdam room", "timezone": "Europe/Amsterdam"})
     api.event(tokyo["id"], "Tokyo evening", "2026-10-22T18:00:00", "2026-10-22T19:00:00")
@@ -120,7 +101,7 @@ def test_a_tokyo_and_an_amsterdam_calendar_each_in_its_own_zone(
 
 
 def test_booking_a_free_slot_by_clicking_it(visit: Visit, live_server: LiveServer) -> None:
-    api = Api(live_server, "Slot Co")
+    api = SeededApi(live_server, "Slot Co")
     availability = {"weekly": [{"day": "thursday", "start": "09:00", "end": "11:00"}]}
     calendar = api.post(
         "/calendars",

@@ -13,7 +13,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select, update
@@ -26,7 +25,14 @@ from calbridge.outbox.models import OutboxJob
 from calbridge.outbox.worker import Worker
 from calbridge.services import Services
 from calbridge_google_emulator import GoogleEmulator
-from tests.admin.browser import LiveServer, Visit, free_port, serve, start_server
+from tests.admin.browser import (
+    LiveServer,
+    SeededApi,
+    Visit,
+    free_port,
+    serve,
+    start_server,
+)
 
 pytestmark = pytest.mark.browser
 USER = "testuser@example.com"
@@ -178,26 +184,13 @@ def test_connect_reconnect_and_disconnect_google(visit: Visit, live_server: Live
 def test_a_rule_runs_fails_and_is_retried_from_its_page(
     visit: Visit, live_server: LiveServer, receiver: Receiver
 ) -> None:
-    uuid, secret = live_server.seed_workspace("Rules Co")
-    api = f"{live_server.url}/api/v2/w/{uuid}"
-    headers = {"Authorization": f"Bearer {secret}", "Accept": "application/json"}
-    calendar = httpx.post(
-        f"{api}/calendars", headers=headers, json={"name": "Room A", "timezone": "Europe/Amsterdam"}
-    ).json()
+    api = SeededApi(live_server, "Rules Co")
+    uuid = api.uuid
+    calendar = api.post("/calendars", {"name": "Room A", "timezone": "Europe/Amsterdam"})
 
     def book(day: int) -> int:
-        response = httpx.post(
-            f"{api}/calendar-events",
-            headers=headers,
-            json={
-                "calendarId": calendar["id"],
-                "title": f"Meeting {day}",
-                "startTime": f"2026-04-{day}T09:00:00",
-                "endTime": f"2026-04-{day}T10:00:00",
-            },
-        )
-        assert response.status_code == 201, response.text
-        event_id: int = response.json()["id"]
+        start, end = f"2026-04-{day}T09:00:00", f"2026-04-{day}T10:00:00"
+        event_id: int = api.event(calendar["id"], f"Meeting {day}", start, end)["id"]
         return event_id
 
     page = visit.page

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.admin.browser import LiveServer, Visit
+from tests.admin.browser import LiveServer, SeededApi, Visit
 
 pytestmark = pytest.mark.browser
 HOOK = "https://hooks.example.com/calbridge"
@@ -24,17 +24,15 @@ def kept(rule: dict[str, Any]) -> dict[str, Any]:
 def test_a_rule_built_in_the_browser_is_the_rule_the_api_creates(
     visit: Visit, live_server: LiveServer
 ) -> None:
-    uuid, secret = live_server.seed_workspace("Rules Co")
-    api = f"{live_server.url}/api/v2/w/{uuid}/event-rules"
-    headers = {"Authorization": f"Bearer {secret}", "Accept": "application/json"}
+    api = SeededApi(live_server, "Rules Co")
+    uuid = api.uuid
     body = {
         "name": "Interviews",
         "triggers": ["event.created", "event.cancelled"],
         "conditions": [{"field": "title", "op": "equals", "value": "Interview"}],
         "actions": [{"type": "webhook", "url": HOOK}],
     }
-    by_api = httpx.post(api, headers=headers, json=body)
-    assert by_api.status_code == 201, by_api.text
+    by_api = api.post("/event-rules", body)
 
     page = visit.page
     visit.go(f"/admin/w/{uuid}/rules/new")
@@ -71,8 +69,8 @@ def test_a_rule_built_in_the_browser_is_the_rule_the_api_creates(
     expect(page.locator("#rule-secret")).to_be_visible()
     visit.shot("created")
 
-    rules = httpx.get(api, headers=headers).json()["items"]
-    assert [kept(rule) for rule in rules] == [kept(by_api.json())] * 2
+    rules = api.get("/event-rules")["items"]
+    assert [kept(rule) for rule in rules] == [kept(by_api)] * 2
 
 
 def test_the_edit_form_saves_every_shape_back_unchanged(
