@@ -18,40 +18,20 @@ from sqlalchemy import func, select
 from calbridge.account.service import create_account
 from calbridge.crypto import TokenCipher
 from calbridge.google.models import GoogleConnection, GoogleOAuthState
-from calbridge.services import Services
 from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
 from tests.admin.conftest import Panel
 from tests.google.stalls import book, reached, stall
 from tests.support import databases
+from tests.support import google as google_support
 from tests.support.api import WorkspaceFixture
-from tests.support.google import GOOGLE, google_settings, services_with_emulator
+from tests.support.google import GOOGLE
 
-
-@pytest.fixture
-def emulator() -> GoogleEmulator:
-    return GoogleEmulator()
-
-
-@pytest.fixture
-def settings(test_db: databases.TestDatabase) -> Settings:
-    return google_settings(test_db)
-
-
-@pytest.fixture
-def services(
-    settings: Settings, test_db: databases.TestDatabase, emulator: GoogleEmulator
-) -> Services:
-    """The panel reaches Google through the emulator."""
-    return services_with_emulator(settings, test_db, emulator)
-
-
-@pytest.fixture
-async def google(emulator: GoogleEmulator) -> AsyncIterator[httpx.AsyncClient]:
-    """The browser at Google (the emulator's consent endpoint)."""
-    transport = httpx.ASGITransport(app=emulator.app)
-    async with httpx.AsyncClient(transport=transport, base_url=GOOGLE) as http:
-        yield http
+# The app of these tests reaches Google through the emulator.
+emulator = google_support.emulator
+settings = google_support.settings
+services = google_support.services
+google = google_support.google
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -18,39 +18,19 @@ from calbridge.db import utcnow
 from calbridge.google.browser import COOKIE_NAME, sign_binding
 from calbridge.google.models import GoogleConnection, GoogleOAuthState
 from calbridge.google.oauth import start_connect
-from calbridge.services import Services
 from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
+from tests.support import google as google_support
 from tests.support.api import WorkspaceFixture
 from tests.support.databases import TestDatabase
-from tests.support.google import GOOGLE, google_settings, services_with_emulator
 from tests.support.logs import no_secret_logged, remember_secret
 
 EVENTS = "/calendar/v3/calendars/primary/events"
 
-
-@pytest.fixture
-def emulator() -> GoogleEmulator:
-    return GoogleEmulator()
-
-
-@pytest.fixture
-def settings(test_db: TestDatabase) -> Settings:
-    return google_settings(test_db)
-
-
-@pytest.fixture
-def services(settings: Settings, test_db: TestDatabase, emulator: GoogleEmulator) -> Services:
-    """The app (and any worker) reach Google through the emulator."""
-    return services_with_emulator(settings, test_db, emulator)
-
-
-@pytest.fixture
-async def google(emulator: GoogleEmulator) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of the emulator itself, acting as the browser at Google and as a test user."""
-    transport = httpx.ASGITransport(app=emulator.app)
-    async with httpx.AsyncClient(transport=transport, base_url=GOOGLE) as http:
-        yield http
+emulator = google_support.emulator
+settings = google_support.settings
+services = google_support.services
+google = google_support.google
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ sync worker all reach it), a connected account, and a calendar linked to its pri
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -24,22 +24,16 @@ from calbridge.services import Services
 from calbridge.settings import Settings
 from calbridge_google_emulator import GoogleEmulator
 from tests.google.conftest import connect, new_account
+from tests.support import google as google_support
 from tests.support.api import WorkspaceFixture
 from tests.support.clock import Clock
 from tests.support.databases import TestDatabase
-from tests.support.google import (
-    GOOGLE,
-    AppTransport,
-    google_settings,
-    services_with_emulator,
-)
+from tests.support.google import AppTransport, google_settings, services_with_emulator
 
 USER = "testuser@example.com"  # the emulator's test user; their primary calendar has this id
 
-
-@pytest.fixture
-def emulator() -> GoogleEmulator:
-    return GoogleEmulator()
+emulator = google_support.emulator
+google = google_support.google
 
 
 @pytest.fixture
@@ -74,14 +68,6 @@ def services(
     """One context for the app (the booking check) and the worker (the sync jobs): both reach
     the emulator, and both read the test's clock."""
     return services_with_emulator(settings, test_db, emulator, clock=clock)
-
-
-@pytest.fixture
-async def google(emulator: GoogleEmulator) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of the emulator itself (as the browser at Google, or as the test user)."""
-    transport = httpx.ASGITransport(app=emulator.app)
-    async with httpx.AsyncClient(transport=transport, base_url=GOOGLE) as http:
-        yield http
 
 
 @pytest.fixture

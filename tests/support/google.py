@@ -1,13 +1,16 @@
 """calbridge wired to an in-process Google emulator: the one place the test folders that talk to
 Google (google/, google_sync/, admin's Google tests) take their settings and context from, so
 a folder's ``settings``/``services`` fixtures say only what differs (named overrides), not a
-copy of the whole."""
+copy of the whole. The fixtures at the end are a folder's defaults: its conftest binds the ones
+it does not override (``emulator = google_support.emulator``)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pytest
 from starlette.types import ASGIApp
 
 from calbridge.google.gateway import GoogleGateway
@@ -65,3 +68,27 @@ def pushing_emulator(to_app: AppTransport, retry_delays: tuple[float, ...]) -> G
         notification_http=httpx.AsyncClient(transport=to_app),
         notification_retry_delays=retry_delays,
     )
+
+
+@pytest.fixture
+def emulator() -> GoogleEmulator:
+    return GoogleEmulator()
+
+
+@pytest.fixture
+def settings(test_db: TestDatabase) -> Settings:
+    return google_settings(test_db)
+
+
+@pytest.fixture
+def services(settings: Settings, test_db: TestDatabase, emulator: GoogleEmulator) -> Services:
+    """The app (and any worker) reach Google through the emulator."""
+    return services_with_emulator(settings, test_db, emulator)
+
+
+@pytest.fixture
+async def google(emulator: GoogleEmulator) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the emulator itself: the browser at Google, and its test user."""
+    transport = httpx.ASGITransport(app=emulator.app)
+    async with httpx.AsyncClient(transport=transport, base_url=GOOGLE) as http:
+        yield http
