@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
-from sqlalchemy import func, select
 
-from calbridge.db import Base
 from tests.support.api import WorkspaceFixture
 from tests.support.problems import PROBLEM_JSON, assert_problem, fields_of
 
@@ -22,14 +20,6 @@ if TYPE_CHECKING:  # a runtime import would make pytest try to collect it as a t
 
 MIB = 1024 * 1024
 PREFIX = "/api/v2/w/{workspace_uuid}"
-
-
-async def row_counts(test_db: TestDatabase) -> dict[str, int]:
-    async with test_db.database.session(write=False) as session:
-        counts = {}
-        for table in Base.metadata.sorted_tables:
-            counts[table.name] = await session.scalar(select(func.count()).select_from(table)) or 0
-        return counts
 
 
 def body_routes(app: FastAPI, ws: WorkspaceFixture) -> list[tuple[str, str]]:
@@ -56,7 +46,7 @@ async def test_bodies_over_1_mib_are_413_with_or_without_content_length(
 ) -> None:
     calendar = await ws.calendar()
     event = await ws.event(calendar["id"])
-    before = await row_counts(test_db)
+    before = await test_db.row_counts()
     big = json.dumps(
         {
             "calendarId": calendar["id"],
@@ -96,7 +86,7 @@ async def test_bodies_over_1_mib_are_413_with_or_without_content_length(
         headers={**json_header, "Content-Length": "100"},
     )
     assert response.status_code in {400, 413}, response.text
-    assert await row_counts(test_db) == before
+    assert await test_db.row_counts() == before
 
     # Just under the limit, the body is read and judged on its content.
     under = big[: MIB - 100] + b'"}'
@@ -107,7 +97,7 @@ async def test_bodies_over_1_mib_are_413_with_or_without_content_length(
 async def test_bodies_that_are_not_json_are_4xx_problems(
     app: FastAPI, ws: WorkspaceFixture, test_db: TestDatabase
 ) -> None:
-    before = await row_counts(test_db)
+    before = await test_db.row_counts()
     bodies: list[tuple[bytes, str]] = [
         (b"not json", "application/json"),
         (b"{", "application/json"),
@@ -140,7 +130,7 @@ async def test_bodies_that_are_not_json_are_4xx_problems(
             if not ok:
                 failures.append(f"{method} {url} {content[:20]!r}: {response.status_code}")
     assert failures == []
-    assert await row_counts(test_db) == before
+    assert await test_db.row_counts() == before
 
 
 async def test_paging_out_of_range_is_422(ws: WorkspaceFixture) -> None:
@@ -157,7 +147,7 @@ async def test_unknown_timezone_and_inverted_times_are_422_and_write_nothing(
 ) -> None:
     calendar = await ws.calendar()
     event = await ws.event(calendar["id"])
-    before = await row_counts(test_db)
+    before = await test_db.row_counts()
     for zone in ("Nowhere/Special", "UTC+2", "+02:00", "EUROPE/AMSTERDAM"):
         response = await ws.post("/calendars", json={"name": "X", "timezone": zone})
         assert fields_of(assert_problem(response, 422, "validation_error")) == ["timezone"]
@@ -174,7 +164,7 @@ async def test_unknown_timezone_and_inverted_times_are_422_and_write_nothing(
             f"/calendar-events/{event['id']}", json={"startTime": start, "endTime": end}
         )
         assert fields_of(assert_problem(response, 422, "validation_error")) == ["endTime"]
-    assert await row_counts(test_db) == before
+    assert await test_db.row_counts() == before
 
 
 async def test_values_the_databases_cannot_hold_are_422(
@@ -182,7 +172,7 @@ async def test_values_the_databases_cannot_hold_are_422(
 ) -> None:
     calendar = await ws.calendar()
     event = await ws.event(calendar["id"])
-    before = await row_counts(test_db)
+    before = await test_db.row_counts()
     huge = 10**30
     base = {
         "calendarId": calendar["id"],
@@ -242,4 +232,4 @@ async def test_values_the_databases_cannot_hold_are_422(
     for path, json_body, field in other_bodies:
         response = await ws.post(path, json=json_body)
         assert field in fields_of(assert_problem(response, 422, "validation_error")), json_body
-    assert await row_counts(test_db) == before
+    assert await test_db.row_counts() == before

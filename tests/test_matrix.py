@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
-from sqlalchemy import func, select
 
 from calbridge.auth.scopes import ALL_SCOPES
 from calbridge.auth.service import create_token, revoke_token
-from calbridge.db import Base, utcnow
+from calbridge.db import utcnow
 from tests.support.api import WorkspaceFixture
 from tests.support.problems import PROBLEM_JSON
 
@@ -223,14 +222,6 @@ class Failures(list[str]):
         return ok
 
 
-async def row_counts(test_db: TestDatabase) -> dict[str, int]:
-    async with test_db.database.session(write=False) as session:
-        counts = {}
-        for table in Base.metadata.sorted_tables:
-            counts[table.name] = await session.scalar(select(func.count()).select_from(table)) or 0
-        return counts
-
-
 async def test_every_route_is_in_the_matrix(app: FastAPI) -> None:
     routes = workspace_routes(app)
     assert {route.key for route in routes} == set(SCOPE), "give new routes their scope in SCOPE"
@@ -261,7 +252,7 @@ async def test_missing_bad_revoked_and_expired_tokens_are_401(
         "empty Bearer": {"Authorization": "Bearer "},
         "token with a suffix": {"Authorization": f"Bearer {secret}x"},
     }
-    before = await row_counts(test_db)
+    before = await test_db.row_counts()
     failures = Failures()
     routes = workspace_routes(app)
     # No token on every route; the other bad tokens on one route of each method (they all go
@@ -278,7 +269,7 @@ async def test_missing_bad_revoked_and_expired_tokens_are_401(
             if response.json()["code"] != "unauthenticated":
                 failures.append(f"{route} {what}: code {response.json()['code']}")
     assert failures == []
-    assert await row_counts(test_db) == before
+    assert await test_db.row_counts() == before
 
 
 async def test_scopes_are_enforced_per_route(
@@ -287,7 +278,7 @@ async def test_scopes_are_enforced_per_route(
     world = await World.make(ws, other_ws)
     failures = Failures()
     routes = workspace_routes(app)
-    before = await row_counts(test_db)
+    before = await test_db.row_counts()
     for route in routes:
         needed = SCOPE[route.key]
         for token in ("read", "write", "admin"):
@@ -300,7 +291,7 @@ async def test_scopes_are_enforced_per_route(
             ):
                 failures.append(f"{route}: code {response.json()['code']}")
     assert failures == []
-    assert await row_counts(test_db) == before
+    assert await test_db.row_counts() == before
 
     # The needed scope alone is enough (admin does not need read or write, and so on). Routes
     # that cancel or delete go last, so the others still find their objects.
@@ -319,7 +310,7 @@ async def test_other_workspaces_objects_are_404_like_missing_ones(
 ) -> None:
     world = await World.make(ws, other_ws)
     failures = Failures()
-    before = await row_counts(test_db)
+    before = await test_db.row_counts()
     for route in workspace_routes(app):
         for param in route.params:
             theirs = world.theirs.value(route, param)
@@ -349,7 +340,7 @@ async def test_other_workspaces_objects_are_404_like_missing_ones(
         if found and response.status_code == 404 and unknown.json() != response.json():
             failures.append(f"{route}: {unknown.json()} != {response.json()}")
     assert failures == []
-    assert await row_counts(test_db) == before
+    assert await test_db.row_counts() == before
 
 
 async def test_unknown_body_fields_are_422_on_every_route_with_a_body(
@@ -357,7 +348,7 @@ async def test_unknown_body_fields_are_422_on_every_route_with_a_body(
 ) -> None:
     world = await World.make(ws, other_ws)
     failures = Failures()
-    before = await row_counts(test_db)
+    before = await test_db.row_counts()
     body_routes = [route for route in workspace_routes(app) if route.takes_body]
     assert len(body_routes) >= 8
     for route in body_routes:
@@ -369,4 +360,4 @@ async def test_unknown_body_fields_are_422_on_every_route_with_a_body(
                 if fields != list(extra):
                     failures.append(f"{route} {extra}: fields {fields}")
     assert failures == []
-    assert await row_counts(test_db) == before
+    assert await test_db.row_counts() == before

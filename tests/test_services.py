@@ -20,17 +20,12 @@ from calbridge.rules.actions.jobs import RUN_ACTION
 from calbridge.rules.models import EventRule
 from calbridge.services import Services
 from calbridge.settings import Settings
+from tests.rules import conftest as rules
 from tests.rules.conftest import Receiver, make_rule
 from tests.support.api import WorkspaceFixture, make_workspace
 from tests.support.databases import TestDatabase
 
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    found = Receiver()
-    await found.start()
-    yield found
-    await found.stop()
+receiver = rules.receiver  # the fixture: a webhook receiver, listening for the test
 
 
 def settings_with_own_key(test_db: TestDatabase) -> Settings:

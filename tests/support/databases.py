@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from calbridge.db import Base, Database
 from calbridge.migrate import upgrade
@@ -38,6 +38,16 @@ class TestDatabase:
         if self.schema:
             env["CALBRIDGE_DATABASE_SCHEMA"] = self.schema
         return env
+
+    async def row_counts(self) -> dict[str, int]:
+        """How many rows each table holds, by name (what a refused request must not change)."""
+        async with self.database.session(write=False) as session:
+            counts = {}
+            for table in Base.metadata.sorted_tables:
+                counts[table.name] = (
+                    await session.scalar(select(func.count()).select_from(table)) or 0
+                )
+            return counts
 
     async def wipe(self) -> None:
         tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
