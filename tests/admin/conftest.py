@@ -47,10 +47,11 @@ class Panel:
         """POST a form with the current CSRF token (load a page first, as a browser would)."""
         return await self.client.post(path, data={"csrf_token": self.csrf, **(data or {})})
 
-    async def add_calendar(self, uuid: str, form: dict[str, Any]) -> httpx.Response:
-        """Post the new-calendar form of workspace ``uuid``, opened first as a browser would."""
-        await self.get(f"/admin/w/{uuid}/calendars/new")
-        return await self.post(f"/admin/w/{uuid}/calendars", form)
+    async def add(self, uuid: str, kind: str, form: dict[str, Any]) -> httpx.Response:
+        """Post the form that adds a ``kind`` (``calendars``, ``events``, ``rules``) to workspace
+        ``uuid``, opened first as a browser would."""
+        await self.get(f"/admin/w/{uuid}/{kind}/new")
+        return await self.post(f"/admin/w/{uuid}/{kind}", form)
 
     async def sign_in(self, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:
         await self.get("/admin/login")

@@ -71,8 +71,9 @@ async def test_copied_weekdays_and_a_dated_exception_are_saved_as_the_api_shows_
     panel: Panel, ws: WorkspaceFixture
 ) -> None:
     url = f"/admin/w/{ws.uuid}/calendars"
-    copied = await panel.add_calendar(
+    copied = await panel.add(
         ws.uuid,
+        "calendars",
         calendar_form(
             **{"open-monday": "on", "monday-start": "09:00", "monday-end": "17:00"},
             edit="copy:monday",
@@ -107,8 +108,9 @@ async def test_copied_weekdays_and_a_dated_exception_are_saved_as_the_api_shows_
 async def test_each_refused_row_shows_its_own_error_and_nothing_is_saved(
     panel: Panel, ws: WorkspaceFixture
 ) -> None:
-    refused = await panel.add_calendar(
+    refused = await panel.add(
         ws.uuid,
+        "calendars",
         calendar_form(
             **{
                 "open-tuesday": "on",
@@ -131,8 +133,9 @@ async def test_each_refused_row_shows_its_own_error_and_nothing_is_saved(
 
 
 async def test_an_overlap_is_refused_on_its_row(panel: Panel, ws: WorkspaceFixture) -> None:
-    refused = await panel.add_calendar(
+    refused = await panel.add(
         ws.uuid,
+        "calendars",
         calendar_form(
             **{
                 "open-monday": "on",

@@ -11,9 +11,9 @@ from tests.support.api import WorkspaceFixture
 
 async def test_admin_changes_are_recorded_and_shown(panel: Panel, ws: WorkspaceFixture) -> None:
     calendar = await ws.calendar()
-    await panel.get(f"/admin/w/{ws.uuid}/events/new")
-    booked = await panel.post(
-        f"/admin/w/{ws.uuid}/events",
+    booked = await panel.add(
+        ws.uuid,
+        "events",
         {
             "calendar_id": calendar["id"],
             "title": "Board meeting",

@@ -26,8 +26,7 @@ async def _counts(test_db: databases.TestDatabase) -> dict[str, int]:
 
 
 async def _book(panel: Panel, ws: WorkspaceFixture, **fields: Any) -> str:
-    await panel.get(f"/admin/w/{ws.uuid}/events/new")
-    response = await panel.post(f"/admin/w/{ws.uuid}/events", fields)
+    response = await panel.add(ws.uuid, "events", fields)
     assert response.status_code == 422, response.text
     return html.unescape(response.text)
 
@@ -76,9 +75,9 @@ async def test_the_same_form_books_when_the_rules_allow(
 ) -> None:
     calendar = await ws.calendar(maxAttendees=1)
     alice = await ws.member("Alice")
-    await panel.get(f"/admin/w/{ws.uuid}/events/new")
-    response = await panel.post(
-        f"/admin/w/{ws.uuid}/events",
+    response = await panel.add(
+        ws.uuid,
+        "events",
         {
             "calendar_id": calendar["id"],
             "title": "Fits",
@@ -99,7 +98,9 @@ async def test_an_unknown_time_zone_is_refused_on_create_and_edit(
 ) -> None:
     calendar = await ws.calendar(name="Room A")
     before = await _counts(test_db)
-    created = await panel.add_calendar(ws.uuid, {"name": "Room B", "timezone": "Mars/Olympus_Mons"})
+    created = await panel.add(
+        ws.uuid, "calendars", {"name": "Room B", "timezone": "Mars/Olympus_Mons"}
+    )
     assert created.status_code == 422
     assert 'data-field="timezone"' in created.text
     assert "unknown time zone" in html.unescape(created.text)
@@ -134,8 +135,9 @@ async def test_an_unknown_time_zone_is_refused_on_create_and_edit(
 async def test_a_calendar_is_saved_with_its_weekly_windows_and_exceptions(
     panel: Panel, ws: WorkspaceFixture
 ) -> None:
-    response = await panel.add_calendar(
+    response = await panel.add(
         ws.uuid,
+        "calendars",
         {
             "name": "Studio",
             "timezone": "America/New_York",
@@ -181,8 +183,9 @@ async def test_a_bad_window_is_shown_next_to_the_editor_and_nothing_is_saved(
     panel: Panel, ws: WorkspaceFixture, test_db: databases.TestDatabase
 ) -> None:
     before = await _counts(test_db)
-    response = await panel.add_calendar(
+    response = await panel.add(
         ws.uuid,
+        "calendars",
         {
             "name": "Backwards",
             "timezone": "UTC",

@@ -104,10 +104,9 @@ async def test_a_rule_built_with_the_form_is_the_rule_the_api_creates(
     by_api = await ws.post("/event-rules", json=body)
     assert by_api.status_code == 201, by_api.text
 
-    url = f"/admin/w/{ws.uuid}/rules"
-    await panel.get(f"{url}/new")
-    by_form = await panel.post(
-        url,
+    by_form = await panel.add(
+        ws.uuid,
+        "rules",
         {
             "name": "Interviews",
             "enabled": "on",
@@ -179,10 +178,9 @@ async def test_every_condition_and_action_survives_the_edit_form(
 
 
 async def test_a_bad_value_is_shown_on_its_row(panel: Panel, ws: WorkspaceFixture) -> None:
-    url = f"/admin/w/{ws.uuid}/rules"
-    await panel.get(f"{url}/new")
-    refused = await panel.post(
-        url,
+    refused = await panel.add(
+        ws.uuid,
+        "rules",
         {
             "name": "Mixed",
             "triggers": "event.created",

@@ -45,8 +45,7 @@ async def rule_count(test_db: databases.TestDatabase) -> int:
 
 async def create(panel: Panel, ws: WorkspaceFixture, **fields: object) -> tuple[int, str]:
     """Create a rule through the form: (its id, the secret the page shows)."""
-    await panel.get(f"/admin/w/{ws.uuid}/rules/new")
-    response = await panel.post(f"/admin/w/{ws.uuid}/rules", rule_form(**fields))
+    response = await panel.add(ws.uuid, "rules", rule_form(**fields))
     assert response.status_code == 303, response.text  # POST-redirect-GET
     shown = await panel.get(response.headers["location"])
     secret = SECRET.search(shown.text)

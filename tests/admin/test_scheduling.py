@@ -28,8 +28,9 @@ def _fixed_now(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_the_calendar_form_edits_the_booking_policies(
     panel: Panel, ws: WorkspaceFixture
 ) -> None:
-    response = await panel.add_calendar(
+    response = await panel.add(
         ws.uuid,
+        "calendars",
         {
             "name": "Studio",
             "timezone": "Europe/Amsterdam",
@@ -120,9 +121,9 @@ async def test_the_panel_books_and_cancels_inside_the_policy_windows(
     panel: Panel, ws: WorkspaceFixture
 ) -> None:
     calendar = await ws.calendar(minNoticeMinutes=240, cancellationNoticeMinutes=240)
-    await panel.get(f"/admin/w/{ws.uuid}/events/new")
-    booked = await panel.post(
-        f"/admin/w/{ws.uuid}/events",
+    booked = await panel.add(
+        ws.uuid,
+        "events",
         {
             "calendar_id": calendar["id"],
             "title": "Soon",
@@ -139,9 +140,9 @@ async def test_the_panel_books_and_cancels_inside_the_policy_windows(
     assert (await ws.get(f"/calendar-events/{event_id}")).json()["status"] == "cancelled"
     # Never into a conflict or outside availability, though.
     await ws.event(calendar["id"], startTime="2026-04-13T10:00:00", endTime="2026-04-13T11:00:00")
-    await panel.get(f"/admin/w/{ws.uuid}/events/new")
-    clash = await panel.post(
-        f"/admin/w/{ws.uuid}/events",
+    clash = await panel.add(
+        ws.uuid,
+        "events",
         {
             "calendar_id": calendar["id"],
             "title": "Clash",
