@@ -8,18 +8,20 @@ running does not count, since it may have listed Google before the change. The r
 calendar's sync row first, so two notifications at the same moment cannot both enqueue. Pulls of
 a calendar run one at a time (ordering key ``google.pull:calendar:{id}``).
 
-The job reads its state and commits before calling Google; it lists every page first, then
-writes the mirror and the new sync token in one transaction, and only if the state it started
-from is still the calendar's (a link changed meanwhile starts over with a new state). In the same
-transaction, copies of calbridge's events that were changed in Google are put back (push mode,
-``restore``).
+The job reads its state and commits before calling Google (``outside.call_outside``); it lists
+every page first, then writes the mirror and the new sync token in one transaction, and only if
+the state it started from is still the calendar's (a link changed meanwhile starts over with a
+new state). In the same transaction, copies of calbridge's events that were changed in Google
+are put back (push mode, ``restore``).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,10 +32,11 @@ from calbridge.google import links, mirror
 from calbridge.google.connections import get_connection
 from calbridge.google.job_errors import google_refusals, not_connected
 from calbridge.google.job_requests import CalendarPayload, request_pull, request_watch
-from calbridge.google.models import ACTIVE, GoogleCalendarSync
+from calbridge.google.models import ACTIVE, GoogleCalendarSync, GoogleConnection
 from calbridge.google.service import calendar_client
 from calbridge.google.transactions import EngineDatabase
 from calbridge.google_sync import pull, restore
+from calbridge.outside import call_outside
 from calbridge.timezones import load_timezone
 from calbridge.workspace.models import Workspace
 
@@ -43,33 +46,69 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class _Pull:
+    """What a pull read before calling Google."""
+
+    calendar_id: int
+    started: tuple[int, str | None]  # the sync state it starts from: its id and token
+    account_id: int
+    connection: GoogleConnection | None
+    google_calendar_id: str
+    zone: ZoneInfo
+    workspace_id: int
+    workspace_uuid: str
+
+
 async def pull_calendar(session: AsyncSession, payload: CalendarPayload, ctx: Services) -> None:
-    """Sync one calendar's mirror (see the module's docstring)."""
+    """Sync one calendar's mirror (see the module's docstring): read, list Google with no
+    transaction open, write the listing."""
+    database = EngineDatabase.of(session)
+
+    async def fetch(plan: _Pull | None) -> pull.Listing | None:
+        if plan is None:
+            return None
+        if plan.connection is None or plan.connection.status != ACTIVE:
+            raise not_connected(plan.account_id)
+        client = calendar_client(ctx.google, database, plan.connection, retries=0)
+        with google_refusals("Google refused the listing"):
+            return await pull.fetch(client, plan.google_calendar_id, plan.started[1])
+
+    async def store(write: AsyncSession, plan: _Pull | None, listing: pull.Listing | None) -> None:
+        if plan is None or listing is None:
+            return
+        batch = pull.classify(listing.items, plan.zone, plan.workspace_uuid)
+        if await _store(write, plan.calendar_id, plan.started, listing, batch):
+            link = {"account_id": plan.account_id, "calendar_id": plan.google_calendar_id}
+            await restore.undo_google_changes(
+                write, plan.workspace_id, link, batch.own, ctx.busy_source
+            )
+
     calendar_id = int(payload["calendar_id"])
+    await call_outside(session, lambda read: _plan(read, calendar_id), fetch, store)
+
+
+async def _plan(session: AsyncSession, calendar_id: int) -> _Pull | None:
+    """None when there is nothing to mirror: the calendar unlinked or deleted, or its account
+    deleted, since the pull was asked for."""
     calendar = await session.get(Calendar, calendar_id)
     sync = await mirror.get_sync(session, calendar_id)
     if calendar is None or sync is None:
-        await session.commit()
-        return  # unlinked or deleted since: nothing to mirror
+        return None
+    if await session.get(Account, sync.account_id) is None:
+        return None
     workspace = await session.get(Workspace, calendar.workspace_id)
-    connection = await get_connection(session, sync.account_id)
-    account_gone = await session.get(Account, sync.account_id) is None
-    started = (sync.id, sync.sync_token)
-    google_calendar_id, tz = sync.google_calendar_id, load_timezone(calendar.timezone)
     assert workspace is not None
-    workspace_uuid, workspace_id = workspace.uuid, workspace.id
-    await session.commit()  # no lock may be held while Google is called
-    if account_gone:
-        return
-    if connection is None or connection.status != ACTIVE:
-        raise not_connected(sync.account_id)
-    client = calendar_client(ctx.google, EngineDatabase.of(session), connection, retries=0)
-    with google_refusals("Google refused the listing"):
-        listing = await pull.fetch(client, google_calendar_id, started[1])
-    batch = pull.classify(listing.items, tz, workspace_uuid)
-    if await _store(session, calendar_id, started, listing, batch):
-        link = {"account_id": sync.account_id, "calendar_id": google_calendar_id}
-        await restore.undo_google_changes(session, workspace_id, link, batch.own, ctx.busy_source)
+    return _Pull(
+        calendar_id=calendar_id,
+        started=(sync.id, sync.sync_token),
+        account_id=sync.account_id,
+        connection=await get_connection(session, sync.account_id),
+        google_calendar_id=sync.google_calendar_id,
+        zone=load_timezone(calendar.timezone),
+        workspace_id=workspace.id,
+        workspace_uuid=workspace.uuid,
+    )
 
 
 async def _store(
