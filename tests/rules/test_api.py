@@ -38,9 +38,7 @@ async def test_patch_and_delete(ws: WorkspaceFixture) -> None:
     assert patched.status_code == 200
     assert (patched.json()["enabled"], patched.json()["name"]) == (False, "Quiet")
     assert patched.json()["triggers"] == ["event.created"]
-    deleted = await ws.delete(f"/event-rules/{rule['id']}", token="admin")
-    assert deleted.json() == {"id": rule["id"], "deleted": True}
-    assert (await ws.get(f"/event-rules/{rule['id']}")).status_code == 404
+    await ws.delete_for_good(f"/event-rules/{rule['id']}", rule["id"])
 
 
 async def test_scopes(ws: WorkspaceFixture) -> None:

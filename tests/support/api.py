@@ -12,6 +12,7 @@ from calbridge.auth.service import create_token
 from calbridge.db import Database
 from calbridge.workspace.models import Workspace
 from calbridge.workspace.service import create_workspace
+from tests.support.problems import assert_problem
 
 if TYPE_CHECKING:  # a runtime import would make pytest try to collect it as a test class
     from tests.support.databases import TestDatabase
@@ -63,6 +64,15 @@ class WorkspaceFixture:
 
     async def delete(self, path: str, **kwargs: Any) -> httpx.Response:
         return await self.request("DELETE", path, **kwargs)
+
+    async def delete_for_good(self, path: str, resource_id: int) -> None:
+        """DELETE ``path`` as an admin: 200 with ``{"id", "deleted": true}``, and then 404
+        ``not_found`` to a GET and to a second DELETE."""
+        response = await self.delete(path, token="admin")
+        assert response.status_code == 200, response.text
+        assert response.json() == {"id": resource_id, "deleted": True}
+        assert_problem(await self.get(path), 404, "not_found")
+        assert_problem(await self.delete(path), 404, "not_found")
 
     async def calendar(self, **fields: Any) -> dict[str, Any]:
         body = {"name": "Room A", "timezone": "Europe/Amsterdam", **fields}
