@@ -13,6 +13,12 @@ from tests.support.api import WorkspaceFixture
 VERSION = re.compile(r'name="version" value="([^"]+)"')
 
 
+async def _booked(ws: WorkspaceFixture, **fields: Any) -> tuple[dict[str, Any], str]:
+    """An event booked through the API in a new calendar, and the path of its panel page."""
+    event = await ws.event((await ws.calendar())["id"], **fields)
+    return event, f"/admin/w/{ws.uuid}/events/{event['id']}"
+
+
 async def _edit_form(panel: Panel, path: str) -> dict[str, Any]:
     """What the edit form holds now, as a browser would post it back unchanged."""
     page = (await panel.get(f"{path}/edit")).text
@@ -93,9 +99,7 @@ async def test_a_reschedule_into_a_taken_slot_is_refused_and_changes_nothing(
 async def test_an_empty_title_is_shown_next_to_its_field(
     panel: Panel, ws: WorkspaceFixture
 ) -> None:
-    calendar = await ws.calendar()
-    event = await ws.event(calendar["id"])
-    path = f"/admin/w/{ws.uuid}/events/{event['id']}"
+    event, path = await _booked(ws)
     refused = await panel.post(f"{path}/edit", await _edit_form(panel, path) | {"title": " "})
     assert refused.status_code == 422
     assert 'data-field="title"' in refused.text
@@ -105,9 +109,7 @@ async def test_an_empty_title_is_shown_next_to_its_field(
 async def test_a_form_older_than_the_event_saves_nothing(
     panel: Panel, ws: WorkspaceFixture
 ) -> None:
-    calendar = await ws.calendar()
-    event = await ws.event(calendar["id"])
-    path = f"/admin/w/{ws.uuid}/events/{event['id']}"
+    event, path = await _booked(ws)
     form = await _edit_form(panel, path)
     changed = await ws.put(f"/calendar-events/{event['id']}", json={"location": "Elsewhere"})
     assert changed.status_code == 200  # someone else, after the form was opened
@@ -120,10 +122,8 @@ async def test_a_form_older_than_the_event_saves_nothing(
 
 
 async def test_a_cancelled_event_has_no_edit_form(panel: Panel, ws: WorkspaceFixture) -> None:
-    calendar = await ws.calendar()
-    event = await ws.event(calendar["id"])
+    event, path = await _booked(ws)
     await ws.post(f"/calendar-events/{event['id']}/cancel", json={})
-    path = f"/admin/w/{ws.uuid}/events/{event['id']}"
     assert (await panel.get(f"{path}/edit")).status_code == 404
     page = await panel.get(path)
     assert "Edit or reschedule" not in page.text
@@ -135,9 +135,7 @@ async def test_a_cancelled_event_has_no_edit_form(panel: Panel, ws: WorkspaceFix
 async def test_an_event_is_cancelled_then_deleted_with_its_title_in_the_messages(
     panel: Panel, ws: WorkspaceFixture
 ) -> None:
-    calendar = await ws.calendar()
-    event = await ws.event(calendar["id"], title="Intro <call>")
-    path = f"/admin/w/{ws.uuid}/events/{event['id']}"
+    event, path = await _booked(ws, title="Intro <call>")
     await panel.get(path)
     cancelled = await panel.post(f"{path}/cancel", {"reason": "ill"})
     page = await panel.get(cancelled.headers["location"])
@@ -155,9 +153,7 @@ async def test_an_event_is_cancelled_then_deleted_with_its_title_in_the_messages
 async def test_a_delete_from_a_stale_page_deletes_nothing(
     panel: Panel, ws: WorkspaceFixture
 ) -> None:
-    calendar = await ws.calendar()
-    event = await ws.event(calendar["id"])
-    path = f"/admin/w/{ws.uuid}/events/{event['id']}"
+    event, path = await _booked(ws)
     page = await panel.get(path)
     version = VERSION.search(page.text)
     assert version is not None
@@ -173,11 +169,8 @@ async def test_the_form_keeps_a_fall_back_time_on_its_own_occurrence(
 ) -> None:
     """02:30 happens twice in Amsterdam on 2026-10-25: the form shows which one (its offset)
     and a time typed with an offset lands on that occurrence."""
-    calendar = await ws.calendar()
-    event = await ws.event(
-        calendar["id"], startTime="2026-10-25T02:30:00+01:00", endTime="2026-10-25T03:00:00+01:00"
-    )
-    path = f"/admin/w/{ws.uuid}/events/{event['id']}"
+    twice = {"startTime": "2026-10-25T02:30:00+01:00", "endTime": "2026-10-25T03:00:00+01:00"}
+    event, path = await _booked(ws, **twice)
     form = await _edit_form(panel, path)
     assert (form["start_time"], form["end_time"]) == (
         "2026-10-25 02:30+01:00",
