@@ -111,6 +111,13 @@ def test_a_token_is_shown_once_and_works_against_the_api(
 def test_an_accounts_google_flags_persist(visit: Visit, live_server: LiveServer) -> None:
     uuid, _ = live_server.seed_workspace("Accounts Co")
     page = visit.page
+
+    def save_and_reload() -> None:
+        with page.expect_navigation():
+            page.click("main button.primary")
+        expect(page.locator(".flash.ok")).to_have_text("Account “Front desk” saved.")
+        page.reload()
+
     visit.go(f"/admin/w/{uuid}/accounts")
     page.fill("#name", "Front desk")
     page.click("text=Create account")
@@ -123,10 +130,7 @@ def test_an_accounts_google_flags_persist(visit: Visit, live_server: LiveServer)
 
     page.check("#google_calendar_used")
     page.uncheck("#google_write_enabled")
-    with page.expect_navigation():
-        page.click("main button.primary")
-    expect(page.locator(".flash.ok")).to_have_text("Account “Front desk” saved.")
-    page.reload()
+    save_and_reload()
     expect(page.locator("#google_calendar_used")).to_be_checked()
     expect(page.locator("#google_read_enabled")).to_be_checked()
     expect(page.locator("#google_write_enabled")).not_to_be_checked()
@@ -134,10 +138,7 @@ def test_an_accounts_google_flags_persist(visit: Visit, live_server: LiveServer)
 
     page.uncheck("#google_read_enabled")
     page.check("#google_write_enabled")
-    with page.expect_navigation():
-        page.click("main button.primary")
-    expect(page.locator(".flash.ok")).to_have_text("Account “Front desk” saved.")
-    page.reload()
+    save_and_reload()
     expect(page.locator("#google_read_enabled")).not_to_be_checked()
     expect(page.locator("#google_write_enabled")).to_be_checked()
     page.click(".tabs >> text=Accounts")
