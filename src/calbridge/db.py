@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +31,9 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import await_
+
+from calbridge import sqlite_driver
 
 WRITE_OPTION = "calbridge_write"
 # A write that is only worth making if it need not wait: on SQLite its BEGIN IMMEDIATE fails at
@@ -88,13 +91,17 @@ def utcnow() -> datetime:
 
 
 class WriteTurns:
-    """SQLite's writers in this process, one at a time and first come, first served.
+    """SQLite's write transactions in this process, one at a time and first come, first served.
 
     SQLite lets one transaction write at a time, and a writer that finds the lock taken sleeps
     and polls it; under load the unlucky ones poll for a second or more while others get in. A
-    turn taken here, before BEGIN IMMEDIATE, queues them in process and in order instead, so the
-    database lock is free whenever a writer asks for it. (An ``asyncio.Lock`` wakes waiters in
-    order; one per event loop, as a lock belongs to the loop it waits in.)
+    turn taken here just before BEGIN IMMEDIATE, and given back when the connection returns to
+    the pool (after its COMMIT or ROLLBACK), queues them in process and in order instead, so the
+    database lock is free whenever a writer asks for it. A session that commits and then calls
+    Google holds no turn meanwhile. (An ``asyncio.Lock`` wakes waiters in order; one per event
+    loop, as a lock belongs to the loop it waits in.) A writer waits for its turn as long as it
+    would have waited for the lock, then gives up as SQLite would: "database is locked", which
+    the API answers 503 database_busy.
     """
 
     def __init__(self) -> None:
@@ -110,15 +117,19 @@ class WriteTurns:
             lock = self._locks[loop] = asyncio.Lock()
         return lock
 
-    @asynccontextmanager
-    async def turn(self, *, wait: bool = True) -> AsyncIterator[None]:
+    async def take(self, *, wait: bool) -> asyncio.Lock:
+        """The turn (its lock, to give back), or "database is locked" (at once without
+        ``wait``, else after the busy timeout)."""
         lock = self._lock()
-        if not wait and lock.locked():
-            raise OperationalError(
-                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
-            )
-        async with lock:
-            yield
+        try:
+            if not wait and lock.locked():
+                raise TimeoutError
+            async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_MS / 1000):
+                await lock.acquire()
+        except TimeoutError:
+            locked = sqlite3.OperationalError("database is locked")
+            raise OperationalError("BEGIN IMMEDIATE", None, locked) from None
+        return lock
 
 
 class Database:
@@ -138,11 +149,13 @@ class Database:
             "echo": echo,
             "connect_args": connect_args(url, schema, application_name=application_name),
         }
+        if url.startswith("sqlite+aiosqlite"):
+            kwargs["module"] = sqlite_driver.dbapi()  # one thread hop a statement
         if not self.is_sqlite:
             kwargs.update(pool_size=10, max_overflow=20)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
-            _configure_sqlite(self.engine)
+            _configure_sqlite(self.engine, WriteTurns())
         self._read = async_sessionmaker(self.engine, expire_on_commit=False)
         self._write = async_sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
@@ -151,20 +164,9 @@ class Database:
             self.engine.execution_options(**{WRITE_OPTION: True, NOWAIT_OPTION: True}),
             expire_on_commit=False,
         )
-        self._turns = WriteTurns() if self.is_sqlite else None
 
-    def _turn(self, *, wait: bool = True) -> AbstractAsyncContextManager[None]:
-        return nullcontext() if self._turns is None else self._turns.turn(wait=wait)
-
-    @asynccontextmanager
-    async def session(self, *, write: bool) -> AsyncIterator[AsyncSession]:
-        """A session, closed when the block ends; a write session waits its turn (SQLite)."""
-        if not write:
-            async with self._read() as session:
-                yield session
-            return
-        async with self._turn(), self._write() as session:
-            yield session
+    def session(self, *, write: bool) -> AsyncSession:
+        return (self._write if write else self._read)()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -177,7 +179,7 @@ class Database:
     async def transaction_nowait(self) -> AsyncIterator[AsyncSession]:
         """Like ``transaction``, but on SQLite it fails at once (``OperationalError``) rather
         than wait for another writer. (On PostgreSQL its statements choose how to not wait.)"""
-        async with self._turn(wait=False), self._write_nowait() as session:
+        async with self._write_nowait() as session:
             yield session
             await session.commit()
 
@@ -199,7 +201,10 @@ def connect_args(
     return {"server_settings": settings}
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+TURN = "calbridge_turn"  # in a pooled connection's info: the write turn it holds
+
+
+def _configure_sqlite(engine: AsyncEngine, turns: WriteTurns) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from the driver so we can emit BEGIN IMMEDIATE ourselves.
@@ -218,7 +223,19 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # The busy timeout belongs to the connection: set it for this transaction if it differs.
         wait_ms = 0 if options.get(NOWAIT_OPTION, False) else SQLITE_BUSY_TIMEOUT_MS
         info = connection.connection.info
+        if write and TURN not in info:
+            # Runs inside SQLAlchemy's greenlet, so it may wait on the event loop.
+            info[TURN] = await_(turns.take(wait=wait_ms > 0))
         if info.get(NOWAIT_OPTION, SQLITE_BUSY_TIMEOUT_MS) != wait_ms:
             connection.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
             info[NOWAIT_OPTION] = wait_ms
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    @event.listens_for(engine.sync_engine.pool, "invalidate")
+    def _give_back(_dbapi_connection: Any, record: Any, *_: Any) -> None:
+        # Back in the pool, the transaction is over (committed, or rolled back by the pool's
+        # reset); an invalidated connection's is gone with it.
+        lock = record.info.pop(TURN, None)
+        if lock is not None:
+            lock.release()

@@ -28,7 +28,6 @@ class EngineDatabase(Database):
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._read = async_sessionmaker(engine, expire_on_commit=False)
         self._write = self._read
-        self._turns = None  # rare short writes: SQLite's busy timeout orders them
 
     @classmethod
     def of(cls, session: AsyncSession) -> EngineDatabase:
@@ -46,9 +45,8 @@ class SessionDatabase(Database):
         self.is_sqlite = session.bind is not None and session.bind.dialect.name == "sqlite"
         self.url = ""
 
-    @asynccontextmanager
-    async def session(self, *, write: bool) -> AsyncIterator[AsyncSession]:
-        yield self._session  # borrowed: its owner closes it
+    def session(self, *, write: bool) -> AsyncSession:
+        return self._session
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
