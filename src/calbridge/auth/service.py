@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.auth.models import ApiToken
@@ -59,15 +59,18 @@ async def create_token(
     return IssuedToken(token=token, secret=secret)
 
 
+# Every API request runs it: built once, its values bound per call.
+_TOKEN_AND_WORKSPACE = (
+    select(ApiToken, Workspace)
+    .join(Workspace, Workspace.id == ApiToken.workspace_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 async def find_live_token(session: AsyncSession, secret: str) -> tuple[ApiToken, Workspace] | None:
     """The token and its workspace, if the secret names a live (not revoked, not expired) token."""
-    row = (
-        await session.execute(
-            select(ApiToken, Workspace)
-            .join(Workspace, Workspace.id == ApiToken.workspace_id)
-            .where(ApiToken.token_hash == hash_token(secret))
-        )
-    ).first()
+    found = await session.execute(_TOKEN_AND_WORKSPACE, {"token_hash": hash_token(secret)})
+    row = found.first()
     if row is None:
         return None
     token, workspace = row

@@ -5,7 +5,7 @@ from datetime import datetime
 from types import EllipsisType
 from typing import Any
 
-from sqlalchemy import Select, exists, select, update
+from sqlalchemy import Select, bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -41,14 +41,25 @@ async def get_event(
     return await session.scalar(query)
 
 
+# The GET and list paths run these on every request: built once, their values bound per call.
+_SHOWN = (
+    select(Event)
+    .where(Event.workspace_id == bindparam("workspace_id"), Event.id == bindparam("event_id"))
+    .options(joinedload(Event.calendar, innerjoin=True))
+)
+_ATTENDEES_WITH_MEMBERS = (
+    select(Attendee, Member)
+    .join(Member, Member.id == Attendee.member_id)
+    .where(Attendee.event_id.in_(bindparam("event_ids", expanding=True)))
+    .where(Member.workspace_id == bindparam("workspace_id"))
+    .order_by(Attendee.event_id, Attendee.position)
+)
+
+
 async def get_event_shown(session: AsyncSession, workspace_id: int, event_id: int) -> Event | None:
     """The event with its calendar, in one query, to be shown (``load_attendees`` next)."""
-    query = (
-        select(Event)
-        .where(Event.workspace_id == workspace_id, Event.id == event_id)
-        .options(joinedload(Event.calendar, innerjoin=True))
-    )
-    return await session.scalar(query)
+    found = await session.execute(_SHOWN, {"workspace_id": workspace_id, "event_id": event_id})
+    return found.scalar()
 
 
 async def load_attendees(
@@ -58,11 +69,8 @@ async def load_attendees(
     if not events:
         return {}
     rows = await session.execute(
-        select(Attendee, Member)
-        .join(Member, Member.id == Attendee.member_id)
-        .where(Attendee.event_id.in_([event.id for event in events]))
-        .where(Member.workspace_id == workspace_id)
-        .order_by(Attendee.event_id, Attendee.position)
+        _ATTENDEES_WITH_MEMBERS,
+        {"event_ids": [event.id for event in events], "workspace_id": workspace_id},
     )
     attendees: defaultdict[int, list[Attendee]] = defaultdict(list)
     members: dict[int, Member] = {}
