@@ -156,7 +156,14 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine, WriteTurns())
-        self._read = async_sessionmaker(self.engine, expire_on_commit=False)
+        # PostgreSQL reads in autocommit: READ COMMITTED gives each statement its own snapshot
+        # inside a transaction too, so BEGIN and COMMIT would be two round trips for nothing.
+        reads = (
+            self.engine
+            if self.is_sqlite
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+        self._read = async_sessionmaker(reads, expire_on_commit=False)
         self._write = async_sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
         )

@@ -71,7 +71,8 @@ def statements(test_db: TestDatabase) -> Iterator[list[tuple[str, Any]]]:
 
 async def plan_of(test_db: TestDatabase, sql: str, parameters: Any) -> str:
     explain = "EXPLAIN QUERY PLAN " if test_db.kind == "sqlite" else "EXPLAIN "
-    async with test_db.database.session(write=False) as session:
+    # A write session: its transaction is what SET LOCAL applies to (reads run in autocommit).
+    async with test_db.database.session(write=True) as session:
         connection = await session.connection()
         if test_db.kind == "postgresql":
             # As if sorting looked dear (as it can without statistics): a B-tree that gave the
