@@ -9,6 +9,7 @@ and bookings fall back to asking Google live.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,13 +17,15 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    FromClause,
+    Select,
     String,
     and_,
+    bindparam,
     cast,
     delete,
     exists,
     func,
-    literal,
     select,
     true,
     update,
@@ -93,14 +96,6 @@ def is_fresh(sync: GoogleCalendarSync | None, now: datetime, max_age_seconds: fl
     )
 
 
-def _busy() -> list[ColumnElement[bool]]:
-    return [
-        GoogleMirrorEvent.status != EventStatus.CANCELLED,
-        GoogleMirrorEvent.transparency != "transparent",
-        GoogleMirrorEvent.declined.is_(False),
-    ]
-
-
 async def fresh_busy(
     session: AsyncSession,
     calendar_id: int,
@@ -112,54 +107,72 @@ async def fresh_busy(
     """The calendar's mirrored busy time in ``[start, end)``, or None if its mirror is stale.
     It is on every booking's path, so it is one statement (one round trip): the calendar's sync
     row if it is fresh, with the busy events from ``start`` minus the longest mirrored event
-    (the scan's lower bound, ``max_span_seconds``) up to ``end``. PostgreSQL reads the events
-    in a LATERAL subquery, which keeps the plan a nested loop over the index; SQLite, which has
-    no LATERAL, outer-joins them (bench/mirror.py measures both)."""
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    floor = _sqlite_floor(start_at) if sqlite else _floor(start_at)
-    busy = [
-        GoogleMirrorEvent.sync_id == GoogleCalendarSync.id,
-        GoogleMirrorEvent.start_at >= floor,
-        GoogleMirrorEvent.start_at < end_at,
-        GoogleMirrorEvent.end_at > start_at,
-        *_busy(),
-    ]
-    fresh = [
-        GoogleCalendarSync.calendar_id == calendar_id,
-        GoogleCalendarSync.sync_token.is_not(None),
-        GoogleCalendarSync.synced_at >= now - timedelta(seconds=max_age_seconds),
-    ]
-    events: Any = GoogleMirrorEvent.__table__
-    joined = and_(*busy)
-    if not sqlite:
-        events = select(GoogleMirrorEvent.start_at, GoogleMirrorEvent.end_at).where(*busy).lateral()
-        joined = true()
-    query = (
-        select(GoogleCalendarSync.id, events.c.start_at, events.c.end_at)
-        .select_from(GoogleCalendarSync)
-        .outerjoin(events, joined)
-        .where(*fresh)
-        .order_by(events.c.start_at)
-    )
-    rows = (await session.execute(query)).all()
+    (the scan's lower bound, ``max_span_seconds``) up to ``end``. The statement is built once
+    per dialect, with bound parameters: building it anew (and computing its cache key) cost
+    more than running it (bench/mirror.py measures the booking rate; docs/decisions.md)."""
+    query = _fresh_busy_query(session.get_bind().dialect.name == "sqlite")
+    params = {
+        "calendar_id": calendar_id,
+        "start_at": start_at,
+        "end_at": end_at,
+        "fresh_since": now - timedelta(seconds=max_age_seconds),
+    }
+    rows = (await session.execute(query, params)).all()
     if not rows:
         return None
     return [(row.start_at, row.end_at) for row in rows if row.start_at is not None]
 
 
-def _floor(start_at: datetime) -> ColumnElement[Any]:
-    """PostgreSQL: ``start`` minus the sync row's ``max_span_seconds``."""
-    return literal(start_at, UTCDateTime()) - func.make_interval(
-        0, 0, 0, 0, 0, 0, GoogleCalendarSync.max_span_seconds
+@functools.cache
+def _fresh_busy_query(sqlite: bool) -> Select[Any]:
+    """``fresh_busy``'s statement, in Core (the ORM's compile step adds nothing here).
+    PostgreSQL reads the events in a LATERAL subquery, which keeps the plan a nested loop over
+    the index; SQLite, which has no LATERAL, outer-joins them.
+
+    The subquery's own ORDER BY is for PostgreSQL's plan cache: with it, the generic plan of
+    the prepared statement (the same nested loop over the index) costs less than one made for
+    the values, so each connection plans the statement once; without it, every execution was
+    planned anew, which cost more than running it (tests/google_sync/test_fresh_busy.py)."""
+    syncs = GoogleCalendarSync.__table__
+    events = GoogleMirrorEvent.__table__
+    start_at = bindparam("start_at", type_=UTCDateTime())
+    span = syncs.c.max_span_seconds
+    floor: ColumnElement[Any]
+    if sqlite:
+        # datetime() drops the fraction of a second, which only lowers the floor (and it
+        # compares below a stored value of the same second), so nothing is missed.
+        floor = func.datetime(start_at, "-" + cast(span, String) + " seconds")
+    else:
+        floor = start_at - func.make_interval(0, 0, 0, 0, 0, 0, span)
+    busy = and_(
+        events.c.sync_id == syncs.c.id,
+        events.c.start_at >= floor,
+        events.c.start_at < bindparam("end_at", type_=UTCDateTime()),
+        events.c.end_at > start_at,
+        events.c.status != EventStatus.CANCELLED,
+        events.c.transparency != "transparent",
+        events.c.declined.is_(False),
     )
-
-
-def _sqlite_floor(start_at: datetime) -> ColumnElement[Any]:
-    """SQLite: ``start`` minus the sync row's ``max_span_seconds``. ``datetime()`` drops the
-    fraction of a second, which only lowers the floor (and it compares below a stored value of
-    the same second), so nothing is missed."""
-    span = GoogleCalendarSync.max_span_seconds
-    return func.datetime(literal(start_at, UTCDateTime()), "-" + cast(span, String) + " seconds")
+    found: FromClause = events
+    if not sqlite:
+        found = (
+            select(events.c.start_at, events.c.end_at)
+            .where(busy)
+            .order_by(events.c.start_at)
+            .lateral()
+        )
+        busy = true()
+    return (
+        select(syncs.c.id, found.c.start_at, found.c.end_at)
+        .select_from(syncs)
+        .outerjoin(found, busy)
+        .where(
+            syncs.c.calendar_id == bindparam("calendar_id"),
+            syncs.c.sync_token.is_not(None),
+            syncs.c.synced_at >= bindparam("fresh_since", type_=UTCDateTime()),
+        )
+        .order_by(found.c.start_at)
+    )
 
 
 async def clear(session: AsyncSession, sync_id: int) -> None:
