@@ -20,6 +20,7 @@ from calbridge.event import service as event_service
 from calbridge.event.models import Event
 from calbridge.event.schemas import EventCreate
 from calbridge.google.gateway import GoogleGateway
+from calbridge.google_sync.busy import GoogleBusyTime
 from calbridge.workspace.models import Member, Workspace
 from calbridge.workspace.service import create_workspace
 
@@ -116,5 +117,7 @@ async def book(
         }
     )
     async with database.transaction() as session:
-        view = await event_service.create_event(session, workspace, data, google=google)
+        view = await event_service.create_event(
+            session, workspace, data, busy_source=GoogleBusyTime(google)
+        )
     return view.event.id
