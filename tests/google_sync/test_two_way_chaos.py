@@ -1,4 +1,4 @@
-"""Chaos on the Google side (issue 14, acceptance 4): 100 bookings in a ``two_way`` calendar
+"""Chaos on the Google side (issue 14, acceptance 4): 200 bookings in a ``two_way`` calendar
 (their copies made undisturbed: ``test_chaos`` is the push side's chaos), then 200 edits made in
 Google itself (foreign events created, moved and deleted; booking copies moved, renamed and
 deleted) while about 30% of calbridge's Google calls fail, push notifications are lost, doubled,
@@ -51,7 +51,7 @@ from tests.support.google import AppTransport, pushing_emulator
 
 pytestmark = pytest.mark.slow
 
-BOOKINGS = 100
+BOOKINGS = 200
 COPY_EDITS = 80  # of the bookings' copies, one edit each; the other bookings are anchors
 FOREIGN_EDITS = 120  # events calbridge did not make: created, moved, deleted
 KILLS = 3
