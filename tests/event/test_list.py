@@ -9,7 +9,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from calbridge.event import repository
 from tests.support.api import WorkspaceFixture
+from tests.support.databases import TestDatabase
 from tests.support.problems import assert_problem
 
 SORT_FIELDS = ("startTime", "endTime", "createdAt", "updatedAt", "title")
@@ -187,3 +189,36 @@ async def test_bad_query_values_are_422(ws: WorkspaceFixture) -> None:
         response = await ws.get(f"/calendar-events?{query}", token="read")
         problem = assert_problem(response, 422, "validation_error")
         assert [error["field"] for error in problem["errors"]] == [field], query
+
+
+async def test_the_admin_title_search_takes_percent_and_underscore_as_text(
+    test_db: TestDatabase, ws: WorkspaceFixture
+) -> None:
+    cid = (await ws.calendar(allowOverlap=True))["id"]
+    titles = ["50% OFF", "50 0ff", "a_b", "axb", "a/b"]
+    made = {title: (await ws.event(cid, title=title))["id"] for title in titles}
+
+    async def found(text: str) -> set[str]:
+        async with test_db.database.session(write=False) as session:
+            paged = await repository.page_events(
+                session,
+                ws.workspace.id,
+                calendar_id=cid,
+                start_at=None,
+                end_at=None,
+                status=None,
+                sort_by="title",
+                descending=False,
+                page=1,
+                size=20,
+                title_contains=text,
+            )
+        return {
+            title for title, event_id in made.items() if event_id in {e.id for e in paged.items}
+        }
+
+    assert await found("%") == {"50% OFF"}
+    assert await found("0% off") == {"50% OFF"}  # case ignored
+    assert await found("_") == {"a_b"}
+    assert await found("/") == {"a/b"}
+    assert await found("a") == {"a_b", "axb", "a/b"}

@@ -1,18 +1,20 @@
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from types import EllipsisType
 from typing import Any
 
-from sqlalchemy import Select, bindparam, exists, select, update
+from sqlalchemy import Select, bindparam, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from calbridge.event.models import Attendee, Event
-from calbridge.event.span import ranked, sharing_instant
-from calbridge.pagination import Paged, paginate
+from calbridge.event.span import ranked, sharing_instant, span_values
+from calbridge.pagination import Paged, offset_of
 from calbridge.statuses import EventStatus, SyncStatus
 from calbridge.workspace.models import Member
 
@@ -96,18 +98,69 @@ async def busy_between(
     the four columns."""
     if not calendar_ids:
         return []
-    dialect = session.get_bind().dialect.name
-    query = select(Event.calendar_id, Event.id, Event.start_at, Event.end_at).where(
-        *sharing_instant(dialect, start_at, end_at, calendar_ids=calendar_ids),
-        Event.status != EventStatus.CANCELLED,
+    query = _busy_query(
+        session.get_bind().dialect.name,
+        len(calendar_ids) > 1,
+        exclude_id is not None,
+        limit is not None,
     )
-    if exclude_id is not None:
-        query = query.where(Event.id != exclude_id)
-    query = query.order_by(*ranked(dialect, True, Event.start_at, Event.id))
-    if limit is not None:
-        query = query.limit(limit)
-    rows = await session.execute(query)
+    values = span_values(start_at, end_at, calendar_ids=calendar_ids)
+    rows = await session.execute(query, {**values, "exclude_id": exclude_id, "limit": limit})
     return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+# Every booking and every list runs one of these: each shape is built once, with its values
+# bound per call (building and keying the statement cost more than SQLite running it).
+@functools.cache
+def _busy_query(
+    dialect: str, several: bool, exclude: bool, limited: bool
+) -> Select[int, int, datetime, datetime]:
+    span = sharing_instant(dialect, start=True, end=True, workspace=False, calendars=1 + several)
+    query = select(Event.calendar_id, Event.id, Event.start_at, Event.end_at).where(
+        *span, Event.status != EventStatus.CANCELLED
+    )
+    if exclude:
+        query = query.where(Event.id != bindparam("exclude_id"))
+    query = query.order_by(*ranked(dialect, True, Event.start_at, Event.id))
+    return query.limit(bindparam("limit")) if limited else query
+
+
+@dataclass(frozen=True)
+class _PageQueries:
+    count: Select[Any]
+    rows: Select[Any]  # with bound "limit" and "offset"
+
+
+@functools.cache
+def _page_queries(
+    dialect: str,
+    calendar: bool,
+    start: bool,
+    end: bool,
+    status: bool,
+    title: bool,
+    sort_by: str,
+    descending: bool,
+) -> _PageQueries:
+    span = sharing_instant(dialect, start=start, end=end, workspace=True, calendars=int(calendar))
+    query: Select[Any] = select(Event).where(*span)
+    if status:
+        query = query.where(Event.status == bindparam("status"))
+    if title:
+        pattern = func.lower(bindparam("title"))  # SQL's lower() on both sides, as icontains
+        query = query.where(func.lower(Event.title).like(pattern, escape="/"))
+    column, tie = ranked(dialect, start or end, SORT_COLUMNS[sort_by], Event.id)
+    if sort_by == "title" and dialect == "postgresql":
+        # Code-point order on both databases (SQLite's default), whatever the server's locale.
+        column = column.collate("C")
+    order = (column.desc(), tie.desc()) if descending else (column.asc(), tie.asc())
+    return _PageQueries(
+        count=select(func.count()).select_from(query.subquery()),
+        rows=query.order_by(*order)
+        .options(joinedload(Event.calendar, innerjoin=True))
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit")),
+    )
 
 
 async def page_events(
@@ -126,28 +179,34 @@ async def page_events(
 ) -> Paged[Event]:
     """One page of events overlapping [start_at, end_at), sorted, ties broken by id;
     ``title_contains`` (the admin's search) matches titles ignoring case."""
-    calendar_ids = None if calendar_id is None else [calendar_id]
-    dialect = session.get_bind().dialect.name
-    terms = sharing_instant(
-        dialect,
+    queries = _page_queries(
+        session.get_bind().dialect.name,
+        calendar_id is not None,
+        start_at is not None,
+        end_at is not None,
+        status is not None,
+        bool(title_contains),
+        sort_by,
+        descending,
+    )
+    values = span_values(
         start_at,
         end_at,
         workspace_id=workspace_id,
-        calendar_ids=calendar_ids,
+        calendar_ids=None if calendar_id is None else [calendar_id],
     )
-    query: Select[Event] = select(Event).where(*terms)
-    if status is not None:
-        query = query.where(Event.status == status)
-    if title_contains:
-        query = query.where(Event.title.icontains(title_contains, autoescape=True))
-    ranged = start_at is not None or end_at is not None
-    column, tie = ranked(dialect, ranged, SORT_COLUMNS[sort_by], Event.id)
-    if sort_by == "title" and dialect == "postgresql":
-        # Code-point order on both databases (SQLite's default), whatever the server's locale.
-        column = column.collate("C")
-    order = (column.desc(), tie.desc()) if descending else (column.asc(), tie.asc())
-    query = query.order_by(*order).options(joinedload(Event.calendar, innerjoin=True))
-    return await paginate(session, query, page=page, size=size)
+    values.update(status=status, title=_contains_pattern(title_contains or ""))
+    total = await session.scalar(queries.count, values) or 0
+    rows = await session.scalars(
+        queries.rows, {**values, "offset": offset_of(page, size), "limit": size}
+    )
+    return Paged(items=list(rows), total=total, page=page, size=size)
+
+
+def _contains_pattern(text: str) -> str:
+    """A LIKE pattern (escape ``/``) matching ``text`` anywhere."""
+    escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
 
 
 async def lock_calendar_events(session: AsyncSession, workspace_id: int, calendar_id: int) -> None:

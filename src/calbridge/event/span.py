@@ -17,9 +17,10 @@ from sqlalchemy import (
     MetaData,
     Table,
     and_,
+    bindparam,
     func,
-    literal,
     literal_column,
+    null,
     select,
 )
 from sqlalchemy.sql.expression import UnaryExpression
@@ -44,39 +45,60 @@ HALF_OPEN: ColumnElement[str] = literal_column("'[)'")
 
 
 def sharing_instant(
-    dialect: str,
-    start_at: datetime | None,
-    end_at: datetime | None,
-    *,
-    workspace_id: int | None = None,
-    calendar_ids: list[int] | None = None,
+    dialect: str, *, start: bool, end: bool, workspace: bool, calendars: int
 ) -> list[ColumnElement[bool]]:
-    """The WHERE terms for events of the workspace and/or calendars overlapping [start, end)
-    (an open side when None), written so the interval index answers them."""
-    ranged = start_at is not None or end_at is not None
+    """The WHERE terms for events of the workspace and/or calendars (``calendars``: how many;
+    0 for any) overlapping [start, end) (an open side where ``start``/``end`` is False),
+    written so the interval index answers them. The values are bound parameters, so a query
+    built from these terms once serves every request of its shape: ``span_values`` gives them.
+    """
+    ranged = start or end
     sqlite = dialect == "sqlite" and ranged
     # On SQLite the R*Tree hands the rows over by id; the other terms only filter them, so they
     # are written as +column, which no B-tree index can serve (the planner would otherwise
     # rather walk (calendar_id, start_at) from the calendar's first event).
     column = _unindexed if sqlite else _as_is
     terms: list[ColumnElement[bool]] = []
-    if workspace_id is not None:
-        terms.append(column(Event.workspace_id) == workspace_id)
-    if calendar_ids is not None:
-        if len(calendar_ids) == 1:
-            terms.append(column(Event.calendar_id) == calendar_ids[0])
-        else:
-            terms.append(column(Event.calendar_id).in_(calendar_ids))
+    if workspace:
+        terms.append(column(Event.workspace_id) == bindparam("span_workspace_id"))
+    if calendars == 1:
+        terms.append(column(Event.calendar_id) == bindparam("span_calendar_id"))
+    elif calendars > 1:
+        terms.append(column(Event.calendar_id).in_(bindparam("span_calendar_ids", expanding=True)))
     if not ranged:
         return terms
     if not sqlite:
-        return [*terms, _tstzrange_overlap(start_at, end_at)]
+        return [*terms, _tstzrange_overlap(start, end)]
     exact = []
+    if end:
+        exact.append(column(Event.start_at) < _instant("span_end_at"))
+    if start:
+        exact.append(column(Event.end_at) > _instant("span_start_at"))
+    return [*terms, *exact, _rtree(start, end, workspace, calendars > 0)]
+
+
+def span_values(
+    start_at: datetime | None,
+    end_at: datetime | None,
+    *,
+    workspace_id: int | None = None,
+    calendar_ids: list[int] | None = None,
+) -> dict[str, Any]:
+    """The bound values of ``sharing_instant``'s terms (those a shape does not use are unused)."""
+    values: dict[str, Any] = {"span_start_at": start_at, "span_end_at": end_at}
+    if workspace_id is not None:
+        values["span_workspace_id"] = workspace_id
+    if calendar_ids:
+        values["span_calendar_id"] = calendar_ids[0]
+        values["span_calendar_ids"] = calendar_ids
+        values["span_calendar_lo"] = min(calendar_ids)
+        values["span_calendar_hi"] = max(calendar_ids)
+    # The R*Tree's box: whole seconds, rounded outwards.
     if end_at is not None:
-        exact.append(column(Event.start_at) < end_at)
+        values["span_box_end"] = math.ceil(end_at.timestamp())
     if start_at is not None:
-        exact.append(column(Event.end_at) > start_at)
-    return [*terms, *exact, _rtree(start_at, end_at, workspace_id, calendar_ids)]
+        values["span_box_start"] = math.floor(start_at.timestamp())
+    return values
 
 
 def _as_is(column: Any) -> ColumnElement[Any]:
@@ -88,35 +110,35 @@ def _unindexed(column: Any) -> ColumnElement[Any]:
     return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
 
 
-def _tstzrange_overlap(start_at: datetime | None, end_at: datetime | None) -> ColumnElement[bool]:
+def _tstzrange_overlap(start: bool, end: bool) -> ColumnElement[bool]:
     # The left side is the index's expression, letter for letter ('[)' a literal, not a bind).
     mine = func.tstzrange(Event.start_at, Event.end_at, HALF_OPEN)
-    wanted = func.tstzrange(_instant(start_at), _instant(end_at), HALF_OPEN)
-    return mine.op("&&")(wanted)
+    lower = _instant("span_start_at") if start else null()
+    upper = _instant("span_end_at") if end else null()
+    return mine.op("&&")(func.tstzrange(lower, upper, HALF_OPEN))
 
 
-def _instant(value: datetime | None) -> ColumnElement[datetime]:
-    return literal(value, UTCDateTime())
+def _instant(name: str) -> ColumnElement[datetime]:
+    return bindparam(name, type_=UTCDateTime())
 
 
-def _rtree(
-    start_at: datetime | None,
-    end_at: datetime | None,
-    workspace_id: int | None,
-    calendar_ids: list[int] | None,
-) -> ColumnElement[bool]:
+def _rtree(start: bool, end: bool, workspace: bool, calendars: bool) -> ColumnElement[bool]:
     """``events.id IN (R*Tree search)``: a superset (coordinates are rounded outwards, seconds
     inclusive) that the exact terms narrow to the answer."""
     span = EVENTS_SPAN.c
     box: list[ColumnElement[bool]] = []
-    if end_at is not None:
-        box.append(span.start_at <= math.ceil(end_at.timestamp()))
-    if start_at is not None:
-        box.append(span.end_at >= math.floor(start_at.timestamp()))
-    if workspace_id is not None:
+    if end:
+        box.append(span.start_at <= bindparam("span_box_end"))
+    if start:
+        box.append(span.end_at >= bindparam("span_box_start"))
+    if workspace:
+        workspace_id: ColumnElement[int] = bindparam("span_workspace_id")
         box += [span.workspace_lo <= workspace_id, span.workspace_hi >= workspace_id]
-    if calendar_ids:
-        box += [span.calendar_lo <= max(calendar_ids), span.calendar_hi >= min(calendar_ids)]
+    if calendars:
+        box += [
+            span.calendar_lo <= bindparam("span_calendar_hi"),
+            span.calendar_hi >= bindparam("span_calendar_lo"),
+        ]
     return Event.id.in_(select(span.id).where(and_(*box)))
 
 
