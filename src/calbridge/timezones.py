@@ -29,6 +29,8 @@ from datetime import UTC, date, datetime, time
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from calbridge.errors import ValidationProblem
+
 __all__ = [
     "InvalidTimezone",
     "NonexistentLocalTime",
@@ -96,6 +98,21 @@ def to_utc(value: datetime, tz: ZoneInfo) -> datetime:
         return instant
     except OverflowError as exc:
         raise ValueError(f"{value.isoformat()} is out of range") from exc
+
+
+def utc_instant(value: datetime, tz: ZoneInfo, field: str) -> datetime:
+    """``to_utc`` for a request's ``field``: a local time that does not exist in ``tz`` (a
+    daylight-saving gap) is a 422 ``nonexistent_local_time``, any other bad value a 422."""
+    try:
+        return to_utc(value, tz)
+    except NonexistentLocalTime:
+        raise ValidationProblem(
+            f"{value.isoformat()} does not exist in {tz.key} (a daylight-saving gap).",
+            field=field,
+            code="nonexistent_local_time",
+        ) from None
+    except ValueError as error:
+        raise ValidationProblem(str(error), field=field) from None
 
 
 def to_local(value: datetime, tz: ZoneInfo) -> datetime:

@@ -40,7 +40,7 @@ from calbridge.errors import Conflict, FieldError, ValidationProblem
 from calbridge.event import repository
 from calbridge.event.models import Event
 from calbridge.scheduling import rules
-from calbridge.timezones import NonexistentLocalTime, load_timezone, to_utc
+from calbridge.timezones import load_timezone, utc_instant
 from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Member, Workspace
 
@@ -89,14 +89,7 @@ async def load_calendar(session: AsyncSession, workspace: Workspace, calendar_id
 
 
 def resolve(value: datetime, calendar: Calendar, field: str) -> datetime:
-    try:
-        return to_utc(value, load_timezone(calendar.timezone))
-    except NonexistentLocalTime:
-        raise ValidationProblem(
-            f"{value.isoformat()} does not exist in {calendar.timezone} (a daylight-saving gap).",
-            field=field,
-            code="nonexistent_local_time",
-        ) from None
+    return utc_instant(value, load_timezone(calendar.timezone), field)
 
 
 # Availability is evaluated day by day; an unbounded event would let one request hold the

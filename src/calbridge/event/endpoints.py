@@ -34,7 +34,7 @@ from calbridge.schemas import (
     page_params,
 )
 from calbridge.services import ServicesDep
-from calbridge.timezones import NonexistentLocalTime, load_timezone, to_local, to_utc
+from calbridge.timezones import load_timezone, to_local, utc_instant
 
 router = APIRouter(prefix="/calendar-events", tags=["calendar events"])
 AUTH = (401, 403, 404)
@@ -310,12 +310,6 @@ def _bound(value: datetime | None, zone_name: str, field: str) -> datetime | Non
         return None
     try:
         check_instant(value)
-        return to_utc(value, load_timezone(zone_name))
-    except NonexistentLocalTime:
-        raise ValidationProblem(
-            f"{value.isoformat()} does not exist in {zone_name}.",
-            field=field,
-            code="nonexistent_local_time",
-        ) from None
     except ValueError as error:
         raise ValidationProblem(str(error), field=field) from None
+    return utc_instant(value, load_timezone(zone_name), field)

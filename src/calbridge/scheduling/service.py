@@ -29,13 +29,13 @@ from calbridge.scheduling.schemas import (
     SlotsResponse,
     TimeSpan,
 )
-from calbridge.timezones import NonexistentLocalTime, load_timezone, to_utc
+from calbridge.timezones import load_timezone, utc_instant
 from calbridge.workspace.models import Workspace
 
 
 def resolve_range(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """UTC instants of ``[start, end)`` (naive = local to ``zone``), at most 62 days long."""
-    lo, hi = _instant(start, zone, "start"), _instant(end, zone, "end")
+    lo, hi = utc_instant(start, zone, "start"), utc_instant(end, zone, "end")
     if hi <= lo:
         raise ValidationProblem("end must be after start.", field="end")
     if hi - lo > MAX_RANGE:
@@ -134,16 +134,3 @@ async def free_busy(
             ]
         )
     return FreeBusyResponse(start=lo.astimezone(zone), end=hi.astimezone(zone), calendars=result)
-
-
-def _instant(value: datetime, zone: ZoneInfo, field: str) -> datetime:
-    try:
-        return to_utc(value, zone)
-    except NonexistentLocalTime:
-        raise ValidationProblem(
-            f"{value.isoformat()} does not exist in {zone.key} (a daylight-saving gap).",
-            field=field,
-            code="nonexistent_local_time",
-        ) from None
-    except ValueError as error:
-        raise ValidationProblem(str(error), field=field) from None
