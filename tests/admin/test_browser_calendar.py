@@ -5,6 +5,7 @@ Amsterdam (the server runs in this process, so the fixed clock holds for it)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -26,7 +27,10 @@ def _fixed_now(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def minutes_from_midnight(block: Locator) -> float:
-    """Where the block is drawn, read back from the page in minutes of the day."""
+    """Where the block is drawn, read back from the page in minutes of the day (once admin.js
+    has placed the grid's blocks: the deferred script may run after the text is there)."""
+    grid = block.locator("xpath=ancestor::*[contains(@class, 'calgrid')]")
+    expect(grid).to_have_class(re.compile(r"\bplaced\b"))
     body = block.locator("xpath=ancestor::div[contains(@class, 'daybody')]").bounding_box()
     box = block.bounding_box()
     assert body and box
