@@ -111,9 +111,7 @@ async def list_events(
     )
     events = paged.items
     await repository.load_attendees(db, workspace.id, events)
-    calendars = await calendar_repository.calendars_by_id(
-        db, workspace.id, {event.calendar_id for event in events}
-    )
+    calendars = {event.calendar_id: event.calendar for event in events}  # joined by the page
     return render(
         request,
         "events.html",
@@ -232,10 +230,9 @@ async def load_event(
     """The URL's workspace and its event as the event and edit pages show it."""
     workspace = await load_workspace(db, uuid)
     try:
-        event = await service.get_event(db, workspace, event_id)
+        return workspace, await service.view_event(db, workspace, event_id)
     except NotFound:
         raise PageNotFound("Event") from None
-    return workspace, await service.view(db, workspace, event)
 
 
 # The page shows the first changes; the API pages through all of them.

@@ -249,8 +249,7 @@ async def list_event_attendees(
     event_id: PathId, subject: ReadSubject, session: SessionDep
 ) -> list[AttendeeResponse]:
     """The event's attendees, in the order they were given."""
-    event = await service.get_event(session, subject.workspace, event_id)
-    return (await service.view(session, subject.workspace, event)).response().attendees
+    return (await service.view_event(session, subject.workspace, event_id)).response().attendees
 
 
 @router.get("/{event_id}/history", responses=problem_responses(*AUTH, 422))

@@ -74,15 +74,15 @@ async def try_rule(
 
     async def read(read_session: AsyncSession) -> _Trial:
         rule = await service.get_rule(read_session, workspace, rule_id)
-        event = await event_service.get_event(read_session, workspace, data.event_id)
-        snapshot = (await event_service.view(read_session, workspace, event)).snapshot()
+        shown = await event_service.view_event(read_session, workspace, data.event_id)
+        snapshot = shown.snapshot()
         explanation = explain(service.spec(rule), data.trigger, snapshot, snapshot, now)
         actions = [parse_action(action) for action in rule.actions]
         outcomes = [
             TestActionOutcome(position=position, type=action.type, would=_describe(action))
             for position, action in enumerate(actions)
         ]
-        return _Trial(rule, event.id, snapshot, explanation, actions, outcomes)
+        return _Trial(rule, shown.event.id, snapshot, explanation, actions, outcomes)
 
     async def send(trial: _Trial) -> None:
         if trial.explanation.matched:
