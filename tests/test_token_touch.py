@@ -34,3 +34,16 @@ async def test_a_token_touch_does_not_wait_behind_a_writer(
 
     assert (await ws.get("/calendars", token="read")).status_code == 200
     assert sum(value is not None for value in await _last_used(test_db)) == 1
+
+
+async def test_a_write_request_touches_its_token_in_its_own_transaction(
+    ws: WorkspaceFixture, test_db: TestDatabase
+) -> None:
+    assert (
+        await ws.post("/members", json={"name": "Ada", "email": "ada@x.example"})
+    ).status_code == 201
+    assert sum(value is not None for value in await _last_used(test_db)) == 1  # the "all" token
+    # A refused write rolls its transaction back, touch included.
+    refused = await ws.post("/calendar-events", json={"title": "no calendar"}, token="write")
+    assert refused.status_code == 422
+    assert sum(value is not None for value in await _last_used(test_db)) == 1
