@@ -118,7 +118,6 @@ async def test_each_request_makes_one_checkout_and_few_statements(
     assert len(get.work) == 3, _shown(get.sent)
     # The token, a count, the page with its calendars, the page's attendees.
     assert len(listing.work) == 4, _shown(listing.sent)
-    # Issue 10 asks for 6; these 8 are the token, the calendar, the members, the overlap check,
-    # and the event, its attendees, its history and its outbox job (PostgreSQL adds the
-    # calendar's advisory lock). A count that grows is a regression; see docs/decisions.md.
-    assert len(create.work) == (8 if test_db.kind == "sqlite" else 9), _shown(create.sent)
+    # The token; the calendar with the members (and, on PostgreSQL, the booking's locks); the
+    # event, inserted only if its slot is free; its attendees, its history, its outbox job.
+    assert len(create.work) == 6, _shown(create.sent)

@@ -124,6 +124,49 @@ async def test_the_overlap_check_searches_the_interval_index(
     assert [(row[2], row[3]) for row in long] == [(HISTORY - timedelta(days=30), HISTORY)]
 
 
+async def test_a_booking_checks_its_slot_on_the_interval_index(
+    test_db: TestDatabase, ws: WorkspaceFixture
+) -> None:
+    """A new event's overlap check is inside its INSERT (``WHERE NOT EXISTS``)."""
+    calendar = await ws.calendar(allowOverlap=False)
+    await seed_history(test_db, ws, calendar["id"])
+    after = HISTORY + timedelta(minutes=10 * HISTORY_EVENTS)
+    body = {"calendarId": calendar["id"], "title": "Next", "startTime": after.isoformat()}
+
+    with statements(test_db) as seen:
+        booked = await ws.post(
+            "/calendar-events",
+            json={**body, "endTime": (after + timedelta(minutes=30)).isoformat()},
+        )
+    assert booked.status_code == 201, booked.text
+    [(sql, parameters)] = [(sql, p) for sql, p in seen if sql.startswith("INSERT INTO events")]
+    assert "NOT (EXISTS" in sql, sql
+    assert_uses_the_interval_index(test_db.kind, await plan_of(test_db, sql, parameters))
+
+    # Refused at the edges of the history, by the event in the way.
+    for start, end, in_the_way in (
+        (after - timedelta(minutes=6), after - timedelta(minutes=1), "Past 3000"),
+        (HISTORY - timedelta(days=2), HISTORY - timedelta(days=1), "Past 0"),
+    ):
+        refused = await ws.post(
+            "/calendar-events",
+            json={**body, "startTime": start.isoformat(), "endTime": end.isoformat()},
+        )
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["code"] == "slot_conflict"
+        listed = await ws.get(
+            "/calendar-events",
+            params={
+                "calendarId": calendar["id"],
+                "startDate": start.isoformat(),
+                "endDate": end.isoformat(),
+            },
+        )
+        [blocking] = listed.json()["items"]
+        assert blocking["title"] == in_the_way
+        assert f"overlaps event {blocking['id']}" in refused.json()["detail"]
+
+
 async def test_the_list_searches_the_interval_index(
     test_db: TestDatabase, ws: WorkspaceFixture
 ) -> None:

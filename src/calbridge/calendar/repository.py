@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge.calendar.models import Calendar
@@ -16,16 +16,15 @@ async def get_calendar(
     calendar_id: int,
     *,
     lock: bool = False,
-    share: bool = False,
 ) -> Calendar | None:
-    """The calendar; with ``lock``, its row is locked for the transaction on PostgreSQL
-    (``FOR UPDATE``, or ``FOR SHARE`` with ``share``). SQLite's write transactions are
-    serialised already, so there the lock is a no-op."""
+    """The calendar; with ``lock``, its row is locked FOR UPDATE for the transaction on
+    PostgreSQL. SQLite's write transactions are serialised already, so there the lock is a
+    no-op. (A booking reads its calendar through ``event.booking_queries``.)"""
     query = select(Calendar).where(
         Calendar.workspace_id == workspace_id, Calendar.id == calendar_id
     )
     if lock:
-        query = query.with_for_update(read=share)
+        query = query.with_for_update()
     return await session.scalar(query)
 
 
@@ -45,12 +44,3 @@ async def page_calendars(
 ) -> Paged[Calendar]:
     query = select(Calendar).where(Calendar.workspace_id == workspace_id).order_by(Calendar.id)
     return await paginate(session, query, page=page, size=size)
-
-
-async def serialize_bookings(session: AsyncSession, calendar_id: int) -> None:
-    """PostgreSQL: hold a transaction-scoped advisory lock on the calendar, so its bookings run
-    one at a time (overlapping inserts would deadlock in the exclusion constraint, which cannot
-    see buffers either; see ``event.booking``). SQLite's write transactions are serialised
-    already."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(select(func.pg_advisory_xact_lock(BOOKING_LOCK_CLASS, calendar_id)))

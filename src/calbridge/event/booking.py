@@ -8,7 +8,10 @@
 3. [start, end) inside the calendar's availability → 409 outside_availability
 4. no event of the calendar (unless it allows overlap) closer than its buffers → 409
    slot_conflict; then, with googleConflictCheck, no busy time in the linked Google calendar
-   (``conflicts``), padded the same way
+   (``conflicts``), padded the same way. A new event's own check is its INSERT, which writes
+   only if the buffered window is free (``booking_queries.insert_event``; the caller calls
+   ``refuse_overlap`` for the detail when it is not), unless the calendar asks Google too: then
+   it runs here, before Google is called.
 
 "Admins" are tokens with calendars:admin and the admin panel: they may book inside the notice,
 advance and cancellation windows, never outside availability or into a conflict.
@@ -17,12 +20,13 @@ Concurrency. SQLite: write transactions begin IMMEDIATE, so check-then-insert is
 the overlap check cannot race another booking. PostgreSQL: bookings take the calendar's row
 ``FOR SHARE``, so a calendar change (``FOR UPDATE``) cannot slip between reading the
 calendar's rules and inserting the event. Bookings of a calendar that forbids overlap then take
-a transaction-scoped advisory lock on the calendar (``serialize_bookings``): they run one at a
-time, and each one's overlap and buffer check sees every committed neighbour. Without it,
-overlapping inserts wait on each other inside the exclusion constraint, and a chain of them
-(staggered slots) deadlocks, which PostgreSQL breaks by failing one booking with a 503 instead
-of the contract's 409. The exclusion constraint ``events_no_overlap`` stays the last word on the
-raw intervals; calendars that allow overlap keep booking in parallel.
+a transaction-scoped advisory lock on the calendar, in the same read as the calendar and the
+members (``booking_queries.calendar_and_members``): they run one at a time, and each one's
+overlap and buffer check sees every committed neighbour. Without it, overlapping inserts wait
+on each other inside the exclusion constraint, and a chain of them (staggered slots) deadlocks,
+which PostgreSQL breaks by failing one booking with a 503 instead of the contract's 409. The
+exclusion constraint ``events_no_overlap`` stays the last word on the raw intervals; calendars
+that allow overlap keep booking in parallel.
 """
 
 from __future__ import annotations
@@ -34,14 +38,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calbridge import clock
-from calbridge.calendar import repository as calendar_repository
 from calbridge.calendar.models import Calendar
 from calbridge.errors import Conflict, FieldError, ValidationProblem
-from calbridge.event import repository
+from calbridge.event import booking_queries, repository
 from calbridge.event.models import Event
 from calbridge.scheduling import rules
 from calbridge.timezones import load_timezone, utc_instant
-from calbridge.workspace import repository as workspace_repository
 from calbridge.workspace.models import Member, Workspace
 
 if TYPE_CHECKING:
@@ -75,17 +77,29 @@ class CheckedBooking:
     start_at: datetime  # UTC
     end_at: datetime
     members: dict[int, Member]
+    policy: rules.Policy
+    # False: the calendar's own events are still to be checked, by the new event's INSERT.
+    overlap_checked: bool
+
+    @property
+    def free_window(self) -> tuple[datetime, datetime]:
+        """What must hold no other event of the calendar: the event, padded by its buffers."""
+        return self.start_at - self.policy.padding, self.end_at + self.policy.padding
 
 
-async def load_calendar(session: AsyncSession, workspace: Workspace, calendar_id: int) -> Calendar:
-    calendar = await calendar_repository.get_calendar(
-        session, workspace.id, calendar_id, lock=True, share=True
+async def load_calendar(
+    session: AsyncSession, workspace: Workspace, booking: Booking
+) -> tuple[Calendar, dict[int, Member]]:
+    """The booking's calendar and those of its attendees who exist, in one read that also takes
+    the booking's locks (``booking_queries.calendar_and_members``)."""
+    calendar, members = await booking_queries.calendar_and_members(
+        session, workspace.id, booking.calendar_id, booking.attendee_ids
     )
     if calendar is None:
         raise ValidationProblem(
             "No such calendar in this workspace.", field="calendarId", code="calendar_not_found"
         )
-    return calendar
+    return calendar, members
 
 
 def resolve(value: datetime, calendar: Calendar, field: str) -> datetime:
@@ -121,13 +135,10 @@ async def check(
     # such even when the calendar is unknown too; mixed ones are compared once resolved.
     if (booking.start_time.tzinfo is None) == (booking.end_time.tzinfo is None):
         _check_order(booking.start_time, booking.end_time)
-    calendar = await load_calendar(session, workspace, booking.calendar_id)
+    calendar, members = await load_calendar(session, workspace, booking)
     start_at = resolve(booking.start_time, calendar, "startTime")
     end_at = resolve(booking.end_time, calendar, "endTime")
     _check_order(start_at, end_at)
-    members = await workspace_repository.members_by_id(
-        session, workspace.id, booking.attendee_ids, share=True
-    )
     missing = [member_id for member_id in booking.attendee_ids if member_id not in members]
     if missing:
         raise ValidationProblem(
@@ -152,37 +163,49 @@ async def check(
             code="attendee_limit_exceeded",
         )
     policy = policy_of(calendar)
-    event_id = None if current is None else current.event_id
-    local: list[rules.Busy] = []
-    if not calendar.allow_overlap:
-        await calendar_repository.serialize_bookings(session, calendar.id)
-        local = [
-            rules.Busy(start, end, found_id)
-            for _, found_id, start, end in await repository.busy_between(
-                session,
-                [calendar.id],
-                start_at - policy.padding,
-                end_at + policy.padding,
-                exclude_id=event_id,
-                limit=1,
-            )
-        ]
     _refuse(
         rules.refusal(
             policy,
             start_at,
             end_at,
             now=now,
-            busy=rules.BusyIndex(local),
+            busy=rules.BusyIndex([]),
             enforce_notice=placing and not booking.privileged,
         )
     )
+    # A new event's overlap check is its INSERT (``booking_queries.insert_event``), unless Google
+    # is asked too: our own events come first (rule 4), and a local conflict is refused without
+    # calling Google, so it is a 409 even while Google is down. (Allowing overlap, a calendar
+    # has none to check.)
+    check_now = calendar.allow_overlap or current is not None or calendar.google_conflict_check
+    checked = CheckedBooking(calendar, start_at, end_at, members, policy, check_now)
+    if check_now:
+        exclude_id = None if current is None else current.event_id
+        await refuse_overlap(session, checked, exclude_id=exclude_id)
     # Last, as it may call Google while the calendar's lock is held (see google_sync.busy).
     busy = await busy_source.busy(
         session, workspace, calendar, start_at - policy.padding, end_at + policy.padding
     )
     _refuse(rules.conflict_refusal(policy, rules.BusyIndex(busy), start_at, end_at))
-    return CheckedBooking(calendar=calendar, start_at=start_at, end_at=end_at, members=members)
+    return checked
+
+
+async def refuse_overlap(
+    session: AsyncSession, checked: CheckedBooking, *, exclude_id: int | None = None
+) -> None:
+    """Rule 4 against the calendar's own events (none count when it allows overlap): 409
+    slot_conflict, naming the event in the way."""
+    if checked.calendar.allow_overlap:
+        return
+    start_at, end_at = checked.free_window
+    local = [
+        rules.Busy(start, end, found_id)
+        for _, found_id, start, end in await repository.busy_between(
+            session, [checked.calendar.id], start_at, end_at, exclude_id=exclude_id, limit=1
+        )
+    ]
+    busy = rules.BusyIndex(local)
+    _refuse(rules.conflict_refusal(checked.policy, busy, checked.start_at, checked.end_at))
 
 
 def policy_of(calendar: Calendar) -> rules.Policy:

@@ -14,7 +14,7 @@ from calbridge.calendar import repository as calendar_repository
 from calbridge.calendar.models import Calendar
 from calbridge.db import utcnow
 from calbridge.errors import Conflict, NotFound, PreconditionFailed, ValidationProblem
-from calbridge.event import booking, changes, history, presenter, repository
+from calbridge.event import booking, booking_queries, changes, history, presenter, repository
 from calbridge.event.models import Attendee, Event
 from calbridge.event.schemas import (
     CancelRequest,
@@ -101,23 +101,30 @@ async def create_event(
         busy_source=busy_source,
     )
     now = utcnow()
-    event = Event(
-        workspace_id=workspace.id,
-        title=data.title,
-        description=data.description,
-        location=data.location,
-        status=data.status,
-        meta=data.metadata,
-        google_sync_status=_sync_status(checked.calendar),
-        created_at=now,
-        updated_at=now,
+    event = await booking_queries.insert_event(
+        session,
+        {
+            "workspace_id": workspace.id,
+            "calendar_id": checked.calendar.id,
+            "title": data.title,
+            "description": data.description,
+            "location": data.location,
+            "status": data.status,
+            "metadata": data.metadata,
+            "google_sync_status": _sync_status(checked.calendar),
+            "created_at": now,
+            "updated_at": now,
+            **_placed(checked),
+        },
+        free=None if checked.overlap_checked else checked.free_window,
     )
-    _place(event, checked)
+    if event is None:
+        await booking.refuse_overlap(session, checked)
+        raise Conflict("The slot is already booked.", code="slot_conflict")
     event.attendees = [
         Attendee(member_id=member_id, position=position)
         for position, member_id in enumerate(data.attendee_ids)
     ]
-    session.add(event)
     await _flush(session)
     result = EventView(event, checked.calendar, checked.members)
     await _changed(session, result, "created", before=None)
@@ -317,11 +324,20 @@ def _replace_attendees(event: Event, member_ids: list[int]) -> None:
     event.attendees = attendees
 
 
+def _placed(checked: booking.CheckedBooking) -> dict[str, Any]:
+    """The event's columns that follow from where and when it is booked."""
+    return {
+        "calendar_id": checked.calendar.id,
+        "start_at": checked.start_at,
+        "end_at": checked.end_at,
+        "duration_seconds": math.ceil((checked.end_at - checked.start_at).total_seconds()),
+        "exclusive": not checked.calendar.allow_overlap,
+    }
+
+
 def _place(event: Event, checked: booking.CheckedBooking) -> None:
-    event.calendar_id = checked.calendar.id
-    event.start_at, event.end_at = checked.start_at, checked.end_at
-    event.duration_seconds = math.ceil((checked.end_at - checked.start_at).total_seconds())
-    event.exclusive = not checked.calendar.allow_overlap
+    for name, value in _placed(checked).items():
+        setattr(event, name, value)
 
 
 def _touch(event: Event) -> None:

@@ -29,16 +29,12 @@ async def get_member(
 
 
 async def members_by_id(
-    session: AsyncSession, workspace_id: int, ids: Iterable[int], *, share: bool = False
+    session: AsyncSession, workspace_id: int, ids: Iterable[int]
 ) -> dict[int, Member]:
-    """With ``share``, the rows are locked FOR SHARE (PostgreSQL) until commit: a member about
-    to become an attendee cannot be deleted under the booking, nor the other way round."""
     wanted = set(ids)
     if not wanted:
         return {}
     query = select(Member).where(Member.workspace_id == workspace_id, Member.id.in_(wanted))
-    if share:
-        query = query.with_for_update(read=True)
     result = await session.scalars(query)
     return {member.id: member for member in result}
 
