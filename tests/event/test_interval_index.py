@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, text
 from sqlalchemy.engine import Connection
 
 from calbridge.event import repository
@@ -22,8 +22,12 @@ HISTORY = datetime(2026, 1, 5, tzinfo=UTC)
 HISTORY_EVENTS = 3_000
 
 
-async def seed_history(test_db: TestDatabase, ws: WorkspaceFixture, calendar_id: int) -> None:
-    """A 30-day event, then an event every 10 minutes: the history an overlap check must skip."""
+async def seed_history(
+    test_db: TestDatabase, ws: WorkspaceFixture, calendar_id: int, *, analyzed: bool
+) -> None:
+    """A 30-day event, then an event every 10 minutes: the history an overlap check must skip;
+    ``analyzed``: then ANALYZE, as SQLite's PRAGMA optimize or PostgreSQL's autovacuum would
+    (``test_interval_index_analyzed``)."""
     now = datetime.now(UTC)
     spans = [(HISTORY - timedelta(days=30), HISTORY)] + [
         (HISTORY + timedelta(minutes=10 * i), HISTORY + timedelta(minutes=10 * i + 5))
@@ -49,6 +53,8 @@ async def seed_history(test_db: TestDatabase, ws: WorkspaceFixture, calendar_id:
     ]
     async with test_db.database.transaction() as session:
         await session.execute(insert(Event), rows)
+        if analyzed:
+            await session.execute(text("ANALYZE"))
 
 
 @contextmanager
@@ -97,8 +103,14 @@ def assert_uses_the_interval_index(kind: str, plan: str) -> None:
 async def test_the_overlap_check_searches_the_interval_index(
     test_db: TestDatabase, ws: WorkspaceFixture
 ) -> None:
+    await the_overlap_check_searches_the_interval_index(test_db, ws, analyzed=False)
+
+
+async def the_overlap_check_searches_the_interval_index(
+    test_db: TestDatabase, ws: WorkspaceFixture, *, analyzed: bool
+) -> None:
     calendar = await ws.calendar()
-    await seed_history(test_db, ws, calendar["id"])
+    await seed_history(test_db, ws, calendar["id"], analyzed=analyzed)
     after = HISTORY + timedelta(minutes=10 * HISTORY_EVENTS)
 
     with statements(test_db) as seen:
@@ -127,9 +139,15 @@ async def test_the_overlap_check_searches_the_interval_index(
 async def test_a_booking_checks_its_slot_on_the_interval_index(
     test_db: TestDatabase, ws: WorkspaceFixture
 ) -> None:
+    await a_booking_checks_its_slot_on_the_interval_index(test_db, ws, analyzed=False)
+
+
+async def a_booking_checks_its_slot_on_the_interval_index(
+    test_db: TestDatabase, ws: WorkspaceFixture, *, analyzed: bool
+) -> None:
     """A new event's overlap check is inside its INSERT (``WHERE NOT EXISTS``)."""
     calendar = await ws.calendar(allowOverlap=False)
-    await seed_history(test_db, ws, calendar["id"])
+    await seed_history(test_db, ws, calendar["id"], analyzed=analyzed)
     after = HISTORY + timedelta(minutes=10 * HISTORY_EVENTS)
     body = {"calendarId": calendar["id"], "title": "Next", "startTime": after.isoformat()}
 
@@ -170,8 +188,14 @@ async def test_a_booking_checks_its_slot_on_the_interval_index(
 async def test_the_list_searches_the_interval_index(
     test_db: TestDatabase, ws: WorkspaceFixture
 ) -> None:
+    await the_list_searches_the_interval_index(test_db, ws, analyzed=False)
+
+
+async def the_list_searches_the_interval_index(
+    test_db: TestDatabase, ws: WorkspaceFixture, *, analyzed: bool
+) -> None:
     calendar = await ws.calendar()
-    await seed_history(test_db, ws, calendar["id"])
+    await seed_history(test_db, ws, calendar["id"], analyzed=analyzed)
     window = {"startDate": "2026-01-10T00:00:00", "endDate": "2026-01-10T01:00:00"}
 
     for params in ({**window, "calendarId": calendar["id"]}, window):

@@ -29,7 +29,8 @@ process that added jobs, and, on PostgreSQL, on ``NOTIFY calbridge_outbox`` from
 that becomes due later (a retry after its backoff, a deferred job, a webhook's next attempt) has
 no commit to announce it, so an idle worker sleeps no longer than until the next such job is due.
 Every ``worker_schedule_seconds`` it also runs the periodic functions (``tick``), which enqueue
-work that is due by time (the Google mirror's fallback poll and channel renewal).
+work that is due by time (the Google mirror's fallback poll and channel renewal). Every
+``CLEANUP_INTERVAL_SECONDS`` it deletes old done jobs and, on SQLite, runs ``PRAGMA optimize``.
 """
 
 from __future__ import annotations
@@ -169,6 +170,7 @@ class Worker:
                 if loop.time() >= next_cleanup:
                     next_cleanup = loop.time() + CLEANUP_INTERVAL_SECONDS
                     await self.delete_old_jobs()
+                    await self.optimize_database()
                 if loop.time() >= next_tick:
                     next_tick = loop.time() + self.settings.worker_schedule_seconds
                     await self.tick()
@@ -231,6 +233,14 @@ class Worker:
         except Exception:
             logger.exception("outbox worker %s: deleting old jobs failed", self.name)
             return 0
+
+    async def optimize_database(self) -> None:
+        """Keep SQLite's planner statistics fresh (``Database.optimize``); a failure (the
+        database busy past its timeout) is logged and tried again at the next cleanup."""
+        try:
+            await self.database.optimize()
+        except Exception:
+            logger.exception("outbox worker %s: optimizing the database failed", self.name)
 
     async def drain(self, timeout: float = 30) -> None:  # noqa: ASYNC109 (the agreed interface)
         """Run jobs until none is due or running (here or on another worker); for tests and
