@@ -5,7 +5,8 @@ Statements are counted where SQLAlchemy hands them to the driver. On SQLite the 
 trace callback counts them too, and the two counts must agree, so nothing reaches the database
 that SQLAlchemy did not send. (``sqlite3`` names a statement again, values and all, as each of
 its trigger programs starts, and lines beginning ``--`` are what triggers and the R*Tree do
-inside it; neither counts again. asyncpg has no hook that sees prepared statements.)
+inside it; neither counts again, nor does the R*Tree reading its own shadow tables. asyncpg
+has no hook that sees prepared statements.)
 Transaction control (BEGIN, COMMIT, ROLLBACK) is not counted: every request has exactly one
 transaction. Counts, not times: a busy machine cannot change them.
 """
@@ -24,6 +25,9 @@ from tests.support.api import WorkspaceFixture
 from tests.support.databases import TestDatabase
 
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA BUSY_TIMEOUT")
+# The R*Tree module's own reads of its shadow tables ('main'.'events_span_node' …), as when a
+# connection first meets the virtual table after the schema changed; the app never names them.
+RTREE_SHADOW = "'events_span_"
 
 
 def _work(statements: list[str]) -> list[str]:
@@ -46,8 +50,9 @@ class Cost:
         out (a statement named again at once, values and all, is such a restart)."""
         ran: list[str] = []
         for sql in _work(self.traced):
-            if not sql.startswith("--") and not (ran and ran[-1] == sql):
-                ran.append(sql)
+            if sql.startswith("--") or RTREE_SHADOW in sql or (ran and ran[-1] == sql):
+                continue
+            ran.append(sql)
         return ran
 
 
