@@ -19,7 +19,7 @@ async def get_calendar(
 ) -> Calendar | None:
     """The calendar; with ``lock``, its row is locked FOR UPDATE for the transaction on
     PostgreSQL. SQLite's write transactions are serialised already, so there the lock is a
-    no-op. (A booking reads its calendar through ``event.booking_queries``.)"""
+    no-op. (A booking reads its calendar through ``event.repository.calendar_and_members``.)"""
     query = select(Calendar).where(
         Calendar.workspace_id == workspace_id, Calendar.id == calendar_id
     )

@@ -9,7 +9,7 @@
 4. no event of the calendar (unless it allows overlap) closer than its buffers → 409
    slot_conflict; then, with googleConflictCheck, no busy time in the linked Google calendar
    (``conflicts``), padded the same way. A new event's own check is its INSERT, which writes
-   only if the buffered window is free (``booking_queries.insert_event``; the caller calls
+   only if the buffered window is free (``repository.insert_event``; the caller calls
    ``refuse_overlap`` for the detail when it is not), unless the calendar asks Google too: then
    it runs here, before Google is called.
 
@@ -21,7 +21,7 @@ the overlap check cannot race another booking. PostgreSQL: bookings take the cal
 ``FOR SHARE``, so a calendar change (``FOR UPDATE``) cannot slip between reading the
 calendar's rules and inserting the event. Bookings of a calendar that forbids overlap then take
 a transaction-scoped advisory lock on the calendar, in the same read as the calendar and the
-members (``booking_queries.calendar_and_members``): they run one at a time, and each one's
+members (``repository.calendar_and_members``): they run one at a time, and each one's
 overlap and buffer check sees every committed neighbour. Without it, overlapping inserts wait
 on each other inside the exclusion constraint, and a chain of them (staggered slots) deadlocks,
 which PostgreSQL breaks by failing one booking with a 503 instead of the contract's 409. The
@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calbridge import clock
 from calbridge.calendar.models import Calendar
 from calbridge.errors import Conflict, FieldError, ValidationProblem
-from calbridge.event import booking_queries, repository
+from calbridge.event import repository
 from calbridge.event.models import Event
 from calbridge.scheduling import rules
 from calbridge.timezones import load_timezone, utc_instant
@@ -91,8 +91,8 @@ async def load_calendar(
     session: AsyncSession, workspace: Workspace, booking: Booking
 ) -> tuple[Calendar, dict[int, Member]]:
     """The booking's calendar and those of its attendees who exist, in one read that also takes
-    the booking's locks (``booking_queries.calendar_and_members``)."""
-    calendar, members = await booking_queries.calendar_and_members(
+    the booking's locks (``repository.calendar_and_members``)."""
+    calendar, members = await repository.calendar_and_members(
         session, workspace.id, booking.calendar_id, booking.attendee_ids
     )
     if calendar is None:
@@ -173,7 +173,7 @@ async def check(
             enforce_notice=placing and not booking.privileged,
         )
     )
-    # A new event's overlap check is its INSERT (``booking_queries.insert_event``), unless Google
+    # A new event's overlap check is its INSERT (``repository.insert_event``), unless Google
     # is asked too: our own events come first (rule 4), and a local conflict is refused without
     # calling Google, so it is a 409 even while Google is down. (Allowing overlap, a calendar
     # has none to check.)

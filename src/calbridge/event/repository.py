@@ -7,11 +7,27 @@ from datetime import datetime
 from types import EllipsisType
 from typing import Any
 
-from sqlalchemy import Select, bindparam, exists, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    null,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.base import Executable
 
+from calbridge.calendar.models import Calendar
+from calbridge.calendar.repository import BOOKING_LOCK_CLASS
 from calbridge.event.models import Attendee, Event
 from calbridge.event.span import ranked, sharing_instant, span_values
 from calbridge.pagination import Paged, offset_of
@@ -115,14 +131,19 @@ async def busy_between(
 def _busy_query(
     dialect: str, several: bool, exclude: bool, limited: bool
 ) -> Select[int, int, datetime, datetime]:
-    span = sharing_instant(dialect, start=True, end=True, workspace=False, calendars=1 + several)
     query = select(Event.calendar_id, Event.id, Event.start_at, Event.end_at).where(
-        *span, Event.status != EventStatus.CANCELLED
+        *_busy_terms(dialect, 1 + several)
     )
     if exclude:
         query = query.where(Event.id != bindparam("exclude_id"))
     query = query.order_by(*ranked(dialect, True, Event.start_at, Event.id))
     return query.limit(bindparam("limit")) if limited else query
+
+
+def _busy_terms(dialect: str, calendars: int) -> list[ColumnElement[bool]]:
+    """Events of the calendars, not cancelled, that share an instant with the bound window."""
+    span = sharing_instant(dialect, start=True, end=True, workspace=False, calendars=calendars)
+    return [*span, Event.status != EventStatus.CANCELLED]
 
 
 @dataclass(frozen=True)
@@ -207,6 +228,101 @@ def _contains_pattern(text: str) -> str:
     """A LIKE pattern (escape ``/``) matching ``text`` anywhere."""
     escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
     return f"%{escaped}%"
+
+
+# A booking is six statements (issue 10): the token, these two, then its attendees, its history
+# row and its outbox job.
+
+
+async def calendar_and_members(
+    session: AsyncSession, workspace_id: int, calendar_id: int, member_ids: list[int]
+) -> tuple[Calendar | None, dict[int, Member]]:
+    """The booking's calendar (None when the workspace has no such calendar) and those of the
+    members it names that exist, by id, in one read. On PostgreSQL the read also takes the
+    booking's locks, in the order ``event.booking`` describes: the calendar's row FOR SHARE (in
+    a materialised CTE, so it is locked before the rest of the statement runs), the members'
+    rows FOR SHARE (in a LATERAL subquery: PostgreSQL refuses FOR SHARE on the nullable side of
+    an outer join), then, for a calendar that forbids overlap, its advisory lock."""
+    query = _calendar_and_members(session.get_bind().dialect.name)
+    rows = await session.execute(
+        query,
+        {"workspace_id": workspace_id, "calendar_id": calendar_id, "member_ids": member_ids},
+    )
+    calendar: Calendar | None = None
+    members: dict[int, Member] = {}
+    for row in rows:
+        calendar = row[0]
+        if row[1] is not None:
+            members[row[1].id] = row[1]
+    return calendar, members
+
+
+@functools.cache
+def _calendar_and_members(dialect: str) -> Executable:
+    wanted_calendar = and_(
+        Calendar.workspace_id == bindparam("workspace_id"),
+        Calendar.id == bindparam("calendar_id"),
+    )
+    wanted_members = and_(
+        Member.workspace_id == bindparam("workspace_id"),
+        Member.id.in_(bindparam("member_ids", expanding=True)),
+    )
+    if dialect != "postgresql":
+        # SQLite: the write transaction is the lock (it began IMMEDIATE).
+        return select(Calendar, Member).outerjoin(Member, wanted_members).where(wanted_calendar)
+    locked_calendar = (
+        select(Calendar)
+        .where(wanted_calendar)
+        .with_for_update(read=True)
+        .cte("booked_calendar")
+        .prefix_with("MATERIALIZED")
+    )
+    calendar = aliased(Calendar, locked_calendar)
+    locked_members = (
+        select(Member).where(wanted_members).with_for_update(read=True).subquery().lateral()
+    )
+    member = aliased(Member, locked_members)
+    serialised = case(
+        (calendar.allow_overlap, null()),
+        else_=func.pg_advisory_xact_lock(BOOKING_LOCK_CLASS, calendar.id),
+    )
+    return select(calendar, member, serialised).outerjoin(member, true())
+
+
+async def insert_event(
+    session: AsyncSession,
+    values: dict[str, Any],
+    *,
+    free: tuple[datetime, datetime] | None,
+) -> Event | None:
+    """Insert the event (``values`` by column) and answer it as the session's object, with no
+    attendees yet. With ``free``, only if no event of its calendar that is not cancelled meets
+    that window, else None and nothing is written: the check and the write are one statement
+    (``INSERT … SELECT … WHERE NOT EXISTS``, on the interval index), so nothing comes between
+    them. On PostgreSQL it runs after ``calendar_and_members`` took the advisory lock, and under
+    READ COMMITTED a statement's snapshot is taken when it starts, so it sees every booking
+    committed before."""
+    query = _insert(session.get_bind().dialect.name, tuple(values), free is not None)
+    parameters = dict(values)
+    if free is not None:
+        parameters.update(span_values(*free, calendar_ids=[values["calendar_id"]]))
+    event = (await session.execute(query, parameters)).scalar()
+    if event is not None:
+        set_committed_value(event, "attendees", [])
+    return event
+
+
+@functools.cache
+def _insert(dialect: str, columns: tuple[str, ...], guarded: bool) -> Executable:
+    events = Event.__table__
+    assert isinstance(events, Table)
+    row = select(*(bindparam(name, type_=events.c[name].type) for name in columns))
+    if guarded:
+        row = row.where(~exists(select(Event.id).where(*_busy_terms(dialect, 1))))
+    # Core's INSERT, its rows read back as the ORM's Event (an ORM insert would take the values
+    # for a bulk insert of rows, not for the SELECT).
+    written = events.insert().from_select(list(columns), row).returning(*events.c)
+    return select(Event).from_statement(written)
 
 
 async def lock_calendar_events(session: AsyncSession, workspace_id: int, calendar_id: int) -> None:

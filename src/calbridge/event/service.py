@@ -4,6 +4,8 @@ job in the same transaction; Google sync and event rules subscribe to it and run
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +16,7 @@ from calbridge.calendar import repository as calendar_repository
 from calbridge.calendar.models import Calendar
 from calbridge.db import utcnow
 from calbridge.errors import Conflict, NotFound, PreconditionFailed, ValidationProblem
-from calbridge.event import booking, booking_queries, changes, history, presenter, repository
+from calbridge.event import booking, changes, history, presenter, repository
 from calbridge.event.models import Attendee, Event
 from calbridge.event.schemas import (
     CancelRequest,
@@ -101,23 +103,21 @@ async def create_event(
         busy_source=busy_source,
     )
     now = utcnow()
-    event = await booking_queries.insert_event(
-        session,
-        {
-            "workspace_id": workspace.id,
-            "calendar_id": checked.calendar.id,
-            "title": data.title,
-            "description": data.description,
-            "location": data.location,
-            "status": data.status,
-            "metadata": data.metadata,
-            "google_sync_status": _sync_status(checked.calendar),
-            "created_at": now,
-            "updated_at": now,
-            **_placed(checked),
-        },
-        free=None if checked.overlap_checked else checked.free_window,
-    )
+    values = {
+        "workspace_id": workspace.id,
+        "title": data.title,
+        "description": data.description,
+        "location": data.location,
+        "status": data.status,
+        "metadata": data.metadata,
+        "google_sync_status": _sync_status(checked.calendar),
+        "created_at": now,
+        "updated_at": now,
+        **_placed(checked),
+    }
+    free = None if checked.overlap_checked else checked.free_window
+    with _overlap_refused():
+        event = await repository.insert_event(session, values, free=free)
     if event is None:
         await booking.refuse_overlap(session, checked)
         raise Conflict("The slot is already booked.", code="slot_conflict")
@@ -354,10 +354,17 @@ def _sync_status(calendar: Calendar, google_event_id: str | None = None) -> Sync
 
 
 async def _flush(session: AsyncSession) -> None:
-    try:
+    with _overlap_refused():
         await session.flush()
+
+
+@contextmanager
+def _overlap_refused() -> Iterator[None]:
+    """PostgreSQL's exclusion constraint, the last word on overlap should a check be raced,
+    refuses the write: 409 slot_conflict."""
+    try:
+        yield
     except IntegrityError as error:
-        # PostgreSQL's exclusion constraint: the last word on overlap, should a check be raced.
         if "events_no_overlap" in str(error.orig):
             raise Conflict("The slot is already booked.", code="slot_conflict") from None
         raise
