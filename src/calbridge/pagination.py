@@ -9,7 +9,8 @@
 
 The query selects one entity and carries its own order (ties broken by a unique column, or a
 page's rows are not stable); loader options such as ``selectinload`` apply to the page's rows.
-Repositories call it (they own the query); ``paginate_list`` pages a list already in memory
+Repositories call it (they own the query); ``PageQuery`` is the same, built once for a query
+whose values are bound per call; ``paginate_list`` pages a list already in memory
 the same way. The API turns a ``Paged`` into its wire ``Page``
 (``calbridge.schemas.Page.of``) and the admin into its numbered pager.
 """
@@ -17,10 +18,11 @@ the same way. The API turns a ``Paged`` into its wire ``Page``
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
@@ -61,7 +63,28 @@ def paginate_list(items: list[T], *, page: int, size: int) -> Paged[T]:
 
 async def paginate(session: AsyncSession, query: Select[T], *, page: int, size: int) -> Paged[T]:
     """Page ``page`` (1-based) of ``size`` rows of ``query``, and how many rows it matches."""
-    counted = select(func.count()).select_from(query.order_by(None).subquery())
-    total = await session.scalar(counted) or 0
-    rows = await session.scalars(query.offset(offset_of(page, size)).limit(size))
-    return Paged(items=list(rows), total=total, page=page, size=size)
+    return await PageQuery.of(query).page(session, {}, page=page, size=size)
+
+
+@dataclass(frozen=True)
+class PageQuery(Generic[T]):
+    """``paginate``'s two statements, built once for a query whose values are bound per call:
+    on a hot path (the event list) building and keying them cost more than running them."""
+
+    count: Select[int]
+    rows: Select[T]
+
+    @classmethod
+    def of(cls, query: Select[T]) -> PageQuery[T]:
+        return cls(
+            count=select(func.count()).select_from(query.order_by(None).subquery()),
+            rows=query.offset(bindparam("page_offset")).limit(bindparam("page_limit")),
+        )
+
+    async def page(
+        self, session: AsyncSession, values: Mapping[str, Any], *, page: int, size: int
+    ) -> Paged[T]:
+        total = await session.scalar(self.count, values) or 0
+        bounds = {"page_offset": offset_of(page, size), "page_limit": size}
+        rows = await session.scalars(self.rows, {**values, **bounds})
+        return Paged(items=list(rows), total=total, page=page, size=size)

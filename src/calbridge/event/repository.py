@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime
 from types import EllipsisType
 from typing import Any
@@ -30,7 +29,7 @@ from calbridge.calendar.models import Calendar
 from calbridge.calendar.repository import BOOKING_LOCK_CLASS
 from calbridge.event.models import Attendee, Event
 from calbridge.event.span import ranked, sharing_instant, span_values
-from calbridge.pagination import Paged, offset_of
+from calbridge.pagination import Paged, PageQuery
 from calbridge.statuses import EventStatus, SyncStatus
 from calbridge.workspace.models import Member
 
@@ -146,14 +145,8 @@ def _busy_terms(dialect: str, calendars: int) -> list[ColumnElement[bool]]:
     return [*span, Event.status != EventStatus.CANCELLED]
 
 
-@dataclass(frozen=True)
-class _PageQueries:
-    count: Select[Any]
-    rows: Select[Any]  # with bound "limit" and "offset"
-
-
 @functools.cache
-def _page_queries(
+def _page_query(
     dialect: str,
     calendar: bool,
     start: bool,
@@ -162,9 +155,9 @@ def _page_queries(
     title: bool,
     sort_by: str,
     descending: bool,
-) -> _PageQueries:
+) -> PageQuery[Event]:
     span = sharing_instant(dialect, start=start, end=end, workspace=True, calendars=int(calendar))
-    query: Select[Any] = select(Event).where(*span)
+    query: Select[Event] = select(Event).where(*span)
     if status:
         query = query.where(Event.status == bindparam("status"))
     if title:
@@ -175,13 +168,7 @@ def _page_queries(
         # Code-point order on both databases (SQLite's default), whatever the server's locale.
         column = column.collate("C")
     order = (column.desc(), tie.desc()) if descending else (column.asc(), tie.asc())
-    return _PageQueries(
-        count=select(func.count()).select_from(query.subquery()),
-        rows=query.order_by(*order)
-        .options(joinedload(Event.calendar, innerjoin=True))
-        .offset(bindparam("offset"))
-        .limit(bindparam("limit")),
-    )
+    return PageQuery.of(query.order_by(*order).options(joinedload(Event.calendar, innerjoin=True)))
 
 
 async def page_events(
@@ -200,7 +187,7 @@ async def page_events(
 ) -> Paged[Event]:
     """One page of events overlapping [start_at, end_at), sorted, ties broken by id;
     ``title_contains`` (the admin's search) matches titles ignoring case."""
-    queries = _page_queries(
+    query = _page_query(
         session.get_bind().dialect.name,
         calendar_id is not None,
         start_at is not None,
@@ -217,11 +204,7 @@ async def page_events(
         calendar_ids=None if calendar_id is None else [calendar_id],
     )
     values.update(status=status, title=_contains_pattern(title_contains or ""))
-    total = await session.scalar(queries.count, values) or 0
-    rows = await session.scalars(
-        queries.rows, {**values, "offset": offset_of(page, size), "limit": size}
-    )
-    return Paged(items=list(rows), total=total, page=page, size=size)
+    return await query.page(session, values, page=page, size=size)
 
 
 def _contains_pattern(text: str) -> str:
