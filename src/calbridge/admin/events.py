@@ -109,16 +109,13 @@ async def list_events(
         size=listing.size,
         title_contains=listing.q or None,
     )
-    events = paged.items
-    await repository.load_attendees(db, workspace.id, events)
-    calendars = {event.calendar_id: event.calendar for event in events}  # joined by the page
+    await repository.load_attendees(db, workspace.id, paged.items)  # the page joined calendars
     return render(
         request,
         "events.html",
         admin,
         workspace=workspace,
         paged=paged,
-        event_calendars=calendars,
         filters=filters,
         listing=listing,
         statuses=STATUSES,
