@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncIterator
 
@@ -16,9 +15,8 @@ from tests.support.databases import (
     IN_CI,
     POSTGRES_URL,
     TestDatabase,
-    create_postgres,
-    create_sqlite,
-    drop_postgres_schema,
+    create_database,
+    drop_database,
     postgres_available,
 )
 
@@ -38,15 +36,8 @@ _backends: dict[str, TestDatabase] = {}
 
 
 async def _backend(kind: str, tmp_path_factory: pytest.TempPathFactory) -> TestDatabase:
-    # Migrations and probes run their own event loops, so they run in a thread.
     if kind not in _backends:
-        if kind == "sqlite":
-            directory = tmp_path_factory.mktemp("sqlite")
-            _backends[kind] = await asyncio.to_thread(create_sqlite, directory)
-        elif POSTGRES_URL is None or not await asyncio.to_thread(postgres_available):
-            pytest.skip("PostgreSQL not configured (set CALBRIDGE_TEST_DATABASE_URL)")
-        else:
-            _backends[kind] = await asyncio.to_thread(create_postgres)
+        _backends[kind] = await create_database(kind, tmp_path_factory.mktemp(kind))
     return _backends[kind]
 
 
@@ -54,10 +45,7 @@ async def _backend(kind: str, tmp_path_factory: pytest.TempPathFactory) -> TestD
 async def _drop_backends() -> AsyncIterator[None]:
     yield
     for backend in _backends.values():
-        if backend.kind == "postgresql":
-            await drop_postgres_schema(backend)
-        else:
-            await backend.database.dispose()
+        await drop_database(backend)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

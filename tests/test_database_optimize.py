@@ -14,14 +14,14 @@ from calbridge.outbox.registry import JobRegistry
 from calbridge.outbox.worker import Worker
 from calbridge.services import Services
 from tests.support.api import WorkspaceFixture
-from tests.support.databases import TestDatabase, create_sqlite
+from tests.support.databases import TestDatabase, create_database, drop_database
 
 
 @pytest.fixture(scope="module")
 async def own_sqlite(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[TestDatabase]:
-    database = await asyncio.to_thread(create_sqlite, tmp_path_factory.mktemp("optimize"))
+    database = await create_database("sqlite", tmp_path_factory.mktemp("optimize"))
     yield database
-    await database.database.dispose()
+    await drop_database(database)
 
 
 @pytest.fixture

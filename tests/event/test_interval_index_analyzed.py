@@ -7,34 +7,22 @@ calendar the histogram has never seen looks empty) would reach the plans of late
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
 from tests.event import test_interval_index as fresh
 from tests.support.api import WorkspaceFixture
-from tests.support.databases import (
-    TestDatabase,
-    create_postgres,
-    create_sqlite,
-    drop_postgres_schema,
-)
+from tests.support.databases import TestDatabase, create_database, drop_database
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 async def analyzed_database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[TestDatabase]:
-    if request.param == "sqlite":
-        database = await asyncio.to_thread(create_sqlite, tmp_path_factory.mktemp("analyzed"))
-    else:
-        database = await asyncio.to_thread(create_postgres)
+    database = await create_database(request.param, tmp_path_factory.mktemp("analyzed"))
     yield database
-    if database.kind == "postgresql":
-        await drop_postgres_schema(database)
-    else:
-        await database.database.dispose()
+    await drop_database(database)
 
 
 @pytest.fixture

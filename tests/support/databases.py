@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+import pytest
 from sqlalchemy import func, select, text
 
 from calbridge.db import Base, Database
@@ -96,6 +97,26 @@ def create_postgres() -> TestDatabase:
     asyncio.run(create_schema())
     upgrade(POSTGRES_URL, schema)
     return TestDatabase("postgresql", POSTGRES_URL, schema, Database(POSTGRES_URL, schema=schema))
+
+
+async def create_database(kind: str, directory: Path) -> TestDatabase:
+    """A freshly migrated database of ``kind`` (SQLite: a file in ``directory``); PostgreSQL's
+    tests are skipped where it is not configured (never in CI: ``conftest`` refuses to start).
+    Migrations and probes run their own event loops, so they run in a thread."""
+    if kind == "sqlite":
+        return await asyncio.to_thread(create_sqlite, directory)
+    if POSTGRES_URL is None or not await asyncio.to_thread(postgres_available):
+        pytest.skip("PostgreSQL not configured (set CALBRIDGE_TEST_DATABASE_URL)")
+    return await asyncio.to_thread(create_postgres)
+
+
+async def drop_database(test_database: TestDatabase) -> None:
+    """Its connections closed; on PostgreSQL its schema dropped (a SQLite file goes with its
+    temporary directory)."""
+    if test_database.kind == "postgresql":
+        await drop_postgres_schema(test_database)
+    else:
+        await test_database.database.dispose()
 
 
 async def drop_postgres_schema(test_database: TestDatabase) -> None:
