@@ -165,7 +165,7 @@ def event_rows(
         )
 
 
-def parts(count: int, how_many: int) -> list[range]:
+def split(count: int, how_many: int) -> list[range]:
     """``range(count)`` cut into ``how_many`` runs of consecutive indexes."""
     size = -(-count // how_many)
     return [range(start, min(start + size, count)) for start in range(0, count, size)]
@@ -177,12 +177,12 @@ def sqlite_text(value: Any) -> Any:
     return value
 
 
-async def bulk_insert(database: BenchDatabase, parts: list[Iterator[tuple[Any, ...]]]) -> None:
-    """Events straight through the driver: executemany in one transaction on SQLite, one part
-    after another; on PostgreSQL, each part COPYed on a connection of its own, all at once.
+async def bulk_insert(database: BenchDatabase, streams: list[Iterator[tuple[Any, ...]]]) -> None:
+    """Events straight through the driver: executemany in one transaction on SQLite, one stream
+    after another; on PostgreSQL, each stream COPYed on a connection of its own, all at once.
     Most of a PostgreSQL load is spent inserting into the two GiST indexes (the interval index
     and the exclusion constraint's, about 25 and 50 µs a row here), which one backend does on
-    one core; side by side, the parts keep both cores busy (1M events: 88 s in one stream)."""
+    one core; side by side, the streams keep both cores busy (1M events: 88 s in one stream)."""
     if database.kind == "sqlite":
         path = database.url.split("///", 1)[1]
         marks = ", ".join("?" * len(EVENT_COLUMNS))
@@ -190,7 +190,7 @@ async def bulk_insert(database: BenchDatabase, parts: list[Iterator[tuple[Any, .
 
         def insert() -> None:
             with sqlite3.connect(path) as connection:
-                for rows in parts:
+                for rows in streams:
                     connection.executemany(sql, (tuple(map(sqlite_text, row)) for row in rows))
 
         await asyncio.to_thread(insert)
@@ -205,7 +205,7 @@ async def bulk_insert(database: BenchDatabase, parts: list[Iterator[tuple[Any, .
         finally:
             await connection.close()
 
-    await asyncio.gather(*(copy(rows) for rows in parts))
+    await asyncio.gather(*(copy(rows) for rows in streams))
 
 
 async def first_and_last(database: BenchDatabase, calendar_id: int) -> tuple[int, int]:
@@ -237,7 +237,7 @@ async def seed(database: BenchDatabase, options: argparse.Namespace) -> tuple[Se
         database,
         [
             event_rows(workspace_id, made["big"], part, exclusive=True, long_first=True)
-            for part in parts(options.big, os.cpu_count() or 1)
+            for part in split(options.big, os.cpu_count() or 1)
         ],
     )
     await databases.analyze(database)
