@@ -183,9 +183,7 @@ async def check(
         exclude_id = None if current is None else current.event_id
         await refuse_overlap(session, checked, exclude_id=exclude_id)
     # Last, as it may call Google while the calendar's lock is held (see google_sync.busy).
-    busy = await busy_source.busy(
-        session, workspace, calendar, start_at - policy.padding, end_at + policy.padding
-    )
+    busy = await busy_source.busy(session, workspace, calendar, *checked.free_window)
     _refuse(rules.conflict_refusal(policy, rules.BusyIndex(busy), start_at, end_at))
     return checked
 
