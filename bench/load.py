@@ -108,14 +108,19 @@ class Meter:
         async def worker() -> None:
             while time.perf_counter() < deadline:
                 sent = time.perf_counter()
-                response = await self.send(self.client)
-                elapsed_ms = (time.perf_counter() - sent) * 1000
-                if response.status_code == self.expect:
-                    phase.latencies_ms.append(elapsed_ms)
+                try:
+                    response = await self.send(self.client)
+                except httpx.TransportError as error:  # no answer at all: a failure too
+                    failure = f"{type(error).__name__}: {error}"
                 else:
-                    phase.errors += 1
-                    if phase.first_error is None:
-                        phase.first_error = f"{response.status_code} {response.text[:300]}"
+                    elapsed_ms = (time.perf_counter() - sent) * 1000
+                    if response.status_code == self.expect:
+                        phase.latencies_ms.append(elapsed_ms)
+                        continue
+                    failure = f"{response.status_code} {response.text[:300]}"
+                phase.errors += 1
+                if phase.first_error is None:
+                    phase.first_error = failure
 
         await asyncio.gather(*(worker() for _ in range(self.concurrency)))
         phase.seconds += time.perf_counter() - started
